@@ -1,0 +1,85 @@
+// Parsing of allocator option strings (see options.h).
+#include "allocators/core/options.h"
+
+#include <charconv>
+#include <limits>
+
+namespace heapreplay {
+
+std::optional<std::uint64_t> parse_size(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  int base = 10;
+  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
+    base = 16;
+    text.remove_prefix(2);
+  }
+  std::uint64_t mult = 1;
+  if (base == 10 && !text.empty()) {
+    switch (text.back()) {
+      case 'k': case 'K': mult = 1ull << 10; break;
+      case 'm': case 'M': mult = 1ull << 20; break;
+      case 'g': case 'G': mult = 1ull << 30; break;
+      default: break;
+    }
+    if (mult != 1) text.remove_suffix(1);
+  }
+  std::uint64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v, base);
+  if (ec != std::errc() || ptr != text.data() + text.size() || text.empty()) return std::nullopt;
+  if (v > std::numeric_limits<std::uint64_t>::max() / mult) return std::nullopt;
+  return v * mult;
+}
+
+OptionMap OptionMap::parse(std::string_view owner, std::string_view text) {
+  OptionMap m;
+  m.owner_ = std::string(owner);
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    std::string_view item = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    if (item.empty()) continue;
+    auto eq = item.find('=');
+    std::string key(item.substr(0, eq));
+    std::string value = eq == std::string_view::npos ? std::string() : std::string(item.substr(eq + 1));
+    if (key.empty()) throw OptionError(m.owner_ + ": empty option name in '" + std::string(item) + "'");
+    if (!m.values_.emplace(key, value).second)
+      throw OptionError(m.owner_ + ": option '" + key + "' given twice");
+  }
+  return m;
+}
+
+bool OptionMap::take_flag(std::string_view key) {
+  auto it = values_.find(key);
+  if (it == values_.end()) return false;
+  std::string v = it->second;
+  values_.erase(it);
+  if (v.empty() || v == "1" || v == "true" || v == "yes") return true;
+  if (v == "0" || v == "false" || v == "no") return false;
+  throw OptionError(owner_ + ": option '" + std::string(key) + "' takes no value or 0/1, not '" + v + "'");
+}
+
+std::optional<std::uint64_t> OptionMap::take_u64(std::string_view key) {
+  auto it = values_.find(key);
+  if (it == values_.end()) return std::nullopt;
+  auto v = parse_size(it->second);
+  if (!v)
+    throw OptionError(owner_ + ": option '" + std::string(key) + "' needs an unsigned number, not '" +
+                      it->second + "'");
+  values_.erase(it);
+  return v;
+}
+
+std::optional<std::string> OptionMap::take_string(std::string_view key) {
+  auto it = values_.find(key);
+  if (it == values_.end()) return std::nullopt;
+  std::string v = it->second;
+  values_.erase(it);
+  return v;
+}
+
+void OptionMap::finish() const {
+  if (!values_.empty())
+    throw OptionError(owner_ + ": unknown option '" + values_.begin()->first + "'");
+}
+
+}  // namespace heapreplay

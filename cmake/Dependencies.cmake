@@ -1,0 +1,43 @@
+# Every dependency is a Debian package, found here; nothing is downloaded.
+# The system allocators are never linked into our binaries: each runs in a
+# child process of its own with the library preloaded, so we only need the
+# path of each shared library (resolved to the runtime .so.N file).
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
+
+pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
+pkg_check_modules(TCMALLOC REQUIRED IMPORTED_TARGET libtcmalloc_minimal)
+find_package(mimalloc 2.0 REQUIRED CONFIG)
+
+function(hr_shared_library_path out_var target)
+  get_target_property(_loc ${target} LOCATION)
+  get_filename_component(_real "${_loc}" REALPATH)
+  set(${out_var} "${_real}" PARENT_SCOPE)
+endfunction()
+
+find_library(HR_JEMALLOC_LIB NAMES jemalloc HINTS ${JEMALLOC_LIBRARY_DIRS} REQUIRED)
+find_library(HR_TCMALLOC_LIB NAMES tcmalloc_minimal HINTS ${TCMALLOC_LIBRARY_DIRS} REQUIRED)
+get_filename_component(HEAPREPLAY_JEMALLOC_SO "${HR_JEMALLOC_LIB}" REALPATH)
+get_filename_component(HEAPREPLAY_TCMALLOC_SO "${HR_TCMALLOC_LIB}" REALPATH)
+hr_shared_library_path(HEAPREPLAY_MIMALLOC_SO mimalloc)
+message(STATUS "heapreplay: jemalloc ${JEMALLOC_VERSION} at ${HEAPREPLAY_JEMALLOC_SO}")
+message(STATUS "heapreplay: tcmalloc ${TCMALLOC_VERSION} at ${HEAPREPLAY_TCMALLOC_SO}")
+message(STATUS "heapreplay: mimalloc ${mimalloc_VERSION} at ${HEAPREPLAY_MIMALLOC_SO}")
+
+if(HEAPREPLAY_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(HEAPREPLAY_BENCHMARKS)
+  find_package(benchmark REQUIRED)
+endif()
+
+# Facts about this build that reports carry in their context block.
+execute_process(COMMAND git rev-parse --short=12 HEAD WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
+                OUTPUT_VARIABLE HEAPREPLAY_GIT_REVISION OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+if(NOT HEAPREPLAY_GIT_REVISION)
+  set(HEAPREPLAY_GIT_REVISION "unknown")
+endif()
+set(HEAPREPLAY_COMPILER "${CMAKE_CXX_COMPILER_ID} ${CMAKE_CXX_COMPILER_VERSION}")
+configure_file(${PROJECT_SOURCE_DIR}/cmake/build_config.h.in ${PROJECT_BINARY_DIR}/generated/build_config.h @ONLY)

@@ -1,0 +1,14 @@
+# Compiler flags shared by every target of ours: warnings (errors in CI) and
+# the optional sanitizer build.
+add_library(hr_flags INTERFACE)
+target_compile_options(hr_flags INTERFACE -Wall -Wextra)
+if(HEAPREPLAY_WERROR)
+  target_compile_options(hr_flags INTERFACE -Werror)
+endif()
+if(HEAPREPLAY_SANITIZE)
+  target_compile_options(hr_flags INTERFACE -fsanitize=address,undefined -fno-sanitize-recover=undefined
+                                            -fno-omit-frame-pointer)
+  target_link_options(hr_flags INTERFACE -fsanitize=address,undefined)
+  target_compile_definitions(hr_flags INTERFACE HEAPREPLAY_SANITIZED=1)
+endif()
+target_include_directories(hr_flags INTERFACE ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR}/generated)

@@ -1,0 +1,85 @@
+// TraceBuilder: turns a source's calls, keyed by address or by the source's own
+// object id, into events on dense reusable slots. Every reader uses it, so the
+// rules for odd input live in one place:
+//  - free/realloc of a key never seen allocated: counted (unmatched_*); a free
+//    is skipped, a realloc becomes realloc(NULL, size);
+//  - an allocation whose key is still live: counted (reused_live), then the old
+//    object is either leaked (malloc-lab drivers overwrite their pointer) or
+//    freed first (an address can only be handed out again after a free the
+//    recording missed), as the ReusePolicy says;
+//  - realloc to 0 frees the object.
+// Source thread ids (any 64-bit value) become dense indexes in first-seen order.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "traces/trace.h"
+
+namespace heapreplay {
+
+enum class ReusePolicy { kLeakOld, kFreeOld };
+
+class TraceBuilder {
+ public:
+  static constexpr std::uint64_t kNoTime = ~std::uint64_t{0};
+
+  TraceBuilder(std::string format, ReusePolicy policy);
+
+  void malloc(std::uint64_t key, std::uint64_t size, std::uint64_t thread = 0, std::uint64_t time_ns = kNoTime);
+  void calloc(std::uint64_t key, std::uint64_t count, std::uint64_t size, std::uint64_t thread = 0,
+              std::uint64_t time_ns = kNoTime);
+  // alignment: any value (not a power of two is kept as such, for replay to refuse).
+  void aligned(std::uint64_t key, std::uint64_t alignment, std::uint64_t size, AlignedKind kind,
+               std::uint64_t thread = 0, std::uint64_t time_ns = kNoTime);
+  // Returns false if the key was not live (counted and skipped).
+  bool free(std::uint64_t key, std::uint64_t thread = 0, std::uint64_t time_ns = kNoTime);
+  void free_null(std::uint64_t thread = 0, std::uint64_t time_ns = kNoTime);
+  // realloc(old, size) whose result is known by new_key. old_key nullopt means
+  // realloc(NULL, size). size 0 frees old (new_key is then ignored).
+  void realloc(std::optional<std::uint64_t> old_key, std::uint64_t new_key, std::uint64_t size,
+               std::uint64_t thread = 0, std::uint64_t time_ns = kNoTime);
+
+  bool is_live(std::uint64_t key) const { return live_.count(key) != 0; }
+  ImportStats& import_stats() { return trace_.import; }
+  std::size_t event_count() const { return trace_.events.size(); }
+
+  // Hands over the finished trace; the builder is left empty.
+  Trace finish();
+
+ private:
+  std::uint32_t take_slot();
+  std::uint16_t thread_index(std::uint64_t thread);
+  void push(Op op, std::uint32_t id, std::uint64_t size, std::uint8_t aux, std::uint64_t thread,
+            std::uint64_t time_ns);
+  void begin_alloc(std::uint64_t key, std::uint64_t thread, std::uint64_t time_ns);
+  void emit_alloc(Op op, std::uint64_t key, std::uint64_t size, std::uint8_t aux, std::uint64_t thread,
+                  std::uint64_t time_ns);
+
+  Trace trace_;
+  ReusePolicy policy_;
+  std::unordered_map<std::uint64_t, std::uint32_t> live_;  // key -> slot
+  std::vector<std::uint32_t> free_slots_;                  // LIFO: reuse the most recently freed slot
+  std::unordered_map<std::uint64_t, std::uint16_t> threads_;
+  bool timed_ = false;
+};
+
+// Summary figures of a trace (what `heapreplay info` prints).
+struct TraceSummary {
+  std::uint64_t events = 0;
+  std::uint64_t op_count[kOpCount] = {};
+  std::uint64_t free_null = 0;
+  std::uint64_t peak_live_bytes = 0;   // max over time of the sum of live requested sizes
+  std::uint64_t final_live_bytes = 0;  // the same sum after the last event
+  std::uint64_t peak_live_objects = 0;
+  std::uint64_t max_request_bytes = 0;
+};
+
+// Walks the events once. Precondition: ids < view.object_count (as every
+// builder-made or validated trace guarantees).
+TraceSummary summarize(const TraceView& view);
+
+}  // namespace heapreplay
