@@ -1,0 +1,85 @@
+// MallocAllocator: the process's own malloc family behind the common
+// interface. Which allocator that is depends on the process: glibc's, or a
+// library preloaded into a child process (jemalloc, mimalloc, tcmalloc, any
+// `preload:` library). The harness never loads two of them in one process.
+#pragma once
+
+#include <malloc.h>
+
+#include <cstdlib>
+#include <iosfwd>
+#include <string>
+
+#include "allocators/core/allocator.h"
+#include "traces/event.h"
+
+namespace heapreplay {
+
+// Which introspection API to ask for statistics.
+enum class SystemFlavor { kGlibc, kJemalloc, kMimalloc, kTcmalloc, kOther };
+
+class MallocAllocator {
+ public:
+  static constexpr bool kThreadSafe = true;
+  // The alignment plain malloc guarantees on this platform.
+  static constexpr std::size_t kMallocAlignment = alignof(std::max_align_t);
+
+  MallocAllocator(std::string name, SystemFlavor flavor) : name_(std::move(name)), flavor_(flavor) {}
+
+  void* allocate(std::size_t bytes, std::size_t alignment) noexcept {
+    if (alignment <= kMallocAlignment) return std::malloc(bytes);
+    void* p = nullptr;
+    return posix_memalign(&p, alignment, bytes) == 0 ? p : nullptr;
+  }
+  // calloc itself, so an allocator that knows fresh pages are zero can skip the memset.
+  void* allocate_zeroed(std::size_t bytes) noexcept { return std::calloc(1, bytes); }
+  // The exact call a trace recorded.
+  void* allocate_aligned(std::size_t bytes, std::size_t alignment, AlignedKind kind) noexcept {
+    switch (kind) {
+      case AlignedKind::kMemalign: return memalign(alignment, bytes);
+      case AlignedKind::kPosixMemalign: {
+        void* p = nullptr;
+        return posix_memalign(&p, alignment, bytes) == 0 ? p : nullptr;
+      }
+      case AlignedKind::kAlignedAlloc: return aligned_alloc(alignment, bytes);
+      case AlignedKind::kValloc: return valloc(bytes);
+    }
+    return nullptr;
+  }
+  void deallocate(void* p, std::size_t, std::size_t) noexcept { std::free(p); }
+  void* reallocate(void* p, std::size_t, std::size_t new_bytes, std::size_t alignment) noexcept {
+    if (alignment <= kMallocAlignment) return std::realloc(p, new_bytes);
+    // realloc does not keep over-alignment: allocate, copy, free.
+    void* q = allocate(new_bytes, alignment);
+    if (q != nullptr && p != nullptr) {
+      std::size_t old = malloc_usable_size(p);
+      __builtin_memcpy(q, p, old < new_bytes ? old : new_bytes);
+      std::free(p);
+    }
+    return q;
+  }
+  std::size_t usable_size(void* p) const { return malloc_usable_size(p); }
+
+  // Asks the flavour's own introspection API (looked up at run time, so no
+  // allocator library is linked into heapreplay).
+  AllocatorStats stats() const;
+  CheckResult check() const { return CheckResult::good(); }  // no portable heap walk
+  void dump(std::ostream& os) const;
+  void reset() {}
+  std::string name() const { return name_; }
+  SystemFlavor flavor() const { return flavor_; }
+
+  // The library's own version string, or "" when it offers none.
+  std::string version() const;
+  // Whether the flavour's library is really the active malloc of this process
+  // (e.g. jemalloc's mallctl is found). Guards against a preload that failed.
+  bool is_active() const;
+
+ private:
+  std::string name_;
+  SystemFlavor flavor_;
+};
+
+static_assert(Allocator<MallocAllocator>);
+
+}  // namespace heapreplay

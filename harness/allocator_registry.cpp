@@ -1,0 +1,76 @@
+// The allocator catalogue (see allocator_registry.h).
+#include "harness/allocator_registry.h"
+
+#include <unistd.h>
+
+#include "allocators/core/options.h"
+#include "build_config.h"
+
+namespace heapreplay {
+
+const std::vector<AllocatorEntry>& allocator_catalog() {
+  static const std::vector<AllocatorEntry> catalog = {
+      {"null", AllocatorKind::kHarness, "hands out one fixed address: measures the harness itself", ""},
+      {"glibc", AllocatorKind::kSystem, "GNU C library malloc (ptmalloc2)", ""},
+      {"jemalloc", AllocatorKind::kSystem, "jemalloc " HEAPREPLAY_JEMALLOC_PKG_VERSION, HEAPREPLAY_JEMALLOC_SO},
+      {"mimalloc", AllocatorKind::kSystem, "mimalloc " HEAPREPLAY_MIMALLOC_PKG_VERSION, HEAPREPLAY_MIMALLOC_SO},
+      {"tcmalloc", AllocatorKind::kSystem, "gperftools tcmalloc (minimal) " HEAPREPLAY_TCMALLOC_PKG_VERSION,
+       HEAPREPLAY_TCMALLOC_SO},
+      {"preload", AllocatorKind::kPreload, "any malloc-replacing library: preload:/path/to/lib.so", ""},
+  };
+  return catalog;
+}
+
+bool allocator_available(const AllocatorEntry& entry, std::string* why) {
+#ifdef HEAPREPLAY_SANITIZED
+  if (entry.kind == AllocatorKind::kSystem || entry.kind == AllocatorKind::kPreload) {
+    if (why) *why = "system allocators are left out of sanitizer builds";
+    return false;
+  }
+#endif
+  if (!entry.library.empty() && ::access(entry.library.c_str(), R_OK) != 0) {
+    if (why) *why = "library " + entry.library + " not found";
+    return false;
+  }
+  return true;
+}
+
+AllocatorSpec parse_allocator_spec(std::string_view text) {
+  AllocatorSpec spec;
+  spec.text = std::string(text);
+  auto colon = text.find(':');
+  spec.name = std::string(text.substr(0, colon));
+  if (colon != std::string_view::npos) spec.options = std::string(text.substr(colon + 1));
+  for (const AllocatorEntry& e : allocator_catalog()) {
+    if (e.name != spec.name) continue;
+    std::string why;
+    if (!allocator_available(e, &why)) throw OptionError("allocator '" + spec.name + "' is not available: " + why);
+    if (e.kind == AllocatorKind::kPreload) {
+      if (spec.options.empty()) throw OptionError("preload needs a library: preload:/path/to/lib.so");
+      if (::access(spec.options.c_str(), R_OK) != 0)
+        throw OptionError("preload: cannot read library '" + spec.options + "'");
+    } else if (e.kind != AllocatorKind::kOurs && !spec.options.empty()) {
+      throw OptionError("allocator '" + spec.name + "' takes no options (got '" + spec.options + "')");
+    }
+    return spec;
+  }
+  std::string known;
+  for (const AllocatorEntry& e : allocator_catalog()) known += (known.empty() ? "" : ", ") + e.name;
+  throw OptionError("unknown allocator '" + spec.name + "' (known: " + known + ")");
+}
+
+std::string preload_library(const AllocatorSpec& spec) {
+  if (spec.name == "preload") return spec.options;
+  for (const AllocatorEntry& e : allocator_catalog())
+    if (e.name == spec.name) return e.library;
+  return "";
+}
+
+std::vector<std::string> all_available_allocators() {
+  std::vector<std::string> out;
+  for (const AllocatorEntry& e : allocator_catalog())
+    if (e.kind != AllocatorKind::kPreload && allocator_available(e)) out.push_back(e.name);
+  return out;
+}
+
+}  // namespace heapreplay

@@ -1,0 +1,103 @@
+// Shared subcommand plumbing (see cli.h).
+#include "harness/cli/cli.h"
+
+#include <unistd.h>
+
+#include <iostream>
+
+#include "allocators/core/options.h"
+#include "harness/allocator_dispatch.h"
+#include "harness/allocator_registry.h"
+#include "harness/replay/replay.h"
+#include "reports/output_file.h"
+#include "reports/table.h"
+
+namespace heapreplay::cli {
+
+bool parse(const std::string& command, const std::vector<std::string>& args, const po::options_description& options,
+           const po::positional_options_description& positional, po::variables_map& vm, const std::string& usage) {
+  po::options_description all(options);
+  all.add_options()("help,h", "show this help");
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    if (vm.count("help")) {
+      std::cout << "usage: heapreplay " << command << " " << usage << "\n\n" << all << '\n';
+      return false;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+  return true;
+}
+
+std::vector<std::string> resolve_allocators(const std::vector<std::string>& given) {
+  std::vector<std::string> out;
+  for (const std::string& g : given) {
+    if (g == "all") {
+      for (const std::string& name : all_available_allocators()) out.push_back(name);
+      continue;
+    }
+    AllocatorSpec spec = parse_allocator_spec(g);
+    // Build it once here so a bad design option stops us before any run.
+    if (spec.name != "preload") with_allocator(spec, [](auto&) { return 0; });
+    out.push_back(g);
+  }
+  if (out.empty()) throw UsageError("no allocator given (use -a NAME, or -a all)");
+  return out;
+}
+
+po::options_description run_options(std::vector<std::string>& allocators, int& repetitions, std::string& touch,
+                                    std::string& output, double& timeout_s) {
+  po::options_description d("Options");
+  d.add_options()
+      ("allocator,a", po::value(&allocators)->composing(),
+       "allocator to run (repeatable): NAME[:key=value,...], preload:/path/lib.so, or all")
+      ("repetitions,r", po::value(&repetitions)->default_value(1), "runs of each (trace, allocator), interleaved")
+      ("touch", po::value(&touch)->default_value("pages"),
+       "what the replay writes into each block: none | first | pages | all")
+      ("output,o", po::value(&output), "write the JSON report here (atomically)")
+      ("timeout", po::value(&timeout_s)->default_value(600), "seconds each run may take before it is killed");
+  return d;
+}
+
+void add_validate_option(po::options_description& d) {
+  d.add_options()("validate",
+                  "check every block: pattern kept until free, alignment, usable size, no overlap (slow)");
+}
+
+int run_and_report(const std::vector<PreparedTrace>& traces, SessionOptions options, const std::string& output) {
+  if (options.repetitions < 1) throw UsageError("--repetitions must be at least 1");
+  if (!touch_from_name(options.touch)) throw UsageError("--touch must be none, first, pages or all");
+  options.progress = ::isatty(STDERR_FILENO) == 1;
+  Report report = run_session(traces, options);
+  std::cout << render_table(report) << std::flush;
+  bool all_ok = true;
+  for (const RunResult& r : report.runs) {
+    if (r.status == "ok") continue;
+    all_ok = false;
+    std::cerr << "heapreplay: " << r.allocator << " on " << r.trace << " (repetition " << r.repetition + 1
+              << "): " << r.status << (r.status_detail.empty() ? "" : ": " + r.status_detail) << '\n';
+  }
+  if (!output.empty()) {
+    try {
+      write_file_atomically(output, report_to_json(report).dump(2) + "\n");
+    } catch (const std::runtime_error& e) {
+      std::cerr << "heapreplay: " << e.what() << " (report NOT written; the table above has the results)\n";
+      return kExitOutputFailed;
+    }
+    std::cerr << "heapreplay: report written to " << output << '\n';
+  }
+  return all_ok ? kExitOk : kExitRunFailed;
+}
+
+std::string command_line_text(int argc, char** argv) {
+  std::string s;
+  for (int i = 0; i < argc; ++i) {
+    if (i) s += ' ';
+    s += argv[i];
+  }
+  return s;
+}
+
+}  // namespace heapreplay::cli

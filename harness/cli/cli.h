@@ -1,0 +1,53 @@
+// Shared pieces of the heapreplay subcommands: exit statuses, option parsing
+// on top of Boost.Program_options, and the run-and-report step that replay
+// and bench share.
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <string>
+#include <vector>
+
+#include "harness/session.h"
+
+namespace heapreplay::cli {
+
+// Documented exit statuses (README: Reference).
+inline constexpr int kExitOk = 0;          // everything ran and every run was ok
+inline constexpr int kExitRunFailed = 1;   // some run failed/crashed/timed out (all are still reported)
+inline constexpr int kExitBadInput = 2;    // bad usage, unknown name, malformed trace or report
+inline constexpr int kExitOutputFailed = 3; // results could not be written (full disk, no such folder, ...)
+
+namespace po = boost::program_options;
+
+// Thrown for a usage error; main() prints "heapreplay CMD: message" and exits 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Parses `args` (after the subcommand) against `options` and positional names.
+// Prints help and returns false when --help was asked for.
+bool parse(const std::string& command, const std::vector<std::string>& args, const po::options_description& options,
+           const po::positional_options_description& positional, po::variables_map& vm, const std::string& usage);
+
+// Expands `-a all` and checks every spec (names, options); throws OptionError.
+std::vector<std::string> resolve_allocators(const std::vector<std::string>& given);
+
+// Options shared by replay and bench.
+po::options_description run_options(std::vector<std::string>& allocators, int& repetitions, std::string& touch,
+                                    std::string& output, double& timeout_s);
+void add_validate_option(po::options_description& d);
+
+// Runs the session, prints the table, writes the JSON report; returns the
+// exit status.
+int run_and_report(const std::vector<PreparedTrace>& traces, SessionOptions options, const std::string& output);
+
+std::string command_line_text(int argc, char** argv);
+
+int cmd_replay(const std::vector<std::string>& args, const std::string& command_line);
+int cmd_bench(const std::vector<std::string>& args, const std::string& command_line);
+int cmd_convert(const std::vector<std::string>& args);
+int cmd_info(const std::vector<std::string>& args);
+int cmd_list(const std::vector<std::string>& args);
+int cmd_child(const std::vector<std::string>& args);
+
+}  // namespace heapreplay::cli

@@ -1,0 +1,64 @@
+// heapreplay info: what a trace holds (counts per operation, live bytes,
+// what the importer skipped), as text or one JSON object.
+#include <iostream>
+
+#include "harness/cli/cli.h"
+#include "harness/trace_source.h"
+#include "reports/table.h"
+
+namespace heapreplay::cli {
+
+int cmd_info(const std::vector<std::string>& args) {
+  std::string path, format;
+  po::options_description d("Options");
+  d.add_options()("trace", po::value(&path), "the trace")("json", "print one JSON object")(
+      "format", po::value(&format), "force the format (hrt, rep, mtrace, raw, wee, text)");
+  po::positional_options_description pos;
+  pos.add("trace", 1);
+  po::variables_map vm;
+  if (!parse("info", args, d, pos, vm, "TRACE [--json] [--format FORMAT]")) return kExitOk;
+  if (path.empty()) throw UsageError("no trace given");
+  Trace t = load_trace(path, format);
+  TraceSummary s = summarize(t.view());
+  auto op = [&](Op o) { return s.op_count[static_cast<int>(o)]; };
+  nlohmann::json j = {{"trace", path},
+                      {"format", t.format},
+                      {"events", s.events},
+                      {"threads", t.thread_count},
+                      {"objects", t.object_count},
+                      {"malloc", op(Op::kMalloc)},
+                      {"calloc", op(Op::kCalloc)},
+                      {"realloc", op(Op::kRealloc)},
+                      {"free", op(Op::kFree)},
+                      {"aligned", op(Op::kAligned)},
+                      {"free_null", s.free_null},
+                      {"unmatched_free", t.import.unmatched_free},
+                      {"unmatched_realloc", t.import.unmatched_realloc},
+                      {"reused_live", t.import.reused_live},
+                      {"failed_in_source", t.import.failed_in_source},
+                      {"timestamps", !t.timestamps_ns.empty()},
+                      {"peak_live_objects", s.peak_live_objects},
+                      {"peak_live_bytes", s.peak_live_bytes},
+                      {"final_live_bytes", s.final_live_bytes},
+                      {"max_request_bytes", s.max_request_bytes}};
+  if (vm.count("json")) {
+    std::cout << j.dump(2) << '\n';
+    return kExitOk;
+  }
+  std::cout << path << " (" << t.format << ")\n"
+            << "  events            " << s.events << "  (malloc " << op(Op::kMalloc) << ", calloc "
+            << op(Op::kCalloc) << ", realloc " << op(Op::kRealloc) << ", free " << op(Op::kFree) << ", aligned "
+            << op(Op::kAligned) << ")\n"
+            << "  free(NULL)        " << s.free_null << '\n'
+            << "  threads           " << t.thread_count << '\n'
+            << "  object slots      " << t.object_count << "  (peak live objects " << s.peak_live_objects << ")\n"
+            << "  peak live bytes   " << s.peak_live_bytes << "  (" << human_bytes(static_cast<double>(s.peak_live_bytes)) << ")\n"
+            << "  final live bytes  " << s.final_live_bytes << '\n'
+            << "  largest request   " << s.max_request_bytes << '\n'
+            << "  skipped on import unmatched free " << t.import.unmatched_free << ", unmatched realloc "
+            << t.import.unmatched_realloc << ", reused live " << t.import.reused_live << ", failed in source "
+            << t.import.failed_in_source << '\n';
+  return kExitOk;
+}
+
+}  // namespace heapreplay::cli

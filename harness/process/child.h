@@ -1,0 +1,26 @@
+// The child side of a run: one (trace, allocator) replay in a fresh process,
+// reported as one JSON RunResult on a pipe. The driver (spawn.h) starts it as
+// `heapreplay __run ...` with the allocator's library preloaded.
+#pragma once
+
+#include <string>
+
+namespace heapreplay {
+
+struct ChildRequest {
+  std::string trace_path;  // an .hrt file
+  std::string allocator;   // the spec text
+  std::string touch = "pages";
+  bool validate = false;
+  int result_fd = 3;       // where the RunResult JSON goes
+};
+
+// Exit codes of the child.
+inline constexpr int kChildOk = 0;
+inline constexpr int kChildRunFailed = 1;   // result written with status "failed"
+inline constexpr int kChildBadRequest = 2;  // nothing run; message on stderr
+
+// Runs the replay and writes the result. Never throws.
+int run_child(const ChildRequest& request);
+
+}  // namespace heapreplay

@@ -1,0 +1,164 @@
+// Child-process runs with a time limit (see spawn.h).
+#include "harness/process/spawn.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <vector>
+
+extern char** environ;
+
+namespace heapreplay {
+
+namespace {
+
+std::string last_line(const std::string& text) {
+  std::size_t end = text.find_last_not_of("\n\r ");
+  if (end == std::string::npos) return "";
+  std::size_t start = text.rfind('\n', end);
+  return text.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+}
+
+std::string signal_text(int sig) {
+  const char* abbrev = sigabbrev_np(sig);
+  std::string name = abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+  return name;
+}
+
+// Environment for the child: ours, with LD_PRELOAD replaced.
+std::vector<std::string> child_environment(const std::string& preload) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e)
+    if (std::strncmp(*e, "LD_PRELOAD=", 11) != 0) env.emplace_back(*e);
+  if (!preload.empty()) env.push_back("LD_PRELOAD=" + preload);
+  return env;
+}
+
+}  // namespace
+
+std::string self_executable() {
+  char buf[4096];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) throw std::runtime_error("cannot find the heapreplay executable (/proc/self/exe)");
+  return std::string(buf, static_cast<std::size_t>(n));
+}
+
+RunResult run_in_child(const ChildRequest& req, const SpawnOptions& opt) {
+  RunResult r;
+  r.allocator = req.allocator;
+  r.touch = req.touch;
+  r.validate = req.validate;
+  auto failed = [&](std::string why) {
+    r.status = "failed";
+    r.status_detail = std::move(why);
+    return r;
+  };
+
+  int result_pipe[2], err_pipe[2];
+  if (::pipe2(result_pipe, O_CLOEXEC) != 0) return failed(std::string("pipe: ") + std::strerror(errno));
+  if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
+    ::close(result_pipe[0]);
+    ::close(result_pipe[1]);
+    return failed(std::string("pipe: ") + std::strerror(errno));
+  }
+
+  std::vector<std::string> args = {"heapreplay", "__run", "--trace", req.trace_path, "--allocator", req.allocator,
+                                   "--touch", req.touch, "--result-fd", "3"};
+  if (req.validate) args.push_back("--validate");
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env_strings = child_environment(opt.preload);
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, result_pipe[1], 3);
+  posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, opt.self_exe.c_str(), &fa, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  ::close(result_pipe[1]);
+  ::close(err_pipe[1]);
+  if (rc != 0) {
+    ::close(result_pipe[0]);
+    ::close(err_pipe[0]);
+    return failed("cannot start " + opt.self_exe + ": " + std::strerror(rc));
+  }
+
+  std::string result_text, err_text;
+  auto deadline = std::chrono::steady_clock::now() + opt.timeout;
+  bool timed_out = false;
+  pollfd fds[2] = {{result_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  int open_fds = 2;
+  while (open_fds > 0) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      timed_out = true;
+      break;
+    }
+    int n = ::poll(fds, 2, static_cast<int>(std::min<long long>(left.count(), 1000)));
+    if (n < 0 && errno != EINTR) break;
+    for (int k = 0; k < 2; ++k) {
+      if (fds[k].fd < 0 || !(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      char buf[65536];
+      ssize_t got = ::read(fds[k].fd, buf, sizeof buf);
+      if (got > 0) {
+        std::string& into = k == 0 ? result_text : err_text;
+        if (into.size() < (1u << 24)) into.append(buf, static_cast<std::size_t>(got));
+      } else if (got == 0 || (got < 0 && errno != EINTR && errno != EAGAIN)) {
+        ::close(fds[k].fd);
+        fds[k].fd = -1;
+        --open_fds;
+      }
+    }
+  }
+  if (timed_out) ::kill(pid, SIGKILL);
+  for (auto& f : fds)
+    if (f.fd >= 0) ::close(f.fd);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+
+  // A result the child managed to write is the best account of the run.
+  bool have_result = false;
+  if (!result_text.empty()) {
+    try {
+      r = nlohmann::json::parse(result_text).get<RunResult>();
+      have_result = true;
+    } catch (const nlohmann::json::exception&) {
+    }
+  }
+  if (timed_out) {
+    r.status = "timeout";
+    r.status_detail = "no result within " + std::to_string(opt.timeout.count() / 1000.0).substr(0, 6) + " s; killed";
+    return r;
+  }
+  if (WIFSIGNALED(status)) {
+    int sig = WTERMSIG(status);
+    r.status = "crashed";
+    r.signal = sig;
+    r.status_detail = "killed by " + signal_text(sig);
+    if (sig == SIGKILL) r.status_detail += " (out of memory, or killed from outside)";
+    std::string msg = last_line(err_text);
+    if (!msg.empty()) r.status_detail += ": " + msg;
+    return r;
+  }
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (have_result && (code == kChildOk || code == kChildRunFailed)) return r;
+  std::string msg = last_line(err_text);
+  return failed(msg.empty() ? "child exited with status " + std::to_string(code) : msg);
+}
+
+}  // namespace heapreplay

@@ -1,0 +1,118 @@
+// Running a whole session of child-process runs (see session.h).
+#include "harness/session.h"
+
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+
+#include "build_config.h"
+#include "harness/allocator_registry.h"
+#include "harness/process/spawn.h"
+
+namespace heapreplay {
+
+namespace {
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      auto colon = line.find(':');
+      if (colon != std::string::npos) return line.substr(line.find_first_not_of(' ', colon + 1));
+    }
+  }
+  return "unknown";
+}
+
+std::string utc_now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+void show_progress(std::size_t done, std::size_t total, const std::string& what,
+                   std::chrono::steady_clock::time_point start) {
+  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::string eta;
+  if (done > 0) {
+    double left = elapsed / static_cast<double>(done) * static_cast<double>(total - done);
+    eta = ", about " + std::to_string(static_cast<long>(left + 0.5)) + " s left";
+  }
+  std::fprintf(stderr, "\r\033[K[%zu/%zu] %s%s", done + 1, total, what.c_str(), eta.c_str());
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+nlohmann::json session_context(const SessionOptions& options) {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  struct utsname u {};
+  ::uname(&u);
+  return {{"date", utc_now()},
+          {"host", host},
+          {"cpu", cpu_model()},
+          {"cpu_count", ::sysconf(_SC_NPROCESSORS_ONLN)},
+          {"kernel", std::string(u.sysname) + " " + u.release},
+          {"heapreplay_version", HEAPREPLAY_VERSION},
+          {"git_revision", HEAPREPLAY_GIT_REVISION},
+          {"compiler", HEAPREPLAY_COMPILER},
+          {"build_type", HEAPREPLAY_BUILD_TYPE},
+          {"command_line", options.command_line},
+          {"repetitions", options.repetitions},
+          {"touch", options.touch},
+          {"validate", options.validate},
+          {"timeout_ms", options.timeout.count()},
+          {"allocators", nlohmann::json::object()}};
+}
+
+Report run_session(const std::vector<PreparedTrace>& traces, const SessionOptions& options) {
+  Report report;
+  report.context = session_context(options);
+  SpawnOptions spawn;
+  spawn.self_exe = self_executable();
+  spawn.timeout = options.timeout;
+  const std::size_t total = traces.size() * options.allocators.size() * static_cast<std::size_t>(options.repetitions);
+  std::size_t done = 0;
+  auto start = std::chrono::steady_clock::now();
+  for (int rep = 0; rep < options.repetitions; ++rep) {
+    for (const PreparedTrace& t : traces) {
+      for (const std::string& spec_text : options.allocators) {
+        AllocatorSpec spec = parse_allocator_spec(spec_text);
+        if (options.progress)
+          show_progress(done, total,
+                        spec_text + " on " + t.label + " (repetition " + std::to_string(rep + 1) + "/" +
+                            std::to_string(options.repetitions) + ")",
+                        start);
+        ChildRequest req;
+        req.trace_path = t.hrt_path;
+        req.allocator = spec_text;
+        req.touch = options.touch;
+        req.validate = options.validate;
+        spawn.preload = preload_library(spec);
+        RunResult r = run_in_child(req, spawn);
+        r.trace = t.label;
+        r.repetition = rep;
+        r.allocator = spec_text;
+        if (r.status != "ok" || r.peak_live_bytes == 0) {
+          r.peak_live_bytes = t.summary.peak_live_bytes;
+          r.final_live_bytes = t.summary.final_live_bytes;
+        }
+        if (!r.allocator_version.empty()) report.context["allocators"][spec_text] = r.allocator_version;
+        report.runs.push_back(std::move(r));
+        ++done;
+      }
+    }
+  }
+  if (options.progress) std::fprintf(stderr, "\r\033[K");
+  return report;
+}
+
+}  // namespace heapreplay

@@ -1,0 +1,33 @@
+// A session: every (trace, allocator, repetition) run, each in its own child
+// process, interleaved (rep 1 of every allocator on every trace, then rep 2,
+// ...) so that drift of the machine hits all allocators alike.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "harness/trace_source.h"
+#include "reports/run_result.h"
+
+namespace heapreplay {
+
+struct SessionOptions {
+  std::vector<std::string> allocators;  // specs, already checked
+  int repetitions = 1;
+  std::string touch = "pages";
+  bool validate = false;
+  std::chrono::milliseconds timeout{600000};  // per run
+  bool progress = false;                      // progress lines on stderr
+  std::string command_line;                   // for the report's context
+};
+
+// Runs everything and returns the report (context filled). Never throws for
+// what a run does; a failed run is a RunResult with that status.
+Report run_session(const std::vector<PreparedTrace>& traces, const SessionOptions& options);
+
+// The report's context block: date, host, CPU, compiler, build, revision,
+// command line. Allocator versions are added by run_session from the runs.
+nlohmann::json session_context(const SessionOptions& options);
+
+}  // namespace heapreplay

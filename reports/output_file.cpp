@@ -1,0 +1,78 @@
+// Atomic file output (see output_file.h).
+#include "reports/output_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace heapreplay {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const char* what, int err) {
+  throw std::runtime_error(path + ": " + what + ": " + std::strerror(err));
+}
+
+// Writes everything or returns the errno of the failure (0 on success).
+int write_all(int fd, std::string_view content) {
+  std::size_t off = 0;
+  while (off < content.size()) {
+    ssize_t n = ::write(fd, content.data() + off, content.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    if (n == 0) return ENOSPC;
+    off += static_cast<std::size_t>(n);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void write_file_atomically(const std::string& path, std::string_view content) {
+  if (path == "-") {
+    if (int err = write_all(STDOUT_FILENO, content)) fail("standard output", "cannot write", err);
+    return;
+  }
+  // A device (/dev/stdout, /dev/full, a pipe) cannot be replaced by rename:
+  // write to it directly and report what the device says.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (S_ISDIR(st.st_mode)) fail(path, "cannot write", EISDIR);
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) fail(path, "cannot open", errno);
+    int err = write_all(fd, content);
+    ::close(fd);
+    if (err) fail(path, "cannot write", err);
+    return;
+  }
+  auto slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
+  std::string tmp = dir + "/.heapreplay-XXXXXX";
+  int fd = ::mkstemp(tmp.data());
+  if (fd < 0) fail(path, "cannot create", errno);
+  int err = write_all(fd, content);
+  if (err == 0 && (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0)) err = errno;
+  if (::close(fd) != 0 && err == 0) err = errno;
+  if (err == 0 && ::rename(tmp.c_str(), path.c_str()) != 0) err = errno;
+  if (err != 0) {
+    ::unlink(tmp.c_str());
+    fail(path, "cannot write", err);
+  }
+}
+
+std::string read_whole_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, "cannot read", errno);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) fail(path, "cannot read", EIO);
+  return ss.str();
+}
+
+}  // namespace heapreplay

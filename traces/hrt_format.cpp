@@ -1,0 +1,272 @@
+// Writing and mapping `.hrt` files (see hrt_format.h and FORMAT.md).
+#include "traces/hrt_format.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "traces/trace_error.h"
+
+namespace heapreplay {
+
+namespace {
+
+constexpr std::uint64_t kMul1 = 0x9E3779B97F4A7C15ull;
+constexpr std::uint64_t kMul2 = 0xC2B2AE3D27D4EB4Full;
+
+std::uint64_t rotl(std::uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+
+std::uint64_t align_up(std::uint64_t n, std::uint64_t a) { return (n + a - 1) / a * a; }
+
+std::string errno_text() { return std::strerror(errno); }
+
+nlohmann::json import_to_json(const Trace& t) {
+  return {{"format", t.format},
+          {"import",
+           {{"unmatched_free", t.import.unmatched_free},
+            {"unmatched_realloc", t.import.unmatched_realloc},
+            {"reused_live", t.import.reused_live},
+            {"failed_in_source", t.import.failed_in_source},
+            {"source_lines", t.import.source_lines}}}};
+}
+
+// Writes all of `bytes` at `offset`, retrying short writes.
+void write_all(int fd, const void* data, std::size_t bytes, const std::string& path) {
+  auto* p = static_cast<const char*>(data);
+  while (bytes > 0) {
+    ssize_t n = ::write(fd, p, bytes);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw std::runtime_error(path + ": cannot write: " + errno_text());
+    }
+    p += n;
+    bytes -= static_cast<std::size_t>(n);
+  }
+}
+
+}  // namespace
+
+std::uint64_t hrt_checksum(const void* data, std::size_t bytes, std::uint64_t seed) {
+  auto* p = static_cast<const unsigned char*>(data);
+  std::uint64_t h = seed ^ (bytes * kMul1);
+  std::size_t i = 0;
+  // Four independent lanes keep the loop fast on large event streams.
+  std::uint64_t lane[4] = {h, h ^ kMul2, h + kMul1, h - kMul2};
+  for (; i + 32 <= bytes; i += 32) {
+    for (int k = 0; k < 4; ++k) {
+      std::uint64_t w;
+      std::memcpy(&w, p + i + 8 * k, 8);
+      lane[k] = rotl(lane[k] ^ (w * kMul1), 29) * kMul2;
+    }
+  }
+  h = lane[0] ^ rotl(lane[1], 17) ^ rotl(lane[2], 31) ^ rotl(lane[3], 47);
+  for (; i < bytes; ++i) h = rotl(h ^ (p[i] * kMul1), 23) * kMul2;
+  h ^= h >> 33;
+  h *= kMul1;
+  h ^= h >> 29;
+  return h;
+}
+
+void write_hrt(const Trace& trace, const std::string& path) {
+  if (!trace.timestamps_ns.empty() && trace.timestamps_ns.size() != trace.events.size())
+    throw std::logic_error("write_hrt: timestamps do not match events");
+  std::string meta = import_to_json(trace).dump();
+
+  HrtHeader h{};
+  std::memcpy(h.magic, kHrtMagic, sizeof kHrtMagic);
+  h.version = kHrtVersion;
+  h.header_bytes = sizeof(HrtHeader);
+  h.event_count = trace.events.size();
+  h.object_count = trace.object_count;
+  h.thread_count = trace.thread_count == 0 ? 1 : trace.thread_count;
+  h.event_bytes = sizeof(Event);
+  h.flags = trace.timestamps_ns.empty() ? 0 : kHrtHasTimestamps;
+  h.events_offset = align_up(sizeof(HrtHeader), 64);
+  std::uint64_t events_bytes = trace.events.size() * sizeof(Event);
+  std::uint64_t end = h.events_offset + events_bytes;
+  if (h.flags & kHrtHasTimestamps) {
+    h.timestamps_offset = align_up(end, 64);
+    end = h.timestamps_offset + trace.timestamps_ns.size() * sizeof(std::uint64_t);
+  }
+  h.meta_offset = align_up(end, 8);
+  h.meta_bytes = meta.size();
+  h.file_bytes = h.meta_offset + h.meta_bytes;
+  std::uint64_t sum = hrt_checksum(trace.events.data(), events_bytes, 0);
+  sum = hrt_checksum(trace.timestamps_ns.data(), trace.timestamps_ns.size() * sizeof(std::uint64_t), sum);
+  h.payload_checksum = hrt_checksum(meta.data(), meta.size(), sum);
+  h.header_checksum = hrt_checksum(&h, offsetof(HrtHeader, header_checksum), 0);
+
+  std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) throw std::runtime_error(path + ": cannot create: " + errno_text());
+  try {
+    static const char zeros[64] = {};
+    std::uint64_t pos = 0;
+    auto pad_to = [&](std::uint64_t off) {
+      if (off > pos) write_all(fd, zeros, off - pos, path);
+      pos = off;
+    };
+    write_all(fd, &h, sizeof h, path);
+    pos = sizeof h;
+    pad_to(h.events_offset);
+    write_all(fd, trace.events.data(), events_bytes, path);
+    pos += events_bytes;
+    if (h.flags & kHrtHasTimestamps) {
+      pad_to(h.timestamps_offset);
+      write_all(fd, trace.timestamps_ns.data(), trace.timestamps_ns.size() * 8, path);
+      pos += trace.timestamps_ns.size() * 8;
+    }
+    pad_to(h.meta_offset);
+    write_all(fd, meta.data(), meta.size(), path);
+    if (::fsync(fd) != 0) throw std::runtime_error(path + ": cannot write: " + errno_text());
+    if (::close(fd) != 0) {
+      fd = -1;
+      throw std::runtime_error(path + ": cannot write: " + errno_text());
+    }
+    fd = -1;
+    if (::rename(tmp.c_str(), path.c_str()) != 0)
+      throw std::runtime_error(path + ": cannot rename into place: " + errno_text());
+  } catch (...) {
+    if (fd >= 0) ::close(fd);
+    ::unlink(tmp.c_str());
+    throw;
+  }
+}
+
+HrtFile::HrtFile(const std::string& path, bool populate) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw TraceError(path, 0, "cannot open: " + errno_text());
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw TraceError(path, 0, "not a regular file");
+  }
+  bytes_ = static_cast<std::uint64_t>(st.st_size);
+  if (bytes_ < sizeof(HrtHeader)) {
+    ::close(fd);
+    throw TraceError(path, 0, "too short for an .hrt header (" + std::to_string(bytes_) + " bytes)");
+  }
+  base_ = ::mmap(nullptr, bytes_, PROT_READ, MAP_PRIVATE | (populate ? MAP_POPULATE : 0), fd, 0);
+  ::close(fd);
+  if (base_ == MAP_FAILED) {
+    base_ = nullptr;
+    throw TraceError(path, 0, "cannot map: " + errno_text());
+  }
+  header_ = static_cast<const HrtHeader*>(base_);
+  auto fail = [&](const std::string& why) {
+    ::munmap(base_, bytes_);
+    base_ = nullptr;
+    throw TraceError(path, 0, why);
+  };
+  const HrtHeader& h = *header_;
+  if (std::memcmp(h.magic, kHrtMagic, sizeof kHrtMagic) != 0) fail("not an .hrt file (bad magic)");
+  if (h.version != kHrtVersion)
+    fail("unsupported .hrt version " + std::to_string(h.version) + " (this build reads version " +
+         std::to_string(kHrtVersion) + ")");
+  if (h.header_checksum != hrt_checksum(&h, offsetof(HrtHeader, header_checksum), 0))
+    fail("header checksum mismatch (file corrupted)");
+  if (h.header_bytes != sizeof(HrtHeader) || h.event_bytes != sizeof(Event)) fail("unexpected header or event size");
+  if (h.file_bytes != bytes_)
+    fail("file is " + std::to_string(bytes_) + " bytes, header says " + std::to_string(h.file_bytes) +
+         " (truncated?)");
+  if (h.thread_count == 0 || h.thread_count > 0x10000) fail("thread count out of range");
+  auto in_file = [&](std::uint64_t off, std::uint64_t count, std::uint64_t unit) {
+    if (off % 8 != 0 || off > bytes_) return false;
+    if (count > (bytes_ - off) / unit) return false;
+    return true;
+  };
+  if (h.events_offset < sizeof(HrtHeader) || !in_file(h.events_offset, h.event_count, sizeof(Event)))
+    fail("event stream lies outside the file");
+  bool timed = (h.flags & kHrtHasTimestamps) != 0;
+  if ((h.flags & ~kHrtHasTimestamps) != 0) fail("unknown flags");
+  if (timed && (h.timestamps_offset < h.events_offset + h.event_count * sizeof(Event) ||
+                !in_file(h.timestamps_offset, h.event_count, 8)))
+    fail("timestamps lie outside the file");
+  if (!in_file(h.meta_offset, h.meta_bytes, 1)) fail("metadata lies outside the file");
+
+  auto* bytes = static_cast<const unsigned char*>(base_);
+  std::uint64_t sum = hrt_checksum(bytes + h.events_offset, h.event_count * sizeof(Event), 0);
+  sum = hrt_checksum(bytes + h.timestamps_offset, timed ? h.event_count * 8 : 0, sum);
+  sum = hrt_checksum(bytes + h.meta_offset, h.meta_bytes, sum);
+  if (sum != h.payload_checksum) fail("payload checksum mismatch (file corrupted)");
+
+  // Checksums catch accidents; these checks make crafted files harmless too.
+  auto* ev = reinterpret_cast<const Event*>(bytes + h.events_offset);
+  for (std::uint64_t i = 0; i < h.event_count; ++i) {
+    const Event& e = ev[i];
+    bool ok = static_cast<unsigned>(e.op) < kOpCount && e.thread < h.thread_count &&
+              (e.id < h.object_count || (e.id == kNoObject && e.op == Op::kFree));
+    if (!ok) fail("event " + std::to_string(i) + " is invalid (op, object id or thread out of range)");
+  }
+}
+
+HrtFile::~HrtFile() {
+  if (base_ != nullptr) ::munmap(base_, bytes_);
+}
+
+HrtFile::HrtFile(HrtFile&& other) noexcept
+    : base_(other.base_), bytes_(other.bytes_), header_(other.header_) {
+  other.base_ = nullptr;
+  other.header_ = nullptr;
+}
+
+TraceView HrtFile::view() const {
+  auto* bytes = static_cast<const unsigned char*>(base_);
+  const HrtHeader& h = *header_;
+  TraceView v;
+  v.events = {reinterpret_cast<const Event*>(bytes + h.events_offset), h.event_count};
+  if (h.flags & kHrtHasTimestamps)
+    v.timestamps_ns = {reinterpret_cast<const std::uint64_t*>(bytes + h.timestamps_offset), h.event_count};
+  v.object_count = h.object_count;
+  v.thread_count = h.thread_count;
+  return v;
+}
+
+std::string HrtFile::metadata() const {
+  auto* bytes = static_cast<const char*>(base_);
+  return std::string(bytes + header_->meta_offset, header_->meta_bytes);
+}
+
+HrtSource HrtFile::source() const {
+  HrtSource src;
+  // Metadata is informative: a block that does not parse or has odd types is
+  // ignored rather than fatal, since the events themselves were validated.
+  auto meta = nlohmann::json::parse(metadata(), nullptr, false);
+  try {
+    if (meta.is_object()) {
+      src.format = meta.value("format", std::string("hrt"));
+      if (auto it = meta.find("import"); it != meta.end() && it->is_object()) {
+        src.import.unmatched_free = it->value("unmatched_free", std::uint64_t{0});
+        src.import.unmatched_realloc = it->value("unmatched_realloc", std::uint64_t{0});
+        src.import.reused_live = it->value("reused_live", std::uint64_t{0});
+        src.import.failed_in_source = it->value("failed_in_source", std::uint64_t{0});
+        src.import.source_lines = it->value("source_lines", std::uint64_t{0});
+      }
+    }
+  } catch (const nlohmann::json::exception&) {
+    src = HrtSource{};
+  }
+  return src;
+}
+
+Trace read_hrt(const std::string& path) {
+  HrtFile f(path, false);
+  TraceView v = f.view();
+  Trace t;
+  t.events.assign(v.events.begin(), v.events.end());
+  t.timestamps_ns.assign(v.timestamps_ns.begin(), v.timestamps_ns.end());
+  t.object_count = v.object_count;
+  t.thread_count = v.thread_count;
+  HrtSource src = f.source();
+  t.format = src.format;
+  t.import = src.import;
+  return t;
+}
+
+}  // namespace heapreplay

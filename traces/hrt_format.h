@@ -1,0 +1,85 @@
+// The `.hrt` binary trace format: a versioned header, the event stream as an
+// array of 16-byte Event records (mmapped and replayed in place, no per-event
+// allocation), optional timestamps, and a JSON metadata block. The byte layout
+// is documented in traces/FORMAT.md.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "traces/trace.h"
+
+namespace heapreplay {
+
+inline constexpr char kHrtMagic[8] = {'H', 'R', 'T', 'R', 'A', 'C', 'E', '\0'};
+inline constexpr std::uint32_t kHrtVersion = 1;
+
+// The on-disk header (little-endian, 128 bytes).
+struct HrtHeader {
+  char magic[8];
+  std::uint32_t version;
+  std::uint32_t header_bytes;
+  std::uint64_t event_count;
+  std::uint32_t object_count;
+  std::uint32_t thread_count;
+  std::uint32_t event_bytes;
+  std::uint32_t flags;  // kHrtHasTimestamps
+  std::uint64_t events_offset;
+  std::uint64_t timestamps_offset;  // 0 when absent
+  std::uint64_t meta_offset;
+  std::uint64_t meta_bytes;
+  std::uint64_t file_bytes;
+  std::uint64_t payload_checksum;  // hrt_checksum over events, timestamps, meta
+  std::uint64_t header_checksum;   // hrt_checksum over the bytes before this field
+  std::uint8_t reserved[32];
+};
+static_assert(sizeof(HrtHeader) == 128);
+inline constexpr std::uint32_t kHrtHasTimestamps = 0x1;
+
+// The checksum used by the format (a word-at-a-time multiply-rotate mix; see
+// FORMAT.md). `seed` chains several ranges.
+std::uint64_t hrt_checksum(const void* data, std::size_t bytes, std::uint64_t seed = 0);
+
+// Writes `trace` to `path` atomically (temporary file in the same folder,
+// fsync, rename). Throws std::runtime_error naming the path on any failure;
+// no partial file is left behind.
+void write_hrt(const Trace& trace, const std::string& path);
+
+// Where an `.hrt` file's events came from, as its metadata block says.
+struct HrtSource {
+  std::string format = "hrt";  // the format it was converted from
+  ImportStats import;
+};
+
+// An `.hrt` file mapped read-only. Opening validates everything a replay
+// relies on (header fields, bounds, checksums, every event's op, id and thread
+// range), so a crafted file cannot make a reader go out of bounds.
+class HrtFile {
+ public:
+  // Throws TraceError ("PATH: what") on any problem. `populate` pre-faults the
+  // mapping so that first-touch page faults do not land inside a timed replay.
+  explicit HrtFile(const std::string& path, bool populate = true);
+  ~HrtFile();
+  HrtFile(HrtFile&& other) noexcept;
+  HrtFile& operator=(HrtFile&&) = delete;
+  HrtFile(const HrtFile&) = delete;
+
+  TraceView view() const;
+  const HrtHeader& header() const { return *header_; }
+  // The metadata JSON text (source format, import statistics).
+  std::string metadata() const;
+  // The metadata parsed; a block that does not parse gives the defaults.
+  HrtSource source() const;
+  std::uint64_t file_bytes() const { return bytes_; }
+
+ private:
+  void* base_ = nullptr;
+  std::uint64_t bytes_ = 0;
+  const HrtHeader* header_ = nullptr;
+};
+
+// Reads a whole `.hrt` into memory (a copy), restoring format and import
+// statistics from the metadata. Throws TraceError.
+Trace read_hrt(const std::string& path);
+
+}  // namespace heapreplay
