@@ -89,11 +89,11 @@ ReplayOutcome replay_loop(A& a, const TraceView& trace, Slot* table, ValidationS
     if constexpr (V) {
       if (reinterpret_cast<std::uintptr_t>(p) % align != 0)
         return "block not aligned to " + std::to_string(align);
+      if (auto why = vs->validator.add_block(p, size)) return why;
       if (a.usable_size(p) < size)
         return "usable size " + std::to_string(a.usable_size(p)) + " < request " + std::to_string(size);
       if (zeroed)
         if (auto off = Validator::first_nonzero(p, size)) return "calloc block not zeroed at offset " + std::to_string(*off);
-      if (auto why = vs->validator.add_block(p, size)) return why;
       vs->seeds[id] = seed_for(i);
       Validator::fill(p, size, vs->seeds[id]);
     }

@@ -1,0 +1,281 @@
+// The replay engine: what it asks of an allocator for each kind of event,
+// the touch policies, failed allocations, and that --validate catches each
+// kind of broken allocator at the right event.
+#include "harness/replay/replay.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <map>
+#include <ostream>
+
+#include "allocators/system/null_allocator.h"
+#include "traces/trace_builder.h"
+
+namespace heapreplay {
+namespace {
+
+// A correct allocator over glibc malloc that records what it was asked.
+struct Recording {
+  static constexpr bool kThreadSafe = false;
+  std::vector<std::string> calls;
+  std::map<void*, std::size_t> live;
+  std::size_t fail_size = ~std::size_t{0};  // requests of this size fail
+
+  void* allocate(std::size_t n, std::size_t align) noexcept {
+    calls.push_back("alloc " + std::to_string(n) + " " + std::to_string(align));
+    if (n == fail_size) return nullptr;
+    void* p = std::aligned_alloc(align < 16 ? 16 : align, (n + 63) / 64 * 64);
+    live[p] = n;
+    return p;
+  }
+  void deallocate(void* p, std::size_t n, std::size_t) noexcept {
+    calls.push_back(p ? "free " + std::to_string(n) : "free null");
+    if (p) live.erase(p), std::free(p);
+  }
+  void* reallocate(void* p, std::size_t old, std::size_t n, std::size_t) noexcept {
+    calls.push_back("realloc " + std::to_string(old) + "->" + std::to_string(n));
+    if (n == fail_size) return nullptr;
+    void* q = std::aligned_alloc(16, (n + 63) / 64 * 64);
+    std::memcpy(q, p, old < n ? old : n);
+    live.erase(p);
+    std::free(p);
+    live[q] = n;
+    return q;
+  }
+  // Bytes from p to the end of the block that contains it.
+  std::size_t usable_size(void* p) const {
+    auto it = live.upper_bound(p);
+    if (it == live.begin()) return 0;
+    --it;
+    auto* start = static_cast<char*>(it->first);
+    std::size_t end = (it->second + 63) / 64 * 64;
+    std::size_t off = static_cast<std::size_t>(static_cast<char*>(p) - start);
+    return off < end ? end - off : 0;
+  }
+  AllocatorStats stats() const { return {}; }
+  CheckResult check() const { return CheckResult::good(); }
+  void dump(std::ostream&) const {}
+  void reset() {}
+  std::string name() const { return "recording"; }
+};
+static_assert(Allocator<Recording>);
+
+Trace small_trace() {
+  TraceBuilder b("test", ReusePolicy::kLeakOld);
+  b.malloc(1, 100);
+  b.calloc(2, 4, 10);
+  b.realloc(1, 1, 300);
+  b.aligned(3, 256, 50, AlignedKind::kAlignedAlloc);
+  b.free_null();
+  b.realloc(2, 2, 0);  // frees
+  b.free(1);
+  b.free(3);
+  return b.finish();
+}
+
+ReplayOutcome run(auto& a, const Trace& t, ReplayOptions opt = {Touch::kNone, false}) {
+  ObjectTable table(t.object_count);
+  return replay(a, t.view(), table, opt);
+}
+
+TEST(Replay, AsksTheAllocatorExactlyWhatTheTraceSays) {
+  Recording a;
+  Trace t = small_trace();
+  ReplayOutcome out = run(a, t);
+  EXPECT_EQ(out.events, t.events.size());
+  EXPECT_EQ(out.failed_allocations, 0u);
+  std::vector<std::string> want = {"alloc 100 1", "alloc 40 1",  "realloc 100->300", "alloc 50 256",
+                                   "free null",   "free 40",     "free 300",         "free 50"};
+  EXPECT_EQ(a.calls, want);
+  EXPECT_TRUE(a.live.empty());
+}
+
+TEST(Replay, FailedAllocationsAreCountedAndTheirFreesBecomeNoOps) {
+  Recording a;
+  a.fail_size = 300;  // the realloc fails: object 1 keeps its 100-byte block
+  Trace t = small_trace();
+  ReplayOutcome out = run(a, t, {Touch::kAll, true});
+  EXPECT_FALSE(out.violated) << out.violation;
+  EXPECT_EQ(out.failed_allocations, 1u);
+  EXPECT_EQ(a.calls[6], "free 100");  // the old block, still live, is what gets freed
+  EXPECT_TRUE(a.live.empty());
+}
+
+TEST(Replay, InvalidAlignmentFailsWithoutCallingTheAllocator) {
+  TraceBuilder b("test", ReusePolicy::kLeakOld);
+  b.aligned(1, 24, 100, AlignedKind::kPosixMemalign);  // not a power of two
+  b.free(1);
+  Trace t = b.finish();
+  Recording a;
+  ReplayOutcome out = run(a, t);
+  EXPECT_EQ(out.failed_allocations, 1u);
+  EXPECT_TRUE(a.calls.empty());
+}
+
+TEST(Replay, CallocMemoryIsZeroed) {
+  // Recording hands out uninitialised aligned_alloc memory; poison it first.
+  TraceBuilder b("test", ReusePolicy::kLeakOld);
+  b.malloc(1, 4000);
+  b.free(1);
+  b.calloc(2, 1, 4000);
+  b.free(2);
+  Trace t = b.finish();
+  Recording a;
+  ReplayOutcome out = run(a, t, {Touch::kAll, true});
+  EXPECT_FALSE(out.violated) << out.violation;
+}
+
+// Hands out zeroed memory, so a test can see exactly which bytes were written.
+struct Zeroing : Recording {
+  void* allocate(std::size_t n, std::size_t align) noexcept {
+    void* p = Recording::allocate(n, align);
+    std::memset(p, 0, (n + 63) / 64 * 64);
+    return p;
+  }
+};
+
+int bytes_written(Touch touch, std::uint64_t size) {
+  TraceBuilder b("test", ReusePolicy::kLeakOld);
+  b.malloc(1, size);
+  Trace t = b.finish();
+  Zeroing a;
+  ObjectTable table(t.object_count);
+  replay(a, t.view(), table, {touch, false});
+  auto* p = static_cast<unsigned char*>(table.data()[0].ptr);
+  int written = 0;
+  for (std::size_t i = 0; i < size; ++i) written += p[i] != 0;
+  a.deallocate(p, size, 1);
+  return written;
+}
+
+TEST(Replay, TouchPoliciesWriteWhatTheySay) {
+  const std::uint64_t size = 3 * 4096 + 10;
+  EXPECT_EQ(bytes_written(Touch::kNone, size), 0);
+  EXPECT_EQ(bytes_written(Touch::kFirst, size), 1);
+  EXPECT_EQ(bytes_written(Touch::kPages, size), 4);
+  EXPECT_EQ(bytes_written(Touch::kAll, size), static_cast<int>(size));
+}
+
+TEST(Replay, NullAllocatorNeverTouchesItsBlocks) {
+  NullAllocator a;
+  Trace t = small_trace();
+  ReplayOutcome out = run(a, t, {Touch::kAll, true});  // would crash if it touched
+  EXPECT_EQ(out.events, t.events.size());
+}
+
+// Broken allocators: --validate must name the event where it shows.
+struct Overlapping : Recording {
+  void* first = nullptr;
+  void* allocate(std::size_t n, std::size_t align) noexcept {
+    if (first) return static_cast<char*>(first) + 8;  // inside the first block
+    first = Recording::allocate(n, align);
+    return first;
+  }
+};
+
+struct Scribbling : Recording {
+  void* victim = nullptr;
+  void* allocate(std::size_t n, std::size_t align) noexcept {
+    void* p = Recording::allocate(n, align);
+    if (victim) static_cast<char*>(victim)[5] ^= 1;  // corrupts an earlier live block
+    else victim = p;
+    return p;
+  }
+};
+
+struct Misaligning : Recording {
+  void* allocate(std::size_t n, std::size_t align) noexcept {
+    return static_cast<char*>(Recording::allocate(n + 64, align)) + (align > 1 ? align / 2 : 0);
+  }
+};
+
+struct LosingRealloc : Recording {
+  void* reallocate(void* p, std::size_t old, std::size_t n, std::size_t a) noexcept {
+    void* q = Recording::reallocate(p, old, n, a);
+    static_cast<char*>(q)[0] ^= 0xFF;
+    return q;
+  }
+};
+
+TEST(Validate, CatchesOverlappingBlocks) {
+  TraceBuilder b("test", ReusePolicy::kLeakOld);
+  b.malloc(1, 64);
+  b.malloc(2, 64);
+  Trace t = b.finish();
+  Overlapping a;
+  ReplayOutcome out = run(a, t, {Touch::kNone, true});
+  ASSERT_TRUE(out.violated);
+  EXPECT_EQ(out.violation_event, 1u);
+  EXPECT_NE(out.violation.find("overlaps"), std::string::npos);
+}
+
+TEST(Validate, CatchesCorruptedContentsAtTheFree) {
+  TraceBuilder b("test", ReusePolicy::kLeakOld);
+  b.malloc(1, 64);
+  b.malloc(2, 64);
+  b.free(2);
+  b.free(1);
+  Trace t = b.finish();
+  Scribbling a;
+  ReplayOutcome out = run(a, t, {Touch::kNone, true});
+  ASSERT_TRUE(out.violated);
+  EXPECT_EQ(out.violation_event, 3u);
+  EXPECT_NE(out.violation.find("offset 5"), std::string::npos) << out.violation;
+}
+
+TEST(Validate, CatchesMisalignment) {
+  TraceBuilder b("test", ReusePolicy::kLeakOld);
+  b.aligned(1, 128, 64, AlignedKind::kMemalign);
+  Trace t = b.finish();
+  Misaligning a;
+  ReplayOutcome out = run(a, t, {Touch::kNone, true});
+  ASSERT_TRUE(out.violated);
+  EXPECT_NE(out.violation.find("aligned to 128"), std::string::npos);
+}
+
+TEST(Validate, CatchesReallocThatLosesContents) {
+  TraceBuilder b("test", ReusePolicy::kLeakOld);
+  b.malloc(1, 64);
+  b.realloc(1, 1, 128);
+  Trace t = b.finish();
+  LosingRealloc a;
+  ReplayOutcome out = run(a, t, {Touch::kNone, true});
+  ASSERT_TRUE(out.violated);
+  EXPECT_EQ(out.violation_event, 1u);
+  EXPECT_NE(out.violation.find("realloc did not keep contents"), std::string::npos);
+}
+
+TEST(Validate, CorrectAllocatorPassesARandomMix) {
+  TraceBuilder b("test", ReusePolicy::kLeakOld);
+  std::uint64_t x = 12345;
+  std::vector<std::uint64_t> live;
+  for (int i = 0; i < 20000; ++i) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    std::uint64_t r = x >> 33;
+    if (live.size() < 50 || r % 3 == 0) {
+      live.push_back(static_cast<std::uint64_t>(i) + 1);
+      b.malloc(live.back(), r % 3000 + 1);
+    } else if (r % 3 == 1) {
+      b.realloc(live[r % live.size()], live[r % live.size()], r % 5000 + 1);
+    } else {
+      std::size_t k = r % live.size();
+      b.free(live[k]);
+      live.erase(live.begin() + static_cast<long>(k));
+    }
+  }
+  Trace t = b.finish();
+  Recording a;
+  ReplayOutcome out = run(a, t, {Touch::kNone, true});
+  EXPECT_FALSE(out.violated) << out.violation;
+  EXPECT_EQ(out.events, t.events.size());
+}
+
+TEST(Touch, NamesRoundTrip) {
+  for (Touch t : {Touch::kNone, Touch::kFirst, Touch::kPages, Touch::kAll})
+    EXPECT_EQ(touch_from_name(touch_name(t)), t);
+  EXPECT_FALSE(touch_from_name("some"));
+}
+
+}  // namespace
+}  // namespace heapreplay
