@@ -18,6 +18,8 @@ struct ImportStats {
   std::uint64_t reused_live = 0;        // allocation returned an address/id still live (see TraceBuilder)
   std::uint64_t failed_in_source = 0;   // calls that failed in the recorded program (not replayed)
   std::uint64_t source_lines = 0;       // lines (or records) read
+  std::uint64_t missing_size = 0;       // rep ops with no size, given the previous op's size (alaska.rep)
+  std::uint64_t ignored_lines = 0;      // non-blank lines after the last op a format reads (rep: past num_ops)
 };
 
 struct TraceView {

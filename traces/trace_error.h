@@ -20,7 +20,7 @@ class TraceError : public std::runtime_error {
         message_(std::move(message)) {}
 
   const std::string& path() const { return path_; }
-  std::uint64_t line() const { return line_; }  // 0 when not about one line
+  std::uint64_t line() const { return line_; }             // 0 when not about one line
   const std::string& message() const { return message_; }  // without the place
 
  private:

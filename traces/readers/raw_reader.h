@@ -1,0 +1,20 @@
+// Reader for the malloc-lab raw recordings made by get-trace.o (m/c/r/f lines
+// with real addresses, the input of the CMU real-program .rep files).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "traces/trace.h"
+
+namespace heapreplay {
+
+// Parses a whole raw trace held in memory into a Trace (format "raw",
+// addresses mapped by TraceBuilder with ReusePolicy::kFreeOld). The "/pid"
+// after each address is accepted and ignored. A NULL result (p = 0 with a
+// non-zero size) is a call that failed in the source: counted in
+// import.failed_in_source and not replayed. Throws TraceError
+// `path_for_messages:LINE: what` on the first malformed line.
+Trace read_raw(std::string_view text, const std::string& path_for_messages);
+
+}  // namespace heapreplay

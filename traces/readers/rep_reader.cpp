@@ -1,0 +1,111 @@
+// malloc-lab .rep reader. The drivers read these files with fscanf, so the
+// reader copies fscanf's tolerance where real files depend on it (CR, trailing
+// spaces, extra lines, alaska's missing sizes) and rejects everything else
+// with the line it met it on.
+#include "traces/readers/rep_reader.h"
+
+#include "traces/readers/text_scan.h"
+#include "traces/trace_builder.h"
+#include "traces/trace_error.h"
+
+namespace heapreplay {
+
+Trace read_rep(std::string_view text, const std::string& path, RepHeader* header_out) {
+  scan::LineScanner lines(text);
+  std::string_view line;
+
+  // The header: four numbers separated by any whitespace (fscanf does not see
+  // line breaks); the ops start on the line after the fourth.
+  std::uint64_t h[4] = {};
+  int have = 0;
+  while (have < 4 && lines.next(line)) {
+    scan::Fields f(line);
+    for (std::string_view tok = f.next(); !tok.empty(); tok = f.next()) {
+      if (have == 4)
+        throw TraceError(path, lines.line_number(), "unexpected " + scan::quote(tok) + " after the header");
+      scan::Num st = scan::parse_u64(tok, h[have]);
+      if (st != scan::Num::kOk)
+        throw TraceError(path, lines.line_number(),
+                         scan::bad_number("header number " + std::to_string(have + 1) + " of 4", tok, st));
+      ++have;
+    }
+  }
+  if (have < 4) throw TraceError(path, 0, "the header has " + std::to_string(have) + " of its 4 numbers");
+
+  RepHeader header;
+  header.classic = h[0] > 3;
+  header.weight = header.classic ? h[3] : h[0];
+  header.num_ids = h[1];
+  header.num_ops = h[2];
+  header.suggested_heap_bytes = header.classic ? h[0] : 0;
+  header.cmu_line4 = header.classic ? 0 : h[3];
+  if (header_out) *header_out = header;
+
+  TraceBuilder b("rep", ReusePolicy::kLeakOld);
+  std::uint64_t ops = 0;
+  std::uint64_t last_size = 0;
+  bool have_size = false;  // whether an earlier a/r gave a size for a missing one to repeat
+  while (ops < header.num_ops && lines.next(line)) {
+    scan::Fields f(line);
+    std::string_view op = f.next();
+    if (op.empty()) continue;  // blank line
+    const std::uint64_t ln = lines.line_number();
+    if (op.size() != 1 || (op[0] != 'a' && op[0] != 'r' && op[0] != 'f'))
+      throw TraceError(path, ln, "unknown op " + scan::quote(op) + " (expected a, r or f)");
+
+    std::string_view id_tok = f.next();
+    if (op[0] == 'f' && id_tok == "-1") {
+      if (!f.at_end()) throw TraceError(path, ln, "unexpected " + scan::quote(f.next()) + " after 'f -1'");
+      b.free_null();
+      ++ops;
+      continue;
+    }
+    std::uint64_t id = 0;
+    scan::Num st = scan::parse_u64(id_tok, id);
+    if (st != scan::Num::kOk)
+      throw TraceError(path, ln, scan::bad_number("an id after '" + std::string(op) + "'", id_tok, st));
+    if (id >= header.num_ids)
+      throw TraceError(
+          path, ln, "id " + std::to_string(id) + " out of range (num_ids is " + std::to_string(header.num_ids) + ")");
+    // Built only for a message: the loop itself must not allocate.
+    auto op_id = [&] { return std::string(op) + " " + std::string(id_tok); };
+
+    if (op[0] == 'f') {
+      if (!f.at_end()) throw TraceError(path, ln, "unexpected " + scan::quote(f.next()) + " after '" + op_id() + "'");
+      b.free(id);
+      ++ops;
+      continue;
+    }
+
+    std::string_view size_tok = f.next();
+    std::uint64_t size = 0;
+    if (size_tok.empty()) {
+      // fscanf("%u %u") fails on the size and leaves the driver's size
+      // variable as the previous op set it; alaska.rep relies on that.
+      if (!have_size) throw TraceError(path, ln, "expected a size after '" + op_id() + "'");
+      size = last_size;
+      ++b.import_stats().missing_size;
+    } else {
+      st = scan::parse_u64(size_tok, size);
+      if (st != scan::Num::kOk)
+        throw TraceError(path, ln, scan::bad_number("a size after '" + op_id() + "'", size_tok, st));
+      if (!f.at_end())
+        throw TraceError(
+            path, ln, "unexpected " + scan::quote(f.next()) + " after '" + op_id() + " " + std::string(size_tok) + "'");
+      last_size = size;
+      have_size = true;
+    }
+    if (op[0] == 'a')
+      b.malloc(id, size);
+    else
+      b.realloc(id, id, size);  // an id never allocated: realloc(NULL, size), counted by the builder
+    ++ops;
+  }
+  if (ops < header.num_ops)
+    throw TraceError(path, 0, "expected " + std::to_string(header.num_ops) + " ops, found " + std::to_string(ops));
+  b.import_stats().ignored_lines = lines.skip_rest();
+  b.import_stats().source_lines = lines.line_number();
+  return b.finish();
+}
+
+}  // namespace heapreplay

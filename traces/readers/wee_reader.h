@@ -1,0 +1,19 @@
+// Reader for the wee_alloc test traces (valgrind --trace-malloc output turned
+// into Rust literals: `Alloc(<bytes>),` and `Free(<k>),`).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "traces/trace.h"
+
+namespace heapreplay {
+
+// Parses a whole wee_alloc trace held in memory into a Trace (format "wee").
+// Free(k) names the k-th Alloc line (0-based, Alloc lines only); a Free of an
+// index not yet allocated or already freed is counted in
+// import.unmatched_free and skipped. Throws TraceError
+// `path_for_messages:LINE: what` on the first malformed line.
+Trace read_wee(std::string_view text, const std::string& path_for_messages);
+
+}  // namespace heapreplay
