@@ -1,0 +1,36 @@
+// Configuration of the vmarena design (seed 004, virtual memory arena), read
+// from `-a vmarena:key=value,...`.
+#pragma once
+
+#include <cstdint>
+
+#include "allocators/core/options.h"
+#include "allocators/core/page_source.h"
+
+namespace heapreplay {
+
+struct VmarenaConfig {
+  // Reproduce the original exactly: byte-granular placement (no size
+  // rounding) and no block for a request of 0 bytes (allocate(0) is nullptr).
+  bool faithful = false;
+  // ALLOC_ARENA <size>: the arena this instance creates, reserved once as
+  // address space and committed only where blocks are written (0: no arena
+  // until create_arena()).
+  std::uint64_t arena_bytes = std::uint64_t{64} << 30;
+  // Default mode: allocate()'s requests are rounded up to a multiple of this
+  // (a power of two up to the OS page) so that 16-byte-aligned lowest fit is
+  // exact; ignored when faithful (1 byte).
+  std::uint64_t size_granule_bytes = 16;
+  // Fault injection for the page source (fail_map_every, fail_after_bytes).
+  PageSourceConfig page_source;
+
+  // Reads faithful, arena_bytes, size_granule_bytes and the PageSourceConfig
+  // keys from `opts` (taken keys are removed; the caller calls opts.finish()).
+  // Throws OptionError for a value the design cannot use.
+  static VmarenaConfig from_options(OptionMap& opts);
+
+  // The rounding granule allocate() uses in the chosen mode.
+  std::uint64_t granule_bytes() const { return faithful ? 1 : size_granule_bytes; }
+};
+
+}  // namespace heapreplay
