@@ -32,8 +32,15 @@ std::uint32_t TraceBuilder::take_slot() {
 }
 
 std::uint16_t TraceBuilder::thread_index(std::uint64_t thread) {
+  if (have_last_thread_ && thread == last_thread_) return last_thread_index_;
   auto [it, fresh] = threads_.try_emplace(thread, static_cast<std::uint16_t>(threads_.size()));
-  if (fresh && threads_.size() > 0xFFFF) throw std::length_error("more than 65535 threads");
+  if (fresh && threads_.size() > 0xFFFF) {
+    threads_.erase(it);
+    throw std::length_error("more than 65535 threads");
+  }
+  last_thread_ = thread;
+  last_thread_index_ = it->second;
+  have_last_thread_ = true;
   return it->second;
 }
 
@@ -45,21 +52,20 @@ void TraceBuilder::push(Op op, std::uint32_t id, std::uint64_t size, std::uint8_
 }
 
 void TraceBuilder::begin_alloc(std::uint64_t key, std::uint64_t thread, std::uint64_t time_ns) {
-  auto it = live_.find(key);
-  if (it == live_.end()) return;
+  std::uint32_t old = live_.take(key);  // kLeakOld: the old slot is never freed nor reused
+  if (old == KeySlotMap::kAbsent) return;
   ++trace_.import.reused_live;
   if (policy_ == ReusePolicy::kFreeOld) {
-    push(Op::kFree, it->second, 0, 0, thread, time_ns);
-    free_slots_.push_back(it->second);
+    push(Op::kFree, old, 0, 0, thread, time_ns);
+    free_slots_.push_back(old);
   }
-  live_.erase(it);  // kLeakOld: the old slot is never freed nor reused
 }
 
 void TraceBuilder::emit_alloc(Op op, std::uint64_t key, std::uint64_t size, std::uint8_t aux,
                               std::uint64_t thread, std::uint64_t time_ns) {
   begin_alloc(key, thread, time_ns);
   std::uint32_t slot = take_slot();
-  live_.emplace(key, slot);
+  live_.insert(key, slot);
   push(op, slot, size, aux, thread, time_ns);
 }
 
@@ -87,14 +93,13 @@ void TraceBuilder::aligned(std::uint64_t key, std::uint64_t alignment, std::uint
 }
 
 bool TraceBuilder::free(std::uint64_t key, std::uint64_t thread, std::uint64_t time_ns) {
-  auto it = live_.find(key);
-  if (it == live_.end()) {
+  std::uint32_t slot = live_.take(key);
+  if (slot == KeySlotMap::kAbsent) {
     ++trace_.import.unmatched_free;
     return false;
   }
-  push(Op::kFree, it->second, 0, 0, thread, time_ns);
-  free_slots_.push_back(it->second);
-  live_.erase(it);
+  push(Op::kFree, slot, 0, 0, thread, time_ns);
+  free_slots_.push_back(slot);
   return true;
 }
 
@@ -106,13 +111,11 @@ void TraceBuilder::realloc(std::optional<std::uint64_t> old_key, std::uint64_t n
                            std::uint64_t thread, std::uint64_t time_ns) {
   std::optional<std::uint32_t> slot;
   if (old_key) {
-    auto it = live_.find(*old_key);
-    if (it == live_.end()) {
+    std::uint32_t s = live_.take(*old_key);
+    if (s == KeySlotMap::kAbsent)
       ++trace_.import.unmatched_realloc;
-    } else {
-      slot = it->second;
-      live_.erase(it);
-    }
+    else
+      slot = s;
   }
   if (size == 0) {
     if (slot) {
@@ -126,7 +129,7 @@ void TraceBuilder::realloc(std::optional<std::uint64_t> old_key, std::uint64_t n
   }
   begin_alloc(new_key, thread, time_ns);
   if (!slot) slot = take_slot();  // realloc(NULL, size) on an empty slot
-  live_.emplace(new_key, *slot);
+  live_.insert(new_key, *slot);
   push(Op::kRealloc, *slot, size, 0, thread, time_ns);
 }
 
@@ -137,6 +140,7 @@ Trace TraceBuilder::finish() {
   live_.clear();
   free_slots_.clear();
   threads_.clear();
+  have_last_thread_ = false;
   return out;
 }
 

@@ -17,6 +17,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "traces/key_slot_map.h"
 #include "traces/trace.h"
 
 namespace heapreplay {
@@ -43,7 +44,11 @@ class TraceBuilder {
   void realloc(std::optional<std::uint64_t> old_key, std::uint64_t new_key, std::uint64_t size,
                std::uint64_t thread = 0, std::uint64_t time_ns = kNoTime);
 
-  bool is_live(std::uint64_t key) const { return live_.count(key) != 0; }
+  // Room for this many events ahead (a reader's estimate from its input
+  // size), so that long traces are not copied each time the array grows.
+  void reserve(std::size_t events) { trace_.events.reserve(events); }
+
+  bool is_live(std::uint64_t key) const { return live_.find(key) != KeySlotMap::kAbsent; }
   ImportStats& import_stats() { return trace_.import; }
   std::size_t event_count() const { return trace_.events.size(); }
 
@@ -61,9 +66,14 @@ class TraceBuilder {
 
   Trace trace_;
   ReusePolicy policy_;
-  std::unordered_map<std::uint64_t, std::uint32_t> live_;  // key -> slot
+  KeySlotMap live_;                                        // key -> slot
   std::vector<std::uint32_t> free_slots_;                  // LIFO: reuse the most recently freed slot
   std::unordered_map<std::uint64_t, std::uint16_t> threads_;
+  // The thread of the previous event: most events come from the same thread
+  // as the one before, so most need no lookup in threads_.
+  std::uint64_t last_thread_ = 0;
+  std::uint16_t last_thread_index_ = 0;
+  bool have_last_thread_ = false;
   bool timed_ = false;
 };
 

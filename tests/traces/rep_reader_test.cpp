@@ -140,11 +140,18 @@ TEST(RepReader, ZeroOpsAndExtraLinesAreIgnored) {
 }
 
 TEST(RepReader, MissingSizesRepeatTheLastSizeOfAnyOp) {
-  // The size variable survives f ops and r ops set it too.
-  Trace t = rep("0\n4\n6\n0\na 0 10\nr 0 30\nf 0\na 1\nr 1\na 2 \n");
+  // The size variable survives f ops, and r ops set it too. "a\t3" takes the
+  // reader's general path, the others its fast one: both must agree.
+  Trace t = rep("0\n4\n7\n0\na 0 10\nr 0 30\nf 0\na 1\nr 1\na 2 \na\t3\n");
   EXPECT_EQ(describe(t), (std::vector<std::string>{"malloc 0 10", "realloc 0 30", "free 0 0", "malloc 0 30",
-                                                   "realloc 0 30", "malloc 1 30"}));
-  EXPECT_EQ(t.import.missing_size, 3u);
+                                                   "realloc 0 30", "malloc 1 30", "malloc 2 30"}));
+  EXPECT_EQ(t.import.missing_size, 4u);
+}
+
+TEST(RepReader, IrregularSpacingReadsLikePlainLines) {
+  Trace plain = rep("0\n3\n4\n0\na 0 10\na 1 20\nr 0 30\nf 1\n");
+  Trace odd = rep("0\n3\n4\n0\na  0\t10\n\ta 1 20\nr 0  30 \nf\t1\n");
+  EXPECT_EQ(describe(odd), describe(plain));
 }
 
 TEST(RepReader, Errors) {

@@ -33,6 +33,7 @@ bool is_op(std::string_view f, std::string_view ops) {
 
 Trace read_mtrace(std::string_view text, const std::string& path) {
   TraceBuilder b("mtrace", ReusePolicy::kFreeOld);
+  b.reserve(text.size() / 64);  // a record with its caller is 60-100 bytes
   scan::LineScanner lines(text);
   std::string_view line;
   // The block of a '<' waiting for its '>' (pending_line 0: none). Not a

@@ -4,11 +4,37 @@
 // with the line it met it on.
 #include "traces/readers/rep_reader.h"
 
+#include <algorithm>
+#include <charconv>
+
 #include "traces/readers/text_scan.h"
 #include "traces/trace_builder.h"
 #include "traces/trace_error.h"
 
 namespace heapreplay {
+namespace {
+
+// The shape nearly every op line has: "a 12 345", "r 3 40", "f 7", or an
+// a/r with no size ("a 7", alaska's), single spaces, nothing more. Parsed
+// without the field splitter; anything else (blank lines, tabs, "f -1",
+// errors) returns false and takes the general path, which also writes the
+// messages. has_size is false for an a/r without a size.
+bool parse_plain_op(std::string_view line, char& op, std::uint64_t& id, std::uint64_t& size, bool& has_size) {
+  const char* p = line.data();
+  const char* end = p + line.size();
+  if (line.size() < 3 || p[1] != ' ') return false;
+  op = p[0];
+  if (op != 'a' && op != 'r' && op != 'f') return false;
+  auto [q, ec] = std::from_chars(p + 2, end, id);
+  if (ec != std::errc()) return false;
+  has_size = q != end;
+  if (op == 'f' || !has_size) return q == end;
+  if (*q != ' ') return false;
+  auto [r, ec2] = std::from_chars(q + 1, end, size);
+  return ec2 == std::errc() && r == end;
+}
+
+}  // namespace
 
 Trace read_rep(std::string_view text, const std::string& path, RepHeader* header_out) {
   scan::LineScanner lines(text);
@@ -42,10 +68,37 @@ Trace read_rep(std::string_view text, const std::string& path, RepHeader* header
   if (header_out) *header_out = header;
 
   TraceBuilder b("rep", ReusePolicy::kLeakOld);
+  // An op line takes at least 4 bytes ("f 1\n"): a header claiming more ops
+  // than that cannot make the reader reserve more than the input justifies.
+  b.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(header.num_ops, text.size() / 4)));
   std::uint64_t ops = 0;
   std::uint64_t last_size = 0;
   bool have_size = false;  // whether an earlier a/r gave a size for a missing one to repeat
   while (ops < header.num_ops && lines.next(line)) {
+    char plain_op;
+    std::uint64_t plain_id, plain_size;
+    bool plain_has_size;
+    if (parse_plain_op(line, plain_op, plain_id, plain_size, plain_has_size) && plain_id < header.num_ids &&
+        (plain_op == 'f' || plain_has_size || have_size)) {
+      if (plain_op == 'f') {
+        b.free(plain_id);
+      } else {
+        if (plain_has_size) {
+          last_size = plain_size;
+          have_size = true;
+        } else {
+          plain_size = last_size;  // see the general path below
+          ++b.import_stats().missing_size;
+        }
+        if (plain_op == 'a')
+          b.malloc(plain_id, plain_size);
+        else
+          b.realloc(plain_id, plain_id, plain_size);
+      }
+      ++ops;
+      continue;
+    }
+
     scan::Fields f(line);
     std::string_view op = f.next();
     if (op.empty()) continue;  // blank line
