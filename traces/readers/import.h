@@ -1,4 +1,6 @@
 // The one entry point for reading a text trace file, whatever its format.
+// Every reader is a pure function of its input: any number of threads may
+// import at once.
 #pragma once
 
 #include <optional>

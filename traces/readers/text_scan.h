@@ -1,6 +1,7 @@
 // Internal to the text readers: a line scanner, a field splitter and checked
-// number parsing over a borrowed buffer. Nothing here allocates or reads past
-// the view it was given, which is what lets the readers parse untrusted input.
+// number parsing over a borrowed buffer. Nothing here reads past the view it
+// was given, which is what lets the readers parse untrusted input, and only
+// the message helpers (quote, bad_number) allocate.
 #pragma once
 
 #include <charconv>
