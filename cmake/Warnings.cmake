@@ -2,6 +2,12 @@
 # the optional sanitizer build.
 add_library(hr_flags INTERFACE)
 target_compile_options(hr_flags INTERFACE -Wall -Wextra)
+# GCC 12 reports -Wrestrict inside libstdc++'s std::string operator+ at -O2
+# (GCC bug 105329, a false positive); it would fail -Werror builds.
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_GREATER_EQUAL 12
+   AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)
+  target_compile_options(hr_flags INTERFACE -Wno-restrict)
+endif()
 if(HEAPREPLAY_WERROR)
   target_compile_options(hr_flags INTERFACE -Werror)
 endif()

@@ -51,6 +51,12 @@ void show_progress(std::size_t done, std::size_t total, const std::string& what,
 
 }  // namespace
 
+std::uint64_t default_memory_limit_bytes() {
+  long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || page <= 0) return 0;
+  return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page) / 2;
+}
+
 nlohmann::json session_context(const SessionOptions& options) {
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
@@ -70,6 +76,7 @@ nlohmann::json session_context(const SessionOptions& options) {
           {"touch", options.touch},
           {"validate", options.validate},
           {"timeout_ms", options.timeout.count()},
+          {"memory_limit_bytes", options.memory_limit_bytes},
           {"allocators", nlohmann::json::object()}};
 }
 
@@ -96,6 +103,7 @@ Report run_session(const std::vector<PreparedTrace>& traces, const SessionOption
         req.allocator = spec_text;
         req.touch = options.touch;
         req.validate = options.validate;
+        req.memory_limit_bytes = options.memory_limit_bytes;
         spawn.preload = preload_library(spec);
         RunResult r = run_in_child(req, spawn);
         r.trace = t.label;

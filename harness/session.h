@@ -18,6 +18,7 @@ struct SessionOptions {
   std::string touch = "pages";
   bool validate = false;
   std::chrono::milliseconds timeout{600000};  // per run
+  std::uint64_t memory_limit_bytes = 0;       // per run, RLIMIT_DATA (0: none)
   bool progress = false;                      // progress lines on stderr
   std::string command_line;                   // for the report's context
 };
@@ -25,6 +26,9 @@ struct SessionOptions {
 // Runs everything and returns the report (context filled). Never throws for
 // what a run does; a failed run is a RunResult with that status.
 Report run_session(const std::vector<PreparedTrace>& traces, const SessionOptions& options);
+
+// Half of the machine's physical memory: the default per-run memory limit.
+std::uint64_t default_memory_limit_bytes();
 
 // The report's context block: date, host, CPU, compiler, build, revision,
 // command line. Allocator versions are added by run_session from the runs.

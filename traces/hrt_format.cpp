@@ -26,16 +26,6 @@ std::uint64_t align_up(std::uint64_t n, std::uint64_t a) { return (n + a - 1) / 
 
 std::string errno_text() { return std::strerror(errno); }
 
-nlohmann::json import_to_json(const Trace& t) {
-  return {{"format", t.format},
-          {"import",
-           {{"unmatched_free", t.import.unmatched_free},
-            {"unmatched_realloc", t.import.unmatched_realloc},
-            {"reused_live", t.import.reused_live},
-            {"failed_in_source", t.import.failed_in_source},
-            {"source_lines", t.import.source_lines}}}};
-}
-
 // Writes all of `bytes` at `offset`, retrying short writes.
 void write_all(int fd, const void* data, std::size_t bytes, const std::string& path) {
   auto* p = static_cast<const char*>(data);
@@ -50,7 +40,32 @@ void write_all(int fd, const void* data, std::size_t bytes, const std::string& p
   }
 }
 
+// The ImportStats fields by name: one table for both directions.
+constexpr std::pair<const char*, std::uint64_t ImportStats::*> kImportFields[] = {
+    {"unmatched_free", &ImportStats::unmatched_free},
+    {"unmatched_realloc", &ImportStats::unmatched_realloc},
+    {"reused_live", &ImportStats::reused_live},
+    {"failed_in_source", &ImportStats::failed_in_source},
+    {"missing_size", &ImportStats::missing_size},
+    {"ignored_lines", &ImportStats::ignored_lines},
+    {"source_lines", &ImportStats::source_lines},
+};
+
 }  // namespace
+
+nlohmann::json import_stats_to_json(const ImportStats& s) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [name, field] : kImportFields) j[name] = s.*field;
+  return j;
+}
+
+ImportStats import_stats_from_json(const nlohmann::json& j) {
+  ImportStats s;
+  if (!j.is_object()) return s;
+  for (const auto& [name, field] : kImportFields)
+    if (auto it = j.find(name); it != j.end() && it->is_number_unsigned()) s.*field = it->get<std::uint64_t>();
+  return s;
+}
 
 std::uint64_t hrt_checksum(const void* data, std::size_t bytes, std::uint64_t seed) {
   auto* p = static_cast<const unsigned char*>(data);
@@ -76,7 +91,7 @@ std::uint64_t hrt_checksum(const void* data, std::size_t bytes, std::uint64_t se
 void write_hrt(const Trace& trace, const std::string& path) {
   if (!trace.timestamps_ns.empty() && trace.timestamps_ns.size() != trace.events.size())
     throw std::logic_error("write_hrt: timestamps do not match events");
-  std::string meta = import_to_json(trace).dump();
+  std::string meta = nlohmann::json{{"format", trace.format}, {"import", import_stats_to_json(trace.import)}}.dump();
 
   HrtHeader h{};
   std::memcpy(h.magic, kHrtMagic, sizeof kHrtMagic);
@@ -241,13 +256,7 @@ HrtSource HrtFile::source() const {
   try {
     if (meta.is_object()) {
       src.format = meta.value("format", std::string("hrt"));
-      if (auto it = meta.find("import"); it != meta.end() && it->is_object()) {
-        src.import.unmatched_free = it->value("unmatched_free", std::uint64_t{0});
-        src.import.unmatched_realloc = it->value("unmatched_realloc", std::uint64_t{0});
-        src.import.reused_live = it->value("reused_live", std::uint64_t{0});
-        src.import.failed_in_source = it->value("failed_in_source", std::uint64_t{0});
-        src.import.source_lines = it->value("source_lines", std::uint64_t{0});
-      }
+      if (auto it = meta.find("import"); it != meta.end()) src.import = import_stats_from_json(*it);
     }
   } catch (const nlohmann::json::exception&) {
     src = HrtSource{};

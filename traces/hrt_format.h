@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
 #include "traces/trace.h"
@@ -39,6 +40,11 @@ inline constexpr std::uint32_t kHrtHasTimestamps = 0x1;
 // The checksum used by the format (a word-at-a-time multiply-rotate mix; see
 // FORMAT.md). `seed` chains several ranges.
 std::uint64_t hrt_checksum(const void* data, std::size_t bytes, std::uint64_t seed = 0);
+
+// ImportStats as a JSON object with one field per counter, and back (unknown
+// or mistyped fields are ignored; absent ones are 0).
+nlohmann::json import_stats_to_json(const ImportStats& s);
+ImportStats import_stats_from_json(const nlohmann::json& j);
 
 // Writes `trace` to `path` atomically (temporary file in the same folder,
 // fsync, rename). Throws std::runtime_error naming the path on any failure;

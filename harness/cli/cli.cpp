@@ -9,6 +9,7 @@
 #include "harness/allocator_dispatch.h"
 #include "harness/allocator_registry.h"
 #include "harness/replay/replay.h"
+#include "harness/session.h"
 #include "reports/output_file.h"
 #include "reports/table.h"
 
@@ -47,18 +48,39 @@ std::vector<std::string> resolve_allocators(const std::vector<std::string>& give
   return out;
 }
 
-po::options_description run_options(std::vector<std::string>& allocators, int& repetitions, std::string& touch,
-                                    std::string& output, double& timeout_s) {
+po::options_description run_options(RunFlags& f) {
   po::options_description d("Options");
   d.add_options()
-      ("allocator,a", po::value(&allocators)->composing(),
+      ("allocator,a", po::value(&f.allocators)->composing(),
        "allocator to run (repeatable): NAME[:key=value,...], preload:/path/lib.so, or all")
-      ("repetitions,r", po::value(&repetitions)->default_value(1), "runs of each (trace, allocator), interleaved")
-      ("touch", po::value(&touch)->default_value("pages"),
+      ("repetitions,r", po::value(&f.repetitions)->default_value(1), "runs of each (trace, allocator), interleaved")
+      ("touch", po::value(&f.touch)->default_value("pages"),
        "what the replay writes into each block: none | first | pages | all")
-      ("output,o", po::value(&output), "write the JSON report here (atomically)")
-      ("timeout", po::value(&timeout_s)->default_value(600), "seconds each run may take before it is killed");
+      ("output,o", po::value(&f.output), "write the JSON report here (atomically)")
+      ("timeout", po::value(&f.timeout_s)->default_value(600), "seconds each run may take before it is killed")
+      ("memory-limit", po::value(&f.memory_limit),
+       "data memory each run may map (e.g. 4G; 0 = no limit; default: half the physical memory); past it, "
+       "allocations fail and are counted");
   return d;
+}
+
+SessionOptions session_options(const RunFlags& f, const std::string& command_line) {
+  if (f.repetitions < 1) throw UsageError("--repetitions must be at least 1");
+  if (!touch_from_name(f.touch)) throw UsageError("--touch must be none, first, pages or all");
+  if (!(f.timeout_s > 0)) throw UsageError("--timeout must be a positive number of seconds");
+  SessionOptions opt;
+  opt.allocators = resolve_allocators(f.allocators);
+  opt.repetitions = f.repetitions;
+  opt.touch = f.touch;
+  opt.timeout = std::chrono::milliseconds(static_cast<long long>(f.timeout_s * 1000));
+  opt.command_line = command_line;
+  opt.memory_limit_bytes = default_memory_limit_bytes();
+  if (!f.memory_limit.empty()) {
+    auto v = parse_size(f.memory_limit);
+    if (!v) throw UsageError("--memory-limit needs a size such as 512M, 4G or 0, not '" + f.memory_limit + "'");
+    opt.memory_limit_bytes = *v;
+  }
+  return opt;
 }
 
 void add_validate_option(po::options_description& d) {
@@ -67,8 +89,6 @@ void add_validate_option(po::options_description& d) {
 }
 
 int run_and_report(const std::vector<PreparedTrace>& traces, SessionOptions options, const std::string& output) {
-  if (options.repetitions < 1) throw UsageError("--repetitions must be at least 1");
-  if (!touch_from_name(options.touch)) throw UsageError("--touch must be none, first, pages or all");
   options.progress = ::isatty(STDERR_FILENO) == 1;
   Report report = run_session(traces, options);
   std::cout << render_table(report) << std::flush;

@@ -33,8 +33,17 @@ bool parse(const std::string& command, const std::vector<std::string>& args, con
 std::vector<std::string> resolve_allocators(const std::vector<std::string>& given);
 
 // Options shared by replay and bench.
-po::options_description run_options(std::vector<std::string>& allocators, int& repetitions, std::string& touch,
-                                    std::string& output, double& timeout_s);
+struct RunFlags {
+  std::vector<std::string> allocators;
+  int repetitions = 1;
+  std::string touch = "pages";
+  std::string output;
+  double timeout_s = 600;
+  std::string memory_limit;  // as typed; "" means the default
+};
+po::options_description run_options(RunFlags& flags);
+// Checks the shared flags and turns them into session options.
+SessionOptions session_options(const RunFlags& flags, const std::string& command_line);
 void add_validate_option(po::options_description& d);
 
 // Runs the session, prints the table, writes the JSON report; returns the

@@ -5,6 +5,7 @@
 #include "harness/cli/cli.h"
 #include "harness/trace_source.h"
 #include "reports/table.h"
+#include "traces/hrt_format.h"
 
 namespace heapreplay::cli {
 
@@ -32,15 +33,12 @@ int cmd_info(const std::vector<std::string>& args) {
                       {"free", op(Op::kFree)},
                       {"aligned", op(Op::kAligned)},
                       {"free_null", s.free_null},
-                      {"unmatched_free", t.import.unmatched_free},
-                      {"unmatched_realloc", t.import.unmatched_realloc},
-                      {"reused_live", t.import.reused_live},
-                      {"failed_in_source", t.import.failed_in_source},
                       {"timestamps", !t.timestamps_ns.empty()},
                       {"peak_live_objects", s.peak_live_objects},
                       {"peak_live_bytes", s.peak_live_bytes},
                       {"final_live_bytes", s.final_live_bytes},
                       {"max_request_bytes", s.max_request_bytes}};
+  j.update(import_stats_to_json(t.import));
   if (vm.count("json")) {
     std::cout << j.dump(2) << '\n';
     return kExitOk;
@@ -57,7 +55,8 @@ int cmd_info(const std::vector<std::string>& args) {
             << "  largest request   " << s.max_request_bytes << '\n'
             << "  skipped on import unmatched free " << t.import.unmatched_free << ", unmatched realloc "
             << t.import.unmatched_realloc << ", reused live " << t.import.reused_live << ", failed in source "
-            << t.import.failed_in_source << '\n';
+            << t.import.failed_in_source << ", lines with no size " << t.import.missing_size << ", ignored lines "
+            << t.import.ignored_lines << '\n';
   return kExitOk;
 }
 

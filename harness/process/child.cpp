@@ -1,6 +1,7 @@
 // One measured replay in this process (see child.h).
 #include "harness/process/child.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -52,6 +53,13 @@ bool write_result(int fd, const RunResult& r) {
 
 int run_child(const ChildRequest& req) {
   try {
+    // A safety net for traces that ask for more than the machine has: past
+    // the limit, mappings fail and allocations return nullptr (counted), so a
+    // run cannot push the whole machine into the OOM killer.
+    if (req.memory_limit_bytes != 0) {
+      struct rlimit rl {req.memory_limit_bytes, req.memory_limit_bytes};
+      if (::setrlimit(RLIMIT_DATA, &rl) != 0) throw std::runtime_error("cannot set the memory limit");
+    }
     AllocatorSpec spec = parse_allocator_spec(req.allocator);
     auto touch = touch_from_name(req.touch);
     if (!touch) throw OptionError("unknown touch policy '" + req.touch + "'");

@@ -3,6 +3,7 @@
 // `heapreplay __run ...` with the allocator's library preloaded.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace heapreplay {
@@ -12,6 +13,7 @@ struct ChildRequest {
   std::string allocator;   // the spec text
   std::string touch = "pages";
   bool validate = false;
+  std::uint64_t memory_limit_bytes = 0;  // RLIMIT_DATA for the run (0: none)
   int result_fd = 3;       // where the RunResult JSON goes
 };
 

@@ -1,0 +1,128 @@
+// End-to-end tests of the command line with the system allocators (each run
+// preloaded in its own child), crash isolation as a user sees it, the default
+// bench, and the real traces of ../shared/data when that folder is present.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "support/cli_runner.h"
+#include "traces/hrt_format.h"
+#include "traces/trace_builder.h"
+
+namespace heapreplay {
+namespace {
+
+using test::run_cli;
+using test::TempDir;
+namespace fs = std::filesystem;
+
+std::string crash_trace(const TempDir& dir) {
+  TraceBuilder b("test", ReusePolicy::kLeakOld);
+  for (std::uint64_t i = 0; i < 100; ++i) b.malloc(i, 100 + i);
+  b.malloc(500, 0xDEAD1);  // the faulty library aborts here
+  for (std::uint64_t i = 0; i < 100; ++i) b.free(i);
+  write_hrt(b.finish(), dir.file("crash.hrt"));
+  return dir.file("crash.hrt");
+}
+
+TEST(CliSystem, ACrashingAllocatorIsReportedAndTheOthersStillRun) {
+  TempDir dir;
+  std::string trace = crash_trace(dir);
+  auto r = run_cli({"replay", "-a", "glibc", "-a", "preload:" + test::faulty_malloc_library(), "-a", "jemalloc",
+                    "-a", "mimalloc", "-a", "tcmalloc", "-o", dir.file("r.json"), trace});
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("crashed: killed by SIGABRT"), std::string::npos) << r.err;
+  auto j = nlohmann::json::parse(test::read_file(dir.file("r.json")));
+  ASSERT_EQ(j["runs"].size(), 5u);
+  std::map<std::string, std::string> status;
+  for (auto& run : j["runs"]) status[run["allocator"]] = run["status"];
+  EXPECT_EQ(status["glibc"], "ok");
+  EXPECT_EQ(status["jemalloc"], "ok");
+  EXPECT_EQ(status["mimalloc"], "ok");
+  EXPECT_EQ(status["tcmalloc"], "ok");
+  EXPECT_EQ(status["preload:" + test::faulty_malloc_library()], "crashed");
+  for (const char* a : {"glibc", "jemalloc", "mimalloc", "tcmalloc"})
+    EXPECT_TRUE(j["context"]["allocators"].contains(a)) << "version of " << a;
+}
+
+TEST(CliSystem, RepetitionsAreInterleaved) {
+  TempDir dir;
+  TraceBuilder b("test", ReusePolicy::kLeakOld);
+  b.malloc(1, 10);
+  write_hrt(b.finish(), dir.file("t.hrt"));
+  auto r = run_cli({"replay", "-a", "glibc", "-a", "jemalloc", "-r", "2", "-o", dir.file("r.json"), dir.file("t.hrt")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(test::read_file(dir.file("r.json")));
+  std::vector<std::string> order;
+  for (auto& run : j["runs"]) order.push_back(std::string(run["allocator"]) + std::to_string(int(run["repetition"])));
+  EXPECT_EQ(order, (std::vector<std::string>{"glibc0", "jemalloc0", "glibc1", "jemalloc1"}));
+}
+
+TEST(CliSystem, PeakRssCountsTheHeapNotTheMappedTrace) {
+  TempDir dir;
+  // 64 MiB of live 1 MiB blocks, touched page by page.
+  TraceBuilder b("test", ReusePolicy::kLeakOld);
+  for (std::uint64_t i = 0; i < 64; ++i) b.malloc(i, 1 << 20);
+  for (std::uint64_t i = 0; i < 64; ++i) b.free(i);
+  write_hrt(b.finish(), dir.file("t.hrt"));
+  auto r = run_cli({"replay", "-a", "glibc", "-o", dir.file("r.json"), dir.file("t.hrt")});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto run = nlohmann::json::parse(test::read_file(dir.file("r.json")))["runs"][0];
+  double rss = run["peak_rss_bytes"];
+  EXPECT_GT(rss, 60.0 * (1 << 20));
+  EXPECT_LT(rss, 72.0 * (1 << 20));
+  EXPECT_EQ(run["peak_live_bytes"], 64u << 20);
+}
+
+TEST(CliSystem, DefaultBenchRunsEveryAllocatorOnTheBuiltInWorkloads) {
+  TempDir dir;
+  auto r = run_cli({"bench", "-o", dir.file("b.json")});
+  ASSERT_EQ(r.status, 0) << r.err << r.out;
+  auto j = nlohmann::json::parse(test::read_file(dir.file("b.json")));
+  std::set<std::string> traces, allocators;
+  for (auto& run : j["runs"]) {
+    traces.insert(run["trace"]);
+    allocators.insert(run["allocator"]);
+    EXPECT_EQ(run["status"], "ok") << run.dump();
+  }
+  EXPECT_EQ(traces.size(), 3u);
+  for (const char* a : {"null", "glibc", "jemalloc", "mimalloc", "tcmalloc"}) EXPECT_TRUE(allocators.count(a)) << a;
+}
+
+// Every real trace in ../shared/data of the formats we import, replayed and
+// validated through the system allocators.
+std::vector<std::string> shared_traces() {
+  std::vector<std::string> out;
+  fs::path root(HR_SHARED_DATA);
+  for (const char* dir : {"malloclab-classic", "malloclab-cmu", "malloclab-cmu-2016", "mtrace", "wee_alloc",
+                          "malloclab-raw"}) {
+    if (!fs::exists(root / dir)) continue;
+    for (auto& e : fs::directory_iterator(root / dir)) {
+      std::string name = e.path().filename().string();
+      if (name.find("README") != std::string::npos || e.path().extension() == ".md") continue;
+      out.push_back(e.path().string());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(CliSystem, EveryRealTraceReplaysValidatedThroughSystemAllocators) {
+  if (!fs::exists(HR_SHARED_DATA)) GTEST_SKIP() << "../shared/data not found (" << HR_SHARED_DATA << "): skipped";
+  std::vector<std::string> traces = shared_traces();
+  ASSERT_GT(traces.size(), 40u);
+  TempDir dir;
+  std::vector<std::string> args = {"replay", "-a", "glibc", "-a", "jemalloc", "-a", "mimalloc", "-a", "tcmalloc",
+                                   "--validate", "--memory-limit", "1G", "-o", dir.file("r.json")};
+  args.insert(args.end(), traces.begin(), traces.end());
+  auto r = run_cli(args);
+  auto j = nlohmann::json::parse(test::read_file(dir.file("r.json")));
+  EXPECT_EQ(j["runs"].size(), traces.size() * 4);
+  for (auto& run : j["runs"]) EXPECT_EQ(run["status"], "ok") << run["trace"] << " " << run["allocator"] << ": " << run["status_detail"];
+  EXPECT_EQ(r.status, 0) << r.err;
+}
+
+}  // namespace
+}  // namespace heapreplay

@@ -1,0 +1,185 @@
+// End-to-end tests of the heapreplay command line that need no system
+// allocator (they run in the sanitizer build too): usage errors, malformed
+// input, info/convert, the JSON report's shape, and output failures.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "support/cli_runner.h"
+
+namespace heapreplay {
+namespace {
+
+using test::run_cli;
+using test::TempDir;
+
+// A CMU-style .rep (weight first) with a free(NULL), an unmatched free, and a
+// realloc of an id never allocated.
+const char* kSmallRep =
+    "0\n5\n9\n0\n"
+    "a 0 100\n"
+    "a 1 200\n"
+    "r 0 300\n"
+    "f -1\n"
+    "f 1\n"
+    "a 2 50\n"
+    "f 4\n"
+    "r 3 40\n"
+    "f 0\n";
+
+
+TEST(Cli, NoArgumentsPrintsUsageAndExits2) {
+  auto r = run_cli({});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.out.find("usage: heapreplay COMMAND"), std::string::npos);
+}
+
+TEST(Cli, UnknownCommandAndUnknownOption) {
+  auto r = run_cli({"frobnicate"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_EQ(r.err, "heapreplay: unknown command 'frobnicate' (try heapreplay --help)\n");
+  r = run_cli({"replay", "--frob"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("heapreplay replay: unrecognised option '--frob'"), std::string::npos) << r.err;
+}
+
+TEST(Cli, EverySubcommandHasHelp) {
+  for (const char* cmd : {"bench", "replay", "convert", "info", "list"}) {
+    auto r = run_cli({cmd, "--help"});
+    EXPECT_EQ(r.status, 0) << cmd;
+    EXPECT_NE(r.out.find(std::string("usage: heapreplay ") + cmd), std::string::npos) << cmd;
+  }
+}
+
+TEST(Cli, InfoJsonCountsEveryKindOfEvent) {
+  TempDir dir;
+  auto r = run_cli({"info", dir.write("small.rep", kSmallRep), "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["format"], "rep");
+  EXPECT_EQ(j["events"], 8);
+  EXPECT_EQ(j["threads"], 1);
+  EXPECT_EQ(j["malloc"], 3);
+  EXPECT_EQ(j["calloc"], 0);
+  EXPECT_EQ(j["realloc"], 2);
+  EXPECT_EQ(j["free"], 3);
+  EXPECT_EQ(j["aligned"], 0);
+  EXPECT_EQ(j["free_null"], 1);
+  EXPECT_EQ(j["unmatched_free"], 1);
+  EXPECT_EQ(j["peak_live_bytes"], 500);
+  EXPECT_EQ(j["final_live_bytes"], 90);
+  EXPECT_EQ(j["objects"], 3);
+}
+
+TEST(Cli, ConvertThenInfoOfTheHrtGivesTheSameFigures) {
+  TempDir dir;
+  std::string rep = dir.write("small.rep", kSmallRep);
+  auto c = run_cli({"convert", rep, dir.file("small.hrt")});
+  ASSERT_EQ(c.status, 0) << c.err;
+  auto a = nlohmann::json::parse(run_cli({"info", rep, "--json"}).out);
+  auto b = nlohmann::json::parse(run_cli({"info", dir.file("small.hrt"), "--json"}).out);
+  for (const char* k : {"format", "events", "malloc", "realloc", "free", "free_null", "unmatched_free",
+                        "peak_live_bytes", "final_live_bytes", "objects"})
+    EXPECT_EQ(a[k], b[k]) << k;
+}
+
+TEST(Cli, MalformedTraceNamesFileAndLineExits2AndWritesNothing) {
+  TempDir dir;
+  std::string bad = dir.write("bad.rep", "0\n5\n3\n0\na 0 100\nq 1 5\nf 0\n");
+  auto r = run_cli({"replay", "-a", "null", "-o", dir.file("out.json"), bad});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("bad.rep:6:"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("out.json")));
+  r = run_cli({"convert", bad, dir.file("bad.hrt")});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("bad.hrt")));
+}
+
+TEST(Cli, MissingTraceAndUnknownFormat) {
+  TempDir dir;
+  auto r = run_cli({"info", dir.file("nope.rep")});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("nope.rep: cannot open"), std::string::npos);
+  r = run_cli({"info", dir.write("x.txt", "hello world\nthis is no trace\n")});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("x.txt"), std::string::npos);
+  r = run_cli({"info", "--format", "bogus", dir.write("small.rep", kSmallRep)});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("unknown trace format 'bogus'"), std::string::npos);
+}
+
+TEST(Cli, BadAllocatorNamesAndNumbers) {
+  TempDir dir;
+  std::string rep = dir.write("small.rep", kSmallRep);
+  auto r = run_cli({"replay", "-a", "nosuch", rep});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("unknown allocator 'nosuch'"), std::string::npos);
+  r = run_cli({"replay", "-a", "null", rep});
+  EXPECT_EQ(r.status, 0) << r.err;
+  r = run_cli({"replay", "-a", "null:x=1", rep});
+  EXPECT_EQ(r.status, 2);
+  r = run_cli({"replay", "-a", "null", "-r", "0", rep});
+  EXPECT_EQ(r.status, 2);
+  r = run_cli({"replay", "-a", "null", "-r", "many", rep});
+  EXPECT_EQ(r.status, 2);
+  r = run_cli({"replay", "-a", "null", "--touch", "some", rep});
+  EXPECT_EQ(r.status, 2);
+  r = run_cli({"replay", "-a", "null"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("no trace given"), std::string::npos);
+}
+
+TEST(Cli, ReportHasTheDocumentedShape) {
+  TempDir dir;
+  std::string rep = dir.write("small.rep", kSmallRep);
+  auto r = run_cli({"replay", "-a", "null", "-r", "2", "-o", dir.file("r.json"), rep});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err.find("\033[K"), std::string::npos) << "progress noise when stderr is not a terminal";
+  auto j = nlohmann::json::parse(test::read_file(dir.file("r.json")));
+  EXPECT_EQ(j["schema"], "heapreplay.report/1");
+  for (const char* k : {"date", "host", "cpu", "compiler", "build_type", "git_revision", "command_line", "allocators"})
+    EXPECT_TRUE(j["context"].contains(k)) << k;
+  ASSERT_EQ(j["runs"].size(), 2u);
+  for (const char* k : {"trace", "allocator", "repetition", "status", "events", "wall_ns", "ns_per_event",
+                        "peak_live_bytes", "peak_rss_bytes", "failed_allocations", "allocator_stats"})
+    EXPECT_TRUE(j["runs"][0].contains(k)) << k;
+  EXPECT_EQ(j["runs"][0]["status"], "ok");
+  EXPECT_EQ(j["runs"][0]["events"], 8);
+  EXPECT_EQ(j["runs"][0]["peak_live_bytes"], 500);
+  EXPECT_EQ(j["runs"][1]["repetition"], 1);
+  EXPECT_EQ(j["runs"][0]["trace"], rep);
+  // The table on stdout names the trace and allocator.
+  EXPECT_NE(r.out.find("null"), std::string::npos);
+}
+
+TEST(Cli, UnwritableOutputExits3AndLeavesNothing) {
+  TempDir dir;
+  std::string rep = dir.write("small.rep", kSmallRep);
+  auto r = run_cli({"replay", "-a", "null", "-o", dir.file("no/such/dir/r.json"), rep});
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("no/such/dir/r.json: cannot create"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("null"), std::string::npos) << "the measured results are still shown";
+  r = run_cli({"replay", "-a", "null", "-o", "/dev/full", rep});
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("/dev/full: cannot write: No space left on device"), std::string::npos) << r.err;
+  r = run_cli({"convert", rep, dir.file("no/such/dir/x.hrt")});
+  EXPECT_EQ(r.status, 3);
+  int files = 0;
+  for (auto& e : std::filesystem::directory_iterator(dir.path())) files += e.is_regular_file();
+  EXPECT_EQ(files, 1) << "only small.rep; no temporary left behind";
+}
+
+TEST(Cli, ListShowsEveryAllocatorWithAvailability) {
+  auto r = run_cli({"list", "--json"});
+  ASSERT_EQ(r.status, 0);
+  auto j = nlohmann::json::parse(r.out);
+  std::vector<std::string> names;
+  for (auto& e : j) names.push_back(e["name"]);
+  for (const char* n : {"null", "glibc", "jemalloc", "mimalloc", "tcmalloc", "preload"})
+    EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
+}
+
+}  // namespace
+}  // namespace heapreplay
