@@ -6,9 +6,14 @@
 
 #include <string>
 
+#include "allocators/blocks/blocks.h"
 #include "allocators/core/options.h"
+#include "allocators/pages/pages.h"
+#include "allocators/segfit/segfit.h"
+#include "allocators/sizeclass/sizeclass.h"
 #include "allocators/system/malloc_allocator.h"
 #include "allocators/system/null_allocator.h"
+#include "allocators/vmarena/vmarena.h"
 #include "harness/allocator_registry.h"
 
 namespace heapreplay {
@@ -24,7 +29,11 @@ decltype(auto) with_allocator(const AllocatorSpec& spec, F&& f) {
     A a(config);
     return f(a);
   };
-  (void)design;
+  if (spec.name == "sizeclass") return design(std::type_identity<Sizeclass>{});
+  if (spec.name == "blocks") return design(std::type_identity<Blocks>{});
+  if (spec.name == "segfit") return design(std::type_identity<Segfit>{});
+  if (spec.name == "pages") return design(std::type_identity<Pages>{});
+  if (spec.name == "vmarena") return design(std::type_identity<Vmarena>{});
   if (spec.name == "null") {
     NullAllocator a;
     return f(a);

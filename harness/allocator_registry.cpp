@@ -16,6 +16,11 @@ const std::vector<AllocatorEntry>& allocator_catalog() {
       {"mimalloc", AllocatorKind::kSystem, "mimalloc " HEAPREPLAY_MIMALLOC_PKG_VERSION, HEAPREPLAY_MIMALLOC_SO},
       {"tcmalloc", AllocatorKind::kSystem, "gperftools tcmalloc (minimal) " HEAPREPLAY_TCMALLOC_PKG_VERSION,
        HEAPREPLAY_TCMALLOC_SO},
+      {"sizeclass", AllocatorKind::kOurs, "size-class free lists, no coalescing (seed 000)", ""},
+      {"blocks", AllocatorKind::kOurs, "MeMager fixed-size block pool with header bytes (seed 001)", ""},
+      {"segfit", AllocatorKind::kOurs, "sf_malloc segregated fits, boundary tags, coalescing (seed 002)", ""},
+      {"pages", AllocatorKind::kOurs, "page allocator: Free/Divided/Multi pages (seed 003)", ""},
+      {"vmarena", AllocatorKind::kOurs, "virtual memory arena of blocks and miniblocks (seed 004)", ""},
       {"preload", AllocatorKind::kPreload, "any malloc-replacing library: preload:/path/to/lib.so", ""},
   };
   return catalog;
