@@ -52,6 +52,9 @@ void show_progress(std::size_t done, std::size_t total, const std::string& what,
 }  // namespace
 
 std::uint64_t default_memory_limit_bytes() {
+#ifdef HEAPREPLAY_SANITIZED
+  return 0;  // AddressSanitizer's shadow mappings already exceed any such limit
+#endif
   long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
   if (pages <= 0 || page <= 0) return 0;
   return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page) / 2;

@@ -56,10 +56,12 @@ int run_child(const ChildRequest& req) {
     // A safety net for traces that ask for more than the machine has: past
     // the limit, mappings fail and allocations return nullptr (counted), so a
     // run cannot push the whole machine into the OOM killer.
+#ifndef HEAPREPLAY_SANITIZED  // the sanitizer's shadow mappings would exceed it at once
     if (req.memory_limit_bytes != 0) {
       struct rlimit rl {req.memory_limit_bytes, req.memory_limit_bytes};
       if (::setrlimit(RLIMIT_DATA, &rl) != 0) throw std::runtime_error("cannot set the memory limit");
     }
+#endif
     AllocatorSpec spec = parse_allocator_spec(req.allocator);
     auto touch = touch_from_name(req.touch);
     if (!touch) throw OptionError("unknown touch policy '" + req.touch + "'");

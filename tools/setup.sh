@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Sets up a Debian 12 machine for heapreplay and runs it:
+#
+#   tools/setup.sh bench   install what is missing, build, run `heapreplay bench`
+#   tools/setup.sh test    install what is missing, build, run every test (ctest),
+#                          then build our own code with ASan+UBSan and test it again
+#   tools/setup.sh build   install what is missing and build only
+#
+# Installing uses apt-get (as root, or through sudo) and does nothing when every
+# package is already there. Builds go to build/ (Release) and build-asan/.
+set -euo pipefail
+
+mode=${1:-bench}
+case "$mode" in bench|test|build) ;; *) echo "usage: $0 [bench|test|build]" >&2; exit 2;; esac
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+jobs=$(nproc 2>/dev/null || echo 2)
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev
+  nlohmann-json3-dev libboost-program-options-dev
+  libbenchmark-dev libgtest-dev libgmock-dev
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+build() {  # build DIR [cmake options...]
+  local dir=$1
+  shift
+  cmake -S . -B "$dir" -G Ninja -DHEAPREPLAY_WERROR=ON "$@" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+}
+
+case "$mode" in
+  build)
+    build build
+    ;;
+  bench)
+    build build
+    build/bin/heapreplay bench -o build/bench-report.json
+    ;;
+  test)
+    build build
+    (cd build && ctest --output-on-failure -j "$jobs")
+    # Our own code again under AddressSanitizer + UBSan. System allocators run
+    # preloaded in their own processes and are left out of this build (label "system").
+    build build-asan -DHEAPREPLAY_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEAPREPLAY_BENCHMARKS=OFF
+    (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+       ctest --output-on-failure -j "$jobs" -LE system)
+    ;;
+esac
