@@ -91,7 +91,8 @@ void add_validate_option(po::options_description& d) {
 int run_and_report(const std::vector<PreparedTrace>& traces, SessionOptions options, const std::string& output) {
   options.progress = ::isatty(STDERR_FILENO) == 1;
   Report report = run_session(traces, options);
-  std::cout << render_table(report) << std::flush;
+  // With the report on stdout (-o -), the table goes to stderr.
+  (output == "-" ? std::cerr : std::cout) << render_table(report) << std::flush;
   bool all_ok = true;
   for (const RunResult& r : report.runs) {
     if (r.status == "ok") continue;
