@@ -4,9 +4,11 @@ allocator, the median ns/event and peak RSS over repetitions, and peak RSS /
 peak live bytes (the memory an allocator needed per byte the program held
 live). Used to make the measured tables in the READMEs.
 
-    tools/summarize-report.py REPORT.json [--footprint]
+    tools/summarize-report.py REPORT.json [--footprint] [--only A,B,...]
 
---footprint adds our designs' own peak footprint / peak live.
+--footprint adds, in parentheses, our designs' own peak footprint / peak
+live (exact: counted by their page source; system allocators report
+process-wide figures, which are left out). --only keeps those allocators.
 """
 import json
 import statistics
@@ -14,8 +16,15 @@ import sys
 
 
 def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    footprint = "--footprint" in sys.argv
+    argv = sys.argv[1:]
+    only = None
+    if "--only" in argv:
+        i = argv.index("--only")
+        only = argv[i + 1].split(",")
+        del argv[i:i + 2]
+    args = [a for a in argv if not a.startswith("--")]
+    footprint = "--footprint" in argv
+    ours = {"sizeclass", "blocks", "segfit", "pages", "vmarena"}
     if len(args) != 1:
         sys.exit(__doc__)
     with open(args[0]) as f:
@@ -25,7 +34,7 @@ def main():
     groups = {}
     for run in report["runs"]:
         groups.setdefault((run["trace"], run["allocator"]), []).append(run)
-    allocators = list(dict.fromkeys(a for _, a in groups))
+    allocators = [a for a in dict.fromkeys(a for _, a in groups) if only is None or a in only]
     traces = list(dict.fromkeys(t for t, _ in groups))
     head = ["trace"] + [f"{a} ns/ev, RSS/live" for a in allocators]
     print("| " + " | ".join(head) + " |")
@@ -42,7 +51,7 @@ def main():
             rss = statistics.median(r["peak_rss_bytes"] for r in runs)
             live = runs[0]["peak_live_bytes"] or 1
             cell = f"{ns:.0f}, {rss / live:.2f}"
-            if footprint:
+            if footprint and a.split(":")[0] in ours:
                 fp = statistics.median(r["allocator_stats"].get("footprint_peak_bytes", 0) for r in runs)
                 if fp:
                     cell += f" ({fp / live:.2f})"

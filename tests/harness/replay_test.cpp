@@ -25,7 +25,8 @@ struct Recording {
   void* allocate(std::size_t n, std::size_t align) noexcept {
     calls.push_back("alloc " + std::to_string(n) + " " + std::to_string(align));
     if (n == fail_size) return nullptr;
-    void* p = std::aligned_alloc(align < 16 ? 16 : align, (n + 63) / 64 * 64);
+    void* p = nullptr;
+    if (posix_memalign(&p, align < 16 ? 16 : align, (n + 63) / 64 * 64) != 0) return nullptr;
     live[p] = n;
     return p;
   }
@@ -36,7 +37,8 @@ struct Recording {
   void* reallocate(void* p, std::size_t old, std::size_t n, std::size_t) noexcept {
     calls.push_back("realloc " + std::to_string(old) + "->" + std::to_string(n));
     if (n == fail_size) return nullptr;
-    void* q = std::aligned_alloc(16, (n + 63) / 64 * 64);
+    void* q = nullptr;
+    if (posix_memalign(&q, 16, (n + 63) / 64 * 64) != 0) return nullptr;
     std::memcpy(q, p, old < n ? old : n);
     live.erase(p);
     std::free(p);
@@ -114,7 +116,7 @@ TEST(Replay, InvalidAlignmentFailsWithoutCallingTheAllocator) {
 }
 
 TEST(Replay, CallocMemoryIsZeroed) {
-  // Recording hands out uninitialised aligned_alloc memory; poison it first.
+  // Recording hands out uninitialised posix_memalign memory; poison it first.
   TraceBuilder b("test", ReusePolicy::kLeakOld);
   b.malloc(1, 4000);
   b.free(1);
