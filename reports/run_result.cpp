@@ -5,6 +5,66 @@
 
 namespace heapreplay {
 
+void to_json(nlohmann::json& j, const LatencyStats& l) {
+  j = nlohmann::json{{"count", l.count},           {"p50_ns", l.p50_ns},   {"p90_ns", l.p90_ns},
+                     {"p99_ns", l.p99_ns},         {"p999_ns", l.p999_ns}, {"max_ns", l.max_ns},
+                     {"mean_ns", l.mean_ns},       {"bucket_upper_ns", l.bucket_upper_ns},
+                     {"bucket_count", l.bucket_count}};
+}
+
+void from_json(const nlohmann::json& j, LatencyStats& l) {
+  j.at("count").get_to(l.count);
+  j.at("p50_ns").get_to(l.p50_ns);
+  j.at("p90_ns").get_to(l.p90_ns);
+  j.at("p99_ns").get_to(l.p99_ns);
+  j.at("p999_ns").get_to(l.p999_ns);
+  j.at("max_ns").get_to(l.max_ns);
+  l.mean_ns = j.value("mean_ns", 0.0);
+  l.bucket_upper_ns = j.value("bucket_upper_ns", std::vector<double>{});
+  l.bucket_count = j.value("bucket_count", std::vector<std::uint64_t>{});
+  if (l.bucket_upper_ns.size() != l.bucket_count.size())
+    throw std::runtime_error("latency histogram: bucket_upper_ns and bucket_count differ in length");
+}
+
+namespace {
+
+// Samples are stored as columns (one array per field): compact and easy to plot.
+nlohmann::json samples_to_json(const std::vector<MemorySample>& s) {
+  nlohmann::json j = {{"event", nlohmann::json::array()},        {"elapsed_ns", nlohmann::json::array()},
+                      {"live_bytes", nlohmann::json::array()},   {"usable_bytes", nlohmann::json::array()},
+                      {"footprint_bytes", nlohmann::json::array()}, {"rss_bytes", nlohmann::json::array()}};
+  for (const MemorySample& m : s) {
+    j["event"].push_back(m.event);
+    j["elapsed_ns"].push_back(m.elapsed_ns);
+    j["live_bytes"].push_back(m.live_bytes);
+    j["usable_bytes"].push_back(m.usable_bytes);
+    j["footprint_bytes"].push_back(m.footprint_bytes);
+    j["rss_bytes"].push_back(m.rss_bytes);
+  }
+  return j;
+}
+
+std::vector<MemorySample> samples_from_json(const nlohmann::json& j) {
+  std::vector<MemorySample> out;
+  if (!j.is_object()) return out;
+  const auto& ev = j.at("event");
+  std::size_t n = ev.size();
+  for (const char* k : {"elapsed_ns", "live_bytes", "usable_bytes", "footprint_bytes", "rss_bytes"})
+    if (j.at(k).size() != n) throw std::runtime_error(std::string("samples: column ") + k + " has the wrong length");
+  out.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    out[i].event = ev[i].get<std::uint64_t>();
+    out[i].elapsed_ns = j["elapsed_ns"][i].get<std::uint64_t>();
+    out[i].live_bytes = j["live_bytes"][i].get<std::uint64_t>();
+    out[i].usable_bytes = j["usable_bytes"][i].get<std::uint64_t>();
+    out[i].footprint_bytes = j["footprint_bytes"][i].get<std::uint64_t>();
+    out[i].rss_bytes = j["rss_bytes"][i].get<std::uint64_t>();
+  }
+  return out;
+}
+
+}  // namespace
+
 void to_json(nlohmann::json& j, const RunResult& r) {
   j = nlohmann::json{{"trace", r.trace},
                      {"allocator", r.allocator},
@@ -25,7 +85,22 @@ void to_json(nlohmann::json& j, const RunResult& r) {
                      {"rss_method", r.rss_method},
                      {"failed_allocations", r.failed_allocations},
                      {"allocator_version", r.allocator_version},
-                     {"allocator_stats", r.allocator_stats}};
+                     {"allocator_stats", r.allocator_stats},
+                     {"sample_every", r.sample_every},
+                     {"samples", samples_to_json(r.samples)},
+                     {"peak_footprint_bytes", r.peak_footprint_bytes},
+                     {"peak_usable_bytes", r.peak_usable_bytes},
+                     {"internal_fragmentation_bytes", r.internal_fragmentation_bytes},
+                     {"external_fragmentation_bytes", r.external_fragmentation_bytes},
+                     {"fragmentation_at_peak_live", r.fragmentation_at_peak_live},
+                     {"fragmentation_peak_ratio", r.fragmentation_peak_ratio},
+                     {"utilization", r.utilization},
+                     {"final_footprint_bytes", r.final_footprint_bytes},
+                     {"retained_after_trim_bytes", r.retained_after_trim_bytes},
+                     {"retained_rss_after_trim_bytes", r.retained_rss_after_trim_bytes},
+                     {"latency_sample_every", r.latency_sample_every},
+                     {"clock_overhead_ns", r.clock_overhead_ns},
+                     {"latency", r.latency}};
 }
 
 void from_json(const nlohmann::json& j, RunResult& r) {
@@ -49,6 +124,21 @@ void from_json(const nlohmann::json& j, RunResult& r) {
   j.at("failed_allocations").get_to(r.failed_allocations);
   r.allocator_version = j.value("allocator_version", std::string());
   r.allocator_stats = j.value("allocator_stats", nlohmann::json::object());
+  r.sample_every = j.value("sample_every", std::uint64_t{0});
+  if (j.contains("samples")) r.samples = samples_from_json(j["samples"]);
+  r.peak_footprint_bytes = j.value("peak_footprint_bytes", std::uint64_t{0});
+  r.peak_usable_bytes = j.value("peak_usable_bytes", std::uint64_t{0});
+  r.internal_fragmentation_bytes = j.value("internal_fragmentation_bytes", std::uint64_t{0});
+  r.external_fragmentation_bytes = j.value("external_fragmentation_bytes", std::uint64_t{0});
+  r.fragmentation_at_peak_live = j.value("fragmentation_at_peak_live", 0.0);
+  r.fragmentation_peak_ratio = j.value("fragmentation_peak_ratio", 0.0);
+  r.utilization = j.value("utilization", 0.0);
+  r.final_footprint_bytes = j.value("final_footprint_bytes", std::uint64_t{0});
+  r.retained_after_trim_bytes = j.value("retained_after_trim_bytes", std::uint64_t{0});
+  r.retained_rss_after_trim_bytes = j.value("retained_rss_after_trim_bytes", std::uint64_t{0});
+  r.latency_sample_every = j.value("latency_sample_every", std::uint64_t{0});
+  r.clock_overhead_ns = j.value("clock_overhead_ns", 0.0);
+  if (j.contains("latency")) j.at("latency").get_to(r.latency);
 }
 
 nlohmann::json report_to_json(const Report& report) {

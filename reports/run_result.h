@@ -5,12 +5,32 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <string>
 #include <vector>
 
 namespace heapreplay {
 
 inline constexpr const char* kReportSchema = "heapreplay.report/1";
+
+// One point of a run's memory time series (taken every `sample_every` events).
+struct MemorySample {
+  std::uint64_t event = 0;            // events replayed so far
+  std::uint64_t elapsed_ns = 0;       // replay time so far
+  std::uint64_t live_bytes = 0;       // requested bytes of live objects
+  std::uint64_t usable_bytes = 0;     // usable_size() of live objects: what the allocator handed out
+  std::uint64_t footprint_bytes = 0;  // the allocator's footprint (see SCHEMA.md per allocator)
+  std::uint64_t rss_bytes = 0;        // resident anonymous memory above the pre-replay baseline
+};
+
+// Latency of one kind of operation, from sampled events.
+struct LatencyStats {
+  std::uint64_t count = 0;  // sampled events of this kind
+  double p50_ns = 0, p90_ns = 0, p99_ns = 0, p999_ns = 0, max_ns = 0, mean_ns = 0;
+  // Log-bucketed histogram: bucket i holds latencies in [bounds[i-1], bounds[i]).
+  std::vector<double> bucket_upper_ns;
+  std::vector<std::uint64_t> bucket_count;
+};
 
 struct RunResult {
   std::string trace;      // the trace as the user named it
@@ -34,6 +54,25 @@ struct RunResult {
   std::uint64_t failed_allocations = 0;
   std::string allocator_version;
   nlohmann::json allocator_stats = nlohmann::json::object();
+
+  // Memory over time and fragmentation (formulas in SCHEMA.md).
+  std::uint64_t sample_every = 0;  // events between samples (0: not sampled)
+  std::vector<MemorySample> samples;
+  std::uint64_t peak_footprint_bytes = 0;
+  std::uint64_t peak_usable_bytes = 0;
+  std::uint64_t internal_fragmentation_bytes = 0;  // usable - live, at the peak of live
+  std::uint64_t external_fragmentation_bytes = 0;  // footprint - usable, at the peak of live
+  double fragmentation_at_peak_live = 0;           // footprint / live at the peak of live (Johnstone & Wilson #3)
+  double fragmentation_peak_ratio = 0;             // peak footprint / peak live (Johnstone & Wilson #4)
+  double utilization = 0;                          // peak live / peak footprint (malloc lab)
+  std::uint64_t final_footprint_bytes = 0;         // footprint after the last event
+  std::uint64_t retained_after_trim_bytes = 0;     // footprint after asking the allocator to give memory back
+  std::uint64_t retained_rss_after_trim_bytes = 0; // RSS above baseline after the same
+
+  // Latency per operation ("malloc", "calloc", "realloc", "free", "aligned").
+  std::uint64_t latency_sample_every = 0;  // every k-th event was timed (0: none)
+  double clock_overhead_ns = 0;            // cost of one clock read pair, subtracted
+  std::map<std::string, LatencyStats> latency;
 };
 
 struct Report {
@@ -41,6 +80,8 @@ struct Report {
   std::vector<RunResult> runs;
 };
 
+void to_json(nlohmann::json& j, const LatencyStats& l);
+void from_json(const nlohmann::json& j, LatencyStats& l);
 void to_json(nlohmann::json& j, const RunResult& r);
 void from_json(const nlohmann::json& j, RunResult& r);
 
