@@ -80,6 +80,8 @@ nlohmann::json session_context(const SessionOptions& options) {
           {"validate", options.validate},
           {"timeout_ms", options.timeout.count()},
           {"memory_limit_bytes", options.memory_limit_bytes},
+          {"sample_every", options.sample_every == kAutomatic ? nlohmann::json("auto") : nlohmann::json(options.sample_every)},
+          {"latency_every", options.latency_every == kAutomatic ? nlohmann::json("auto") : nlohmann::json(options.latency_every)},
           {"allocators", nlohmann::json::object()}};
 }
 
@@ -107,6 +109,8 @@ Report run_session(const std::vector<PreparedTrace>& traces, const SessionOption
         req.touch = options.touch;
         req.validate = options.validate;
         req.memory_limit_bytes = options.memory_limit_bytes;
+        req.sample_every = options.sample_every;
+        req.latency_every = options.latency_every;
         spawn.preload = preload_library(spec);
         RunResult r = run_in_child(req, spawn);
         r.trace = t.label;

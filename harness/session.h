@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/process/child.h"
 #include "harness/trace_source.h"
 #include "reports/run_result.h"
 
@@ -19,6 +20,8 @@ struct SessionOptions {
   bool validate = false;
   std::chrono::milliseconds timeout{600000};  // per run
   std::uint64_t memory_limit_bytes = 0;       // per run, RLIMIT_DATA (0: none)
+  std::uint64_t sample_every = kAutomatic;    // memory samples (see ChildRequest)
+  std::uint64_t latency_every = kAutomatic;   // latency samples (see ChildRequest)
   bool progress = false;                      // progress lines on stderr
   std::string command_line;                   // for the report's context
 };

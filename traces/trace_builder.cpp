@@ -178,7 +178,10 @@ TraceSummary summarize(const TraceView& view) {
     live[e.id] = true;
     live_bytes += bytes;
     ++live_objects;
-    s.peak_live_bytes = std::max(s.peak_live_bytes, live_bytes);
+    if (live_bytes > s.peak_live_bytes) {
+      s.peak_live_bytes = live_bytes;
+      s.peak_live_event = static_cast<std::uint64_t>(&e - view.events.data()) + 1;
+    }
     s.peak_live_objects = std::max(s.peak_live_objects, live_objects);
   }
   s.final_live_bytes = live_bytes;

@@ -85,6 +85,7 @@ struct TraceSummary {
   std::uint64_t peak_live_bytes = 0;   // max over time of the sum of live requested sizes
   std::uint64_t final_live_bytes = 0;  // the same sum after the last event
   std::uint64_t peak_live_objects = 0;
+  std::uint64_t peak_live_event = 0;   // events replayed when peak_live_bytes was first reached
   std::uint64_t max_request_bytes = 0;
 };
 

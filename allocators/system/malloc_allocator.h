@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <iosfwd>
+#include <optional>
 #include <string>
 
 #include "allocators/core/allocator.h"
@@ -65,6 +66,17 @@ class MallocAllocator {
   // Asks the flavour's own introspection API (looked up at run time, so no
   // allocator library is linked into heapreplay).
   AllocatorStats stats() const;
+  // Just the footprint figure of stats(), without building the extras: cheap
+  // enough to call while replaying (sampling).
+  std::uint64_t footprint_bytes() const;
+  // The allocator's own count of bytes in live blocks, where it keeps one:
+  // glibc mallinfo2 uordblks + hblkhd (chunk sizes, 8-byte headers included),
+  // jemalloc stats.allocated, tcmalloc generic.current_allocated_bytes (both
+  // size-class rounded). nullopt for mimalloc 2.0 and unknown libraries.
+  std::optional<std::uint64_t> allocated_bytes() const;
+  // Asks the allocator to give free memory back to the OS (malloc_trim,
+  // jemalloc arena purge, mi_collect, tcmalloc ReleaseFreeMemory).
+  void trim();
   CheckResult check() const { return CheckResult::good(); }  // no portable heap walk
   void dump(std::ostream& os) const;
   void reset() {}

@@ -58,6 +58,10 @@ po::options_description run_options(RunFlags& f) {
        "what the replay writes into each block: none | first | pages | all")
       ("output,o", po::value(&f.output), "write the JSON report here (atomically)")
       ("timeout", po::value(&f.timeout_s)->default_value(600), "seconds each run may take before it is killed")
+      ("sample-every", po::value(&f.sample_every)->default_value("auto"),
+       "take a memory sample (live, usable, footprint, RSS) every N events; auto: about 300 per run; 0: none")
+      ("latency-every", po::value(&f.latency_every)->default_value("auto"),
+       "time every K-th event for latency percentiles; auto: 101; 0: none")
       ("memory-limit", po::value(&f.memory_limit),
        "data memory each run may map (e.g. 4G; 0 = no limit; default: half the physical memory); past it, "
        "allocations fail and are counted");
@@ -74,6 +78,14 @@ SessionOptions session_options(const RunFlags& f, const std::string& command_lin
   opt.touch = f.touch;
   opt.timeout = std::chrono::milliseconds(static_cast<long long>(f.timeout_s * 1000));
   opt.command_line = command_line;
+  auto every = [](const std::string& text, const char* flag) -> std::uint64_t {
+    if (text == "auto") return kAutomatic;
+    auto v = parse_size(text);
+    if (!v || *v == kAutomatic) throw UsageError(std::string(flag) + " needs a number of events or auto, not '" + text + "'");
+    return *v;
+  };
+  opt.sample_every = every(f.sample_every, "--sample-every");
+  opt.latency_every = every(f.latency_every, "--latency-every");
   opt.memory_limit_bytes = default_memory_limit_bytes();
   if (!f.memory_limit.empty()) {
     auto v = parse_size(f.memory_limit);

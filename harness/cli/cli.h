@@ -40,6 +40,8 @@ struct RunFlags {
   std::string output;
   double timeout_s = 600;
   std::string memory_limit;  // as typed; "" means the default
+  std::string sample_every = "auto";
+  std::string latency_every = "auto";
 };
 po::options_description run_options(RunFlags& flags);
 // Checks the shared flags and turns them into session options.

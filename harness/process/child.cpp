@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -36,6 +37,59 @@ std::string version_of(const A& a) {
     return a.version();
   else
     return "heapreplay " HEAPREPLAY_VERSION;
+}
+
+// Fills the run's memory series, fragmentation figures and latency from what
+// the replay measured; then asks the allocator to give memory back and
+// records what it still holds.
+template <class A>
+void record_measurements(A& a, ReplayMeasurement& ms, const ReplayOutcome& out, const TraceSummary& summary,
+                         RunResult& r) {
+  // The state after the last event, untimed.
+  MemorySample last;
+  last.event = out.events;
+  last.elapsed_ns = out.wall_ns;
+  last.live_bytes = ms.live_bytes;
+  last.usable_bytes = detail::allocated_bytes_of(a) ? detail::usable_now(a, ms) : ms.usable_bytes;
+  last.footprint_bytes = detail::footprint_of(a);
+  std::uint64_t rss = read_proc_memory().rss_anon_bytes;
+  last.rss_bytes = rss > ms.rss_baseline_bytes ? rss - ms.rss_baseline_bytes : 0;
+  ms.samples.push_back(last);
+
+  r.sample_every = ms.sample_every;
+  r.samples = ms.samples;
+  r.peak_usable_bytes = std::max(ms.peak_usable_bytes, last.usable_bytes);
+  for (const MemorySample& m : ms.samples) r.peak_footprint_bytes = std::max(r.peak_footprint_bytes, m.footprint_bytes);
+  AllocatorStats st = a.stats();
+  r.peak_footprint_bytes = std::max(r.peak_footprint_bytes, st.footprint_peak_bytes);
+  // The sample taken right after the trace's peak of live bytes (the replay
+  // samples that event on purpose; with failed allocations, the fullest one).
+  const MemorySample* at_peak = &ms.samples.back();
+  for (const MemorySample& m : ms.samples) {
+    if (m.event == summary.peak_live_event) {
+      at_peak = &m;
+      break;
+    }
+    if (m.live_bytes > at_peak->live_bytes) at_peak = &m;
+  }
+  r.internal_fragmentation_bytes = at_peak->usable_bytes > at_peak->live_bytes ? at_peak->usable_bytes - at_peak->live_bytes : 0;
+  r.external_fragmentation_bytes =
+      at_peak->footprint_bytes > at_peak->usable_bytes ? at_peak->footprint_bytes - at_peak->usable_bytes : 0;
+  if (at_peak->live_bytes > 0)
+    r.fragmentation_at_peak_live = static_cast<double>(at_peak->footprint_bytes) / static_cast<double>(at_peak->live_bytes);
+  if (summary.peak_live_bytes > 0)
+    r.fragmentation_peak_ratio = static_cast<double>(r.peak_footprint_bytes) / static_cast<double>(summary.peak_live_bytes);
+  if (r.peak_footprint_bytes > 0)
+    r.utilization = static_cast<double>(summary.peak_live_bytes) / static_cast<double>(r.peak_footprint_bytes);
+  r.final_footprint_bytes = last.footprint_bytes;
+  if constexpr (requires { a.trim(); }) a.trim();
+  r.retained_after_trim_bytes = detail::footprint_of(a);
+  rss = read_proc_memory().rss_anon_bytes;
+  r.retained_rss_after_trim_bytes = rss > ms.rss_baseline_bytes ? rss - ms.rss_baseline_bytes : 0;
+
+  r.latency_sample_every = ms.latency_every;
+  r.clock_overhead_ns = ms.latency.clock_overhead_ns();
+  r.latency = ms.latency.summarize();
 }
 
 bool write_result(int fd, const RunResult& r) {
@@ -92,13 +146,29 @@ int run_child(const ChildRequest& req) {
       r.allocator_version = version_of(a);
       ObjectTable table(trace.object_count);
       ReplayOptions opt{*touch, req.validate};
+      // Measurement: memory samples and latency, sized before the baseline.
+      // The null allocator hands out no memory and validating runs are not
+      // measurements: neither is sampled.
+      ReplayMeasurement ms;
+      const bool measure = detail::touchable<A>() && !req.validate;
+      if (measure) {
+        std::uint64_t n = trace.events.size();
+        ms.sample_every = req.sample_every == kAutomatic ? std::max<std::uint64_t>(1, n / 300) : req.sample_every;
+        ms.latency_every = req.latency_every == kAutomatic ? 101 : req.latency_every;
+        ms.extra_sample_at = summary.peak_live_event;
+        ms.prepare(trace);
+        if (ms.latency_every != 0) ms.latency.set_clock_overhead_ns(LatencyRecorder::measure_clock_overhead_ns());
+      }
 
       // Baseline: everything so far (trace mapping, table, allocator set-up)
       // is the harness's, not the allocator's.
       ProcMemory before = read_proc_memory();
+      ms.rss_baseline_bytes = before.rss_anon_bytes;
+      ms.allocated_baseline_bytes = detail::allocated_bytes_of(a).value_or(0);
       bool reset = reset_peak_rss();
-      ReplayOutcome out = replay(a, trace, table, opt);
+      ReplayOutcome out = replay(a, trace, table, opt, measure ? &ms : nullptr);
       ProcMemory after = read_proc_memory();
+      if (measure) record_measurements(a, ms, out, summary, r);
 
       r.events = out.events;
       r.wall_ns = out.wall_ns;

@@ -8,12 +8,17 @@
 
 namespace heapreplay {
 
+// sample_every / latency_every value meaning "choose for this trace".
+inline constexpr std::uint64_t kAutomatic = ~std::uint64_t{0};
+
 struct ChildRequest {
   std::string trace_path;  // an .hrt file
   std::string allocator;   // the spec text
   std::string touch = "pages";
   bool validate = false;
   std::uint64_t memory_limit_bytes = 0;  // RLIMIT_DATA for the run (0: none)
+  std::uint64_t sample_every = kAutomatic;   // events between memory samples (0: none; automatic: ~300 samples)
+  std::uint64_t latency_every = kAutomatic;  // time every k-th event (0: none; automatic: 101)
   int result_fd = 3;       // where the RunResult JSON goes
 };
 

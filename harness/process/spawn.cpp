@@ -72,6 +72,14 @@ RunResult run_in_child(const ChildRequest& req, const SpawnOptions& opt) {
   std::vector<std::string> args = {"heapreplay", "__run", "--trace", req.trace_path, "--allocator", req.allocator,
                                    "--touch", req.touch, "--result-fd", "3"};
   if (req.validate) args.push_back("--validate");
+  if (req.sample_every != kAutomatic) {
+    args.push_back("--sample-every");
+    args.push_back(std::to_string(req.sample_every));
+  }
+  if (req.latency_every != kAutomatic) {
+    args.push_back("--latency-every");
+    args.push_back(std::to_string(req.latency_every));
+  }
   if (req.memory_limit_bytes != 0) {
     args.push_back("--memory-limit");
     args.push_back(std::to_string(req.memory_limit_bytes));

@@ -11,8 +11,11 @@
 #include <string_view>
 
 #include "allocators/core/allocator.h"
+#include "harness/measure/latency_recorder.h"
+#include "harness/measure/proc_memory.h"
 #include "harness/replay/object_table.h"
 #include "harness/replay/validator.h"
+#include "reports/run_result.h"
 #include "traces/trace.h"
 
 namespace heapreplay {
@@ -30,6 +33,30 @@ std::optional<Touch> touch_from_name(std::string_view name);
 struct ReplayOptions {
   Touch touch = Touch::kPages;
   bool validate = false;  // pattern, alignment, usable-size and overlap checks (slow)
+};
+
+// Measurement during a replay: memory samples every `sample_every` events
+// (and after `extra_sample_at` events: the trace's peak of live bytes) and the
+// latency of every `latency_every`-th event. Everything is sized by
+// prepare() before the replay, so measuring allocates nothing while timing.
+struct ReplayMeasurement {
+  std::uint64_t sample_every = 0;     // 0: no memory samples
+  std::uint64_t latency_every = 0;    // 0: no latency samples
+  std::uint64_t extra_sample_at = 0;  // 0: none
+  std::uint64_t rss_baseline_bytes = 0;
+  std::uint64_t allocated_baseline_bytes = 0;  // the allocator's own allocated-bytes counter before the replay
+
+  std::vector<MemorySample> samples;
+  std::vector<std::uint64_t> sample_at;  // event counts after which to sample, ascending, ends with UINT64_MAX
+  LatencyRecorder latency{0};
+  std::uint64_t live_bytes = 0;
+  std::uint64_t usable_bytes = 0;
+  std::uint64_t peak_usable_bytes = 0;
+  std::uint64_t sampling_ns = 0;  // time spent taking samples (left out of wall_ns)
+
+  bool active() const { return sample_every != 0 || latency_every != 0; }
+  // Sizes the buffers for `trace` (call before the memory baseline is taken).
+  void prepare(const TraceView& trace);
 };
 
 struct ReplayOutcome {
@@ -76,8 +103,34 @@ struct ValidationState {
   std::uint64_t* seeds = nullptr;  // per slot: seed of the block's pattern
 };
 
-template <class A, Touch T, bool V>
-ReplayOutcome replay_loop(A& a, const TraceView& trace, Slot* table, ValidationState* vs) {
+// The allocator's own count of bytes handed out and not yet given back, where
+// it keeps one cheaply (see MallocAllocator::allocated_bytes).
+template <class A>
+std::optional<std::uint64_t> allocated_bytes_of(const A& a) {
+  if constexpr (requires { a.allocated_bytes(); })
+    return a.allocated_bytes();
+  else
+    return std::nullopt;
+}
+
+// Live usable bytes of the replay now, from the allocator's counter less what
+// it counted before the replay began.
+template <class A>
+std::uint64_t usable_now(const A& a, const ReplayMeasurement& ms) {
+  std::uint64_t v = allocated_bytes_of(a).value_or(0);
+  return v > ms.allocated_baseline_bytes ? v - ms.allocated_baseline_bytes : 0;
+}
+
+template <class A>
+std::uint64_t footprint_of(const A& a) {
+  if constexpr (requires { a.footprint_bytes(); })
+    return a.footprint_bytes();
+  else
+    return a.stats().footprint_bytes;
+}
+
+template <class A, Touch T, bool V, bool M>
+ReplayOutcome replay_loop(A& a, const TraceView& trace, Slot* table, ValidationState* vs, ReplayMeasurement* ms) {
   ReplayOutcome out;
   const Event* ev = trace.events.data();
   const std::size_t n = trace.events.size();
@@ -115,17 +168,82 @@ ReplayOutcome replay_loop(A& a, const TraceView& trace, Slot* table, ValidationS
     out.events = i;
   };
 
+  // Measurement hooks; with M false they are the plain calls.
+  std::uint64_t next_latency = M && ms->latency_every ? ms->latency_every - 1 : ~std::uint64_t{0};
+  const std::uint64_t* next_sample = M ? ms->sample_at.data() : nullptr;
+  std::size_t i = 0;
+  auto timed = [&](Op op, auto&& call) {
+    if constexpr (M) {
+      if (i == next_latency) {
+        next_latency += ms->latency_every;
+        auto start = LatencyRecorder::Clock::now();
+        if constexpr (std::is_void_v<decltype(call())>) {
+          call();
+          ms->latency.record(op, start, LatencyRecorder::Clock::now());
+          return;
+        } else {
+          auto r = call();
+          ms->latency.record(op, start, LatencyRecorder::Clock::now());
+          return r;
+        }
+      }
+    }
+    (void)op;
+    return call();
+  };
+  // Live bytes are counted per event. Live usable bytes come from the
+  // allocator's own counter at each sample where it keeps one (no cost per
+  // event); otherwise usable_size() is asked when a block is handed out and
+  // again just before it is given back, while its metadata is in cache anyway.
+  const bool count_usable = M && !allocated_bytes_of(a).has_value();
+  auto track_alloc = [&](void* p, std::uint64_t size) {
+    if constexpr (M) {
+      ms->live_bytes += size;
+      if (count_usable) ms->usable_bytes += a.usable_size(p);
+    }
+    (void)p, (void)size;
+  };
+  auto track_free = [&](void* p, std::uint64_t size) {
+    if constexpr (M) {
+      ms->live_bytes -= size;
+      if (count_usable) ms->usable_bytes -= a.usable_size(p);
+    }
+    (void)p, (void)size;
+  };
+
   auto t0 = std::chrono::steady_clock::now();
-  for (std::size_t i = 0; i < n; ++i) {
+  for (; i < n; ++i) {
     const Event& e = ev[i];
+    if constexpr (M) {
+      // After event i-1: take the samples due at i events. Their cost is
+      // measured and left out of the replay's wall time.
+      if (i == *next_sample) {
+        auto s0 = std::chrono::steady_clock::now();
+        MemorySample m;
+        m.event = i;
+        m.elapsed_ns = static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(s0 - t0).count()) - ms->sampling_ns;
+        m.live_bytes = ms->live_bytes;
+        m.usable_bytes = count_usable ? ms->usable_bytes : usable_now(a, *ms);
+        if (m.usable_bytes > ms->peak_usable_bytes) ms->peak_usable_bytes = m.usable_bytes;
+        m.footprint_bytes = footprint_of(a);
+        std::uint64_t rss = read_proc_memory().rss_anon_bytes;
+        m.rss_bytes = rss > ms->rss_baseline_bytes ? rss - ms->rss_baseline_bytes : 0;
+        if (ms->samples.size() < ms->samples.capacity()) ms->samples.push_back(m);
+        while (*next_sample <= i) ++next_sample;
+        ms->sampling_ns += static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - s0).count());
+      }
+    }
     switch (e.op) {
       case Op::kMalloc: {
-        void* p = a.allocate(e.size, kNaturalAlignment);
+        void* p = timed(Op::kMalloc, [&] { return a.allocate(e.size, kNaturalAlignment); });
         table[e.id] = Slot{p, Slot::pack(e.size, 0)};
         if (p == nullptr) {
           ++failed;
           break;
         }
+        track_alloc(p, e.size);
         if constexpr (V) {
           if (auto why = on_new_block(i, e.id, p, e.size, 1, false)) return fail(i, *why), out;
         } else {
@@ -136,17 +254,22 @@ ReplayOutcome replay_loop(A& a, const TraceView& trace, Slot* table, ValidationS
       case Op::kCalloc: {
         void* p;
         if constexpr (requires { a.allocate_zeroed(e.size); }) {
-          p = a.allocate_zeroed(e.size);
+          p = timed(Op::kCalloc, [&] { return a.allocate_zeroed(e.size); });
         } else {
-          p = a.allocate(e.size, kNaturalAlignment);
-          if constexpr (touchable<A>())
-            if (p != nullptr) std::memset(p, 0, e.size);
+          // calloc is allocate + zero for allocators without a calloc of their own.
+          p = timed(Op::kCalloc, [&] {
+            void* q = a.allocate(e.size, kNaturalAlignment);
+            if constexpr (touchable<A>())
+              if (q != nullptr) std::memset(q, 0, e.size);
+            return q;
+          });
         }
         table[e.id] = Slot{p, Slot::pack(e.size, 0)};
         if (p == nullptr) {
           ++failed;
           break;
         }
+        track_alloc(p, e.size);
         if constexpr (V) {
           if (auto why = on_new_block(i, e.id, p, e.size, 1, true)) return fail(i, *why), out;
         } else {
@@ -163,14 +286,15 @@ ReplayOutcome replay_loop(A& a, const TraceView& trace, Slot* table, ValidationS
         std::size_t align = static_cast<std::size_t>(e.alignment());
         void* p;
         if constexpr (requires { a.allocate_aligned(e.size, align, e.aligned_kind()); })
-          p = a.allocate_aligned(e.size, align, e.aligned_kind());
+          p = timed(Op::kAligned, [&] { return a.allocate_aligned(e.size, align, e.aligned_kind()); });
         else
-          p = a.allocate(e.size, align);
+          p = timed(Op::kAligned, [&] { return a.allocate(e.size, align); });
         table[e.id] = Slot{p, Slot::pack(e.size, e.aux & 0x3f)};
         if (p == nullptr) {
           ++failed;
           break;
         }
+        track_alloc(p, e.size);
         if constexpr (V) {
           if (auto why = on_new_block(i, e.id, p, e.size, align, false)) return fail(i, *why), out;
         } else {
@@ -186,22 +310,29 @@ ReplayOutcome replay_loop(A& a, const TraceView& trace, Slot* table, ValidationS
               if (auto why = check_block(e.id, s, s.size())) return fail(i, *why), out;
               vs->validator.remove_block(s.ptr);
             }
-            a.deallocate(s.ptr, s.size(), s.alignment());
+            track_free(s.ptr, s.size());
+            timed(Op::kRealloc, [&] { a.deallocate(s.ptr, s.size(), s.alignment()); });
             s.ptr = nullptr;
           }
           break;
         }
         std::uint64_t old = s.ptr != nullptr ? s.size() : 0;
+        // Counted as freed before the call; a failed realloc counts it back.
+        if (s.ptr != nullptr) track_free(s.ptr, old);
         if constexpr (V) {
           if (s.ptr != nullptr)
             if (auto why = check_block(e.id, s, old)) return fail(i, *why), out;
         }
-        void* p = s.ptr != nullptr ? a.reallocate(s.ptr, old, e.size, s.alignment())
-                                   : a.allocate(e.size, kNaturalAlignment);
+        void* p = timed(Op::kRealloc, [&] {
+          return s.ptr != nullptr ? a.reallocate(s.ptr, old, e.size, s.alignment())
+                                  : a.allocate(e.size, kNaturalAlignment);
+        });
         if (p == nullptr) {  // the old block stays live and unchanged
           ++failed;
+          if (s.ptr != nullptr) track_alloc(s.ptr, old);
           break;
         }
+        track_alloc(p, e.size);
         if constexpr (V) {
           std::uint64_t kept = old < e.size ? old : e.size;
           if (s.ptr != nullptr) {
@@ -220,7 +351,7 @@ ReplayOutcome replay_loop(A& a, const TraceView& trace, Slot* table, ValidationS
       }
       case Op::kFree: {
         if (e.id == kNoObject) {
-          a.deallocate(nullptr, 0, kNaturalAlignment);
+          timed(Op::kFree, [&] { a.deallocate(nullptr, 0, kNaturalAlignment); });
           break;
         }
         Slot& s = table[e.id];
@@ -229,7 +360,8 @@ ReplayOutcome replay_loop(A& a, const TraceView& trace, Slot* table, ValidationS
           if (auto why = check_block(e.id, s, s.size())) return fail(i, *why), out;
           vs->validator.remove_block(s.ptr);
         }
-        a.deallocate(s.ptr, s.size(), s.alignment());
+        track_free(s.ptr, s.size());
+        timed(Op::kFree, [&] { a.deallocate(s.ptr, s.size(), s.alignment()); });
         s.ptr = nullptr;
         break;
       }
@@ -237,7 +369,9 @@ ReplayOutcome replay_loop(A& a, const TraceView& trace, Slot* table, ValidationS
   }
   auto t1 = std::chrono::steady_clock::now();
   out.events = n;
-  out.wall_ns = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count());
+  std::uint64_t spent = M ? ms->sampling_ns : 0;
+  out.wall_ns =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()) - spent;
   out.failed_allocations = failed;
   return out;
 }
@@ -247,23 +381,35 @@ ReplayOutcome replay_loop(A& a, const TraceView& trace, Slot* table, ValidationS
 // Replays every event of `trace` through `a`, using `table` (which must have
 // at least trace.object_count slots, all empty). Blocks still live at the end
 // stay allocated (the caller's process ends, or it resets the allocator).
+// With `ms` (prepared for this trace) and not validating, the replay also
+// samples memory and latency into it; validating runs measure nothing.
 template <Allocator A>
-ReplayOutcome replay(A& a, const TraceView& trace, ObjectTable& table, const ReplayOptions& opt) {
+ReplayOutcome replay(A& a, const TraceView& trace, ObjectTable& table, const ReplayOptions& opt,
+                     ReplayMeasurement* ms = nullptr) {
+  using detail::replay_loop;
   Slot* slots = table.data();
   if constexpr (!detail::touchable<A>()) {
-    return detail::replay_loop<A, Touch::kNone, false>(a, trace, slots, nullptr);
+    return replay_loop<A, Touch::kNone, false, false>(a, trace, slots, nullptr, nullptr);
   } else {
     if (opt.validate) {
       detail::ValidationState vs;
       std::vector<std::uint64_t> seeds(table.size(), 0);
       vs.seeds = seeds.data();
-      return detail::replay_loop<A, Touch::kNone, true>(a, trace, slots, &vs);
+      return replay_loop<A, Touch::kNone, true, false>(a, trace, slots, &vs, nullptr);
+    }
+    if (ms != nullptr && ms->active()) {
+      switch (opt.touch) {
+        case Touch::kNone: return replay_loop<A, Touch::kNone, false, true>(a, trace, slots, nullptr, ms);
+        case Touch::kFirst: return replay_loop<A, Touch::kFirst, false, true>(a, trace, slots, nullptr, ms);
+        case Touch::kPages: return replay_loop<A, Touch::kPages, false, true>(a, trace, slots, nullptr, ms);
+        case Touch::kAll: return replay_loop<A, Touch::kAll, false, true>(a, trace, slots, nullptr, ms);
+      }
     }
     switch (opt.touch) {
-      case Touch::kNone: return detail::replay_loop<A, Touch::kNone, false>(a, trace, slots, nullptr);
-      case Touch::kFirst: return detail::replay_loop<A, Touch::kFirst, false>(a, trace, slots, nullptr);
-      case Touch::kPages: return detail::replay_loop<A, Touch::kPages, false>(a, trace, slots, nullptr);
-      case Touch::kAll: return detail::replay_loop<A, Touch::kAll, false>(a, trace, slots, nullptr);
+      case Touch::kNone: return replay_loop<A, Touch::kNone, false, false>(a, trace, slots, nullptr, nullptr);
+      case Touch::kFirst: return replay_loop<A, Touch::kFirst, false, false>(a, trace, slots, nullptr, nullptr);
+      case Touch::kPages: return replay_loop<A, Touch::kPages, false, false>(a, trace, slots, nullptr, nullptr);
+      case Touch::kAll: return replay_loop<A, Touch::kAll, false, false>(a, trace, slots, nullptr, nullptr);
     }
     return {};
   }

@@ -219,3 +219,58 @@ TEST(Cli, EveryRealTraceReplaysValidatedThroughOurDesigns) {
 
 }  // namespace
 }  // namespace heapreplay
+
+namespace heapreplay {
+namespace {
+
+TEST(CliMeasure, ReportCarriesMemorySeriesFragmentationAndLatency) {
+  test::TempDir dir;
+  // 2000 mallocs of 100..2099 bytes, then every other one freed.
+  std::string text = "heapreplay-text 1\n";
+  for (int i = 0; i < 2000; ++i) text += "malloc " + std::to_string(i) + " " + std::to_string(100 + i) + "\n";
+  for (int i = 0; i < 2000; i += 2) text += "free " + std::to_string(i) + "\n";
+  std::string trace = dir.write("t.txt", text);
+  auto r = test::run_cli({"replay", "-a", "segfit", "--latency-every", "7", "-o", dir.file("r.json"), trace});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto run = nlohmann::json::parse(test::read_file(dir.file("r.json")))["runs"][0];
+  const std::uint64_t peak_live = 2000 * 100 + 1999 * 2000 / 2;
+  EXPECT_EQ(run["peak_live_bytes"], peak_live);
+  EXPECT_EQ(run["sample_every"], 10);  // 3000 events / 300
+  const auto& s = run["samples"];
+  ASSERT_GE(s["event"].size(), 300u);
+  EXPECT_EQ(s["event"].back(), 3000);
+  std::uint64_t max_live = 0;
+  for (auto& v : s["live_bytes"]) max_live = std::max<std::uint64_t>(max_live, v.get<std::uint64_t>());
+  EXPECT_EQ(max_live, peak_live) << "a sample is taken right at the peak of live bytes";
+  EXPECT_GE(run["peak_usable_bytes"].get<std::uint64_t>(), peak_live);
+  EXPECT_GE(run["peak_footprint_bytes"].get<std::uint64_t>(), run["peak_usable_bytes"].get<std::uint64_t>());
+  double util = run["utilization"];
+  EXPECT_GT(util, 0.5);
+  EXPECT_LE(util, 1.0);
+  EXPECT_NEAR(run["fragmentation_peak_ratio"].get<double>(), 1.0 / util, 1e-9);
+  EXPECT_GE(run["fragmentation_at_peak_live"].get<double>(), 1.0);
+  // segfit blocks are 64-byte multiples: usable - requested is known exactly.
+  EXPECT_GT(run["internal_fragmentation_bytes"].get<std::uint64_t>(), 0u);
+  EXPECT_EQ(run["latency_sample_every"], 7);
+  EXPECT_EQ(run["latency"]["malloc"]["count"].get<std::uint64_t>() + run["latency"]["free"]["count"].get<std::uint64_t>(),
+            3000u / 7);
+  // The free half is still held by segfit (it has no trim): nothing retained is lost.
+  EXPECT_GT(run["retained_after_trim_bytes"].get<std::uint64_t>(), 0u);
+}
+
+TEST(CliMeasure, SamplingCanBeTurnedOffAndBadValuesAreRefused) {
+  test::TempDir dir;
+  std::string trace = dir.write("t.txt", "heapreplay-text 1\nmalloc 1 10\nfree 1\n");
+  auto r = test::run_cli({"replay", "-a", "segfit", "--sample-every", "0", "--latency-every", "0", "-o",
+                          dir.file("r.json"), trace});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto run = nlohmann::json::parse(test::read_file(dir.file("r.json")))["runs"][0];
+  EXPECT_EQ(run["sample_every"], 0);
+  EXPECT_TRUE(run["latency"].empty());
+  r = test::run_cli({"replay", "-a", "segfit", "--sample-every", "often", trace});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--sample-every needs a number of events or auto, not 'often'"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace heapreplay

@@ -281,3 +281,76 @@ TEST(Touch, NamesRoundTrip) {
 
 }  // namespace
 }  // namespace heapreplay
+
+namespace heapreplay {
+namespace {
+
+// A measured replay: samples at the asked points (and right after the
+// trace's peak of live bytes), exact live bytes in each, and latency samples
+// for every timed event, per operation.
+TEST(Measure, SamplesLiveBytesAndTimesEveryKthEvent) {
+  TraceBuilder b("test", ReusePolicy::kLeakOld);
+  for (std::uint64_t i = 0; i < 100; ++i) b.malloc(i, 1000);   // live grows to 100000
+  for (std::uint64_t i = 0; i < 50; ++i) b.free(i);            // then falls to 50000
+  for (std::uint64_t i = 100; i < 130; ++i) b.malloc(i, 10);  // and ends at 50300 (50100 at event 160)
+  Trace t = b.finish();
+  TraceSummary summary = summarize(t.view());
+  ASSERT_EQ(summary.peak_live_event, 100u);
+
+  Recording a;
+  ObjectTable table(t.object_count);
+  ReplayMeasurement ms;
+  ms.sample_every = 40;
+  ms.latency_every = 10;
+  ms.extra_sample_at = summary.peak_live_event;
+  ms.prepare(t.view());
+  ReplayOutcome out = replay(a, t.view(), table, ReplayOptions{Touch::kNone, false}, &ms);
+  EXPECT_EQ(out.events, 180u);
+
+  std::vector<std::uint64_t> at;
+  for (const MemorySample& m : ms.samples) at.push_back(m.event);
+  EXPECT_EQ(at, (std::vector<std::uint64_t>{40, 80, 100, 120, 160}));
+  EXPECT_EQ(ms.samples[0].live_bytes, 40000u);
+  EXPECT_EQ(ms.samples[2].live_bytes, 100000u);  // the peak
+  EXPECT_EQ(ms.samples[3].live_bytes, 80000u);
+  EXPECT_EQ(ms.samples[4].live_bytes, 50000u + 10 * 10);
+  // Recording rounds every block to 64 bytes: usable is counted per event.
+  EXPECT_EQ(ms.samples[2].usable_bytes, 100u * 1024);
+  for (std::size_t k = 1; k < ms.samples.size(); ++k)
+    EXPECT_GE(ms.samples[k].elapsed_ns, ms.samples[k - 1].elapsed_ns);
+
+  auto lat = ms.latency.summarize();
+  // Events 9, 19, ..., 179 are timed: 10 mallocs (9..99), 5 frees (109..149), 3 mallocs.
+  ASSERT_TRUE(lat.count("malloc"));
+  ASSERT_TRUE(lat.count("free"));
+  EXPECT_EQ(lat["malloc"].count, 13u);
+  EXPECT_EQ(lat["free"].count, 5u);
+  EXPECT_LE(lat["malloc"].p50_ns, lat["malloc"].p99_ns);
+  EXPECT_LE(lat["malloc"].p99_ns, lat["malloc"].max_ns);
+  std::uint64_t in_buckets = 0;
+  for (auto c : lat["malloc"].bucket_count) in_buckets += c;
+  EXPECT_EQ(in_buckets, 13u);
+}
+
+TEST(Measure, ClockOverheadIsSmallAndPositive) {
+  double ns = LatencyRecorder::measure_clock_overhead_ns();
+  EXPECT_GE(ns, 0);
+  EXPECT_LT(ns, 100000);  // a sanity bound on the measurement, not a speed target
+}
+
+TEST(Measure, PercentilesAreNearestRankOfTheSamples) {
+  LatencyRecorder r(1000);
+  auto t0 = LatencyRecorder::Clock::now();
+  for (int k = 1; k <= 1000; ++k) r.record(Op::kFree, t0, t0 + std::chrono::nanoseconds(k));
+  auto s = r.summarize()["free"];
+  EXPECT_EQ(s.count, 1000u);
+  EXPECT_EQ(s.p50_ns, 500);
+  EXPECT_EQ(s.p90_ns, 900);
+  EXPECT_EQ(s.p99_ns, 990);
+  EXPECT_EQ(s.p999_ns, 999);
+  EXPECT_EQ(s.max_ns, 1000);
+  EXPECT_DOUBLE_EQ(s.mean_ns, 500.5);
+}
+
+}  // namespace
+}  // namespace heapreplay
