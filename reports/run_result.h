@@ -27,7 +27,7 @@ struct MemorySample {
 struct LatencyStats {
   std::uint64_t count = 0;  // sampled events of this kind
   double p50_ns = 0, p90_ns = 0, p99_ns = 0, p999_ns = 0, max_ns = 0, mean_ns = 0;
-  // Log-bucketed histogram: bucket i holds latencies in [bounds[i-1], bounds[i]).
+  // Log-bucketed histogram: bucket i holds latencies in (upper[i-1], upper[i]] (see SCHEMA.md).
   std::vector<double> bucket_upper_ns;
   std::vector<std::uint64_t> bucket_count;
 };
