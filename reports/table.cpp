@@ -3,19 +3,13 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <map>
 #include <sstream>
+
+#include "reports/aggregate.h"
 
 namespace heapreplay {
 
 namespace {
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  std::size_t m = v.size() / 2;
-  return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-}
 
 std::string fixed(double v, int digits) {
   char buf[64];
@@ -24,6 +18,13 @@ std::string fixed(double v, int digits) {
 }
 
 }  // namespace
+
+std::string ci_width(const Summary& s) {
+  if (s.n < 2) return "-";
+  std::string w = fixed(s.ci_high - s.ci_low, 2);
+  if (s.ci_confidence + 1e-9 < kConfidenceLevel) w += " (" + fixed(s.ci_confidence * 100, 0) + "%)";
+  return w;
+}
 
 std::string human_bytes(double bytes) {
   const char* unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -36,38 +37,36 @@ std::string human_bytes(double bytes) {
 }
 
 std::string render_table(const Report& report) {
-  // Keep first-seen order of traces and allocators.
-  std::vector<std::pair<std::string, std::string>> keys;
-  std::map<std::pair<std::string, std::string>, std::vector<const RunResult*>> groups;
-  for (const RunResult& r : report.runs) {
-    auto key = std::make_pair(r.trace, r.allocator);
-    if (!groups.count(key)) keys.push_back(key);
-    groups[key].push_back(&r);
-  }
+  std::vector<Aggregate> aggregates = aggregate(report);
+  std::vector<RunGroup> groups = group_runs(report);  // same order as aggregates
+  // The CI column only means something with repetitions.
+  bool repeated = false;
+  for (const Aggregate& a : aggregates) repeated = repeated || a.runs > 1;
   std::vector<std::vector<std::string>> rows;
-  rows.push_back({"trace", "allocator", "runs", "ns/event", "Mevents/s", "peak RSS", "peak live", "failed allocs"});
-  for (const auto& key : keys) {
-    const auto& runs = groups[key];
-    std::vector<double> ns, rss, failed;
-    std::string bad;
-    for (const RunResult* r : runs) {
-      if (r->status != "ok") {
-        if (bad.empty()) bad = r->status + (r->status_detail.empty() ? "" : ": " + r->status_detail);
-        continue;
-      }
-      ns.push_back(r->ns_per_event);
-      rss.push_back(static_cast<double>(r->peak_rss_bytes));
-      failed.push_back(static_cast<double>(r->failed_allocations));
-    }
-    std::string count = std::to_string(ns.size()) + "/" + std::to_string(runs.size());
-    std::string live = human_bytes(static_cast<double>(runs.front()->peak_live_bytes));
-    if (ns.empty()) {
-      rows.push_back({key.first, key.second, count, bad, "", "", live, ""});
+  rows.push_back({"trace", "allocator", "runs", "ns/event"});
+  if (repeated) rows.back().push_back("CI width");
+  for (const char* h : {"Mevents/s", "peak RSS", "peak live", "failed allocs"}) rows.back().push_back(h);
+  for (std::size_t g = 0; g < aggregates.size(); ++g) {
+    const Aggregate& a = aggregates[g];
+    std::string count = std::to_string(a.ok_runs) + "/" + std::to_string(a.runs);
+    std::string live = human_bytes(static_cast<double>(groups[g].runs.front()->peak_live_bytes));
+    std::vector<std::string> row = {a.trace, a.allocator, count};
+    const MetricSummary* ns = a.find("ns_per_event");
+    if (a.ok_runs == 0 || !ns) {
+      row.push_back(a.first_failure);
+      if (repeated) row.push_back("");
+      for (const std::string& c : {std::string(), std::string(), live, std::string()}) row.push_back(c);
+      rows.push_back(row);
       continue;
     }
-    double m = median(ns);
-    rows.push_back({key.first, key.second, count, fixed(m, 2), m > 0 ? fixed(1e3 / m, 1) : "-",
-                    human_bytes(median(rss)), live, fixed(median(failed), 0)});
+    double m = ns->summary.median;
+    row.push_back(fixed(m, 2));
+    if (repeated) row.push_back(ci_width(ns->summary));
+    row.push_back(m > 0 ? fixed(1e3 / m, 1) : "-");
+    row.push_back(human_bytes(a.find("peak_rss_bytes")->summary.median));
+    row.push_back(live);
+    row.push_back(fixed(a.find("failed_allocations")->summary.median, 0));
+    rows.push_back(row);
   }
   std::vector<std::size_t> width(rows.front().size(), 0);
   for (const auto& row : rows)

@@ -5,12 +5,20 @@
 #include <string>
 
 #include "reports/run_result.h"
+#include "reports/stats.h"
 
 namespace heapreplay {
 
-// Columns: trace, allocator, ok runs / all, ns/event, Mevents/s, peak RSS,
-// peak live, failed allocations; a failed run shows its status instead.
+// Columns: trace, allocator, ok runs / all, ns/event (median), its CI width
+// (only when some (trace, allocator) ran more than once), Mevents/s, peak RSS,
+// peak live, failed allocations; a group with no ok run shows its first
+// failure instead.
 std::string render_table(const Report& report);
+
+// Width of the median's confidence interval, "0.42"; followed by its real
+// coverage, "0.42 (75%)", when fewer than 6 values cannot reach 95%; "-" for
+// fewer than 2 values.
+std::string ci_width(const Summary& s);
 
 // "12.3 MiB" style.
 std::string human_bytes(double bytes);

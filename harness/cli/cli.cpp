@@ -10,6 +10,7 @@
 #include "harness/allocator_registry.h"
 #include "harness/replay/replay.h"
 #include "harness/session.h"
+#include "reports/aggregate.h"
 #include "reports/output_file.h"
 #include "reports/table.h"
 
@@ -114,7 +115,9 @@ int run_and_report(const std::vector<PreparedTrace>& traces, SessionOptions opti
   }
   if (!output.empty()) {
     try {
-      write_file_atomically(output, report_to_json(report).dump(2) + "\n");
+      nlohmann::json j = report_to_json(report);
+      j["aggregates"] = aggregate_runs(report);  // derived from the runs, for readers of the file
+      write_file_atomically(output, j.dump(2) + "\n");
     } catch (const std::runtime_error& e) {
       std::cerr << "heapreplay: " << e.what() << " (report NOT written; the table above has the results)\n";
       return kExitOutputFailed;
