@@ -78,6 +78,8 @@ nlohmann::json session_context(const SessionOptions& options) {
           {"repetitions", options.repetitions},
           {"touch", options.touch},
           {"validate", options.validate},
+          {"serial", options.serial},
+          {"pace", options.pace},
           {"timeout_ms", options.timeout.count()},
           {"memory_limit_bytes", options.memory_limit_bytes},
           {"sample_every", options.sample_every == kAutomatic ? nlohmann::json("auto") : nlohmann::json(options.sample_every)},
@@ -111,11 +113,13 @@ Report run_session(const std::vector<PreparedTrace>& traces, const SessionOption
         req.memory_limit_bytes = options.memory_limit_bytes;
         req.sample_every = options.sample_every;
         req.latency_every = options.latency_every;
+        req.serial = options.serial;
+        req.pace = options.pace;
         spawn.preload = preload_library(spec);
         RunResult r = run_in_child(req, spawn);
         r.trace = t.label;
         r.repetition = rep;
-        r.allocator = spec_text;
+        r.allocator = spec_text + (r.locked ? "+lock" : "");
         if (r.status != "ok" || r.peak_live_bytes == 0) {
           r.peak_live_bytes = t.summary.peak_live_bytes;
           r.final_live_bytes = t.summary.final_live_bytes;

@@ -22,6 +22,8 @@ struct SessionOptions {
   std::uint64_t memory_limit_bytes = 0;       // per run, RLIMIT_DATA (0: none)
   std::uint64_t sample_every = kAutomatic;    // memory samples (see ChildRequest)
   std::uint64_t latency_every = kAutomatic;   // latency samples (see ChildRequest)
+  bool serial = false;                        // multi-threaded traces on one thread
+  std::string pace = "fast";                  // fast | recorded
   bool progress = false;                      // progress lines on stderr
   std::string command_line;                   // for the report's context
 };

@@ -5,6 +5,19 @@
 
 namespace heapreplay {
 
+void to_json(nlohmann::json& j, const ThreadResult& t) {
+  j = nlohmann::json{{"events", t.events},   {"wall_ns", t.wall_ns}, {"events_per_second", t.events_per_second},
+                     {"wait_ns", t.wait_ns}, {"waits", t.waits}};
+}
+
+void from_json(const nlohmann::json& j, ThreadResult& t) {
+  j.at("events").get_to(t.events);
+  j.at("wall_ns").get_to(t.wall_ns);
+  t.events_per_second = j.value("events_per_second", 0.0);
+  t.wait_ns = j.value("wait_ns", std::uint64_t{0});
+  t.waits = j.value("waits", std::uint64_t{0});
+}
+
 void to_json(nlohmann::json& j, const LatencyStats& l) {
   j = nlohmann::json{{"count", l.count},           {"p50_ns", l.p50_ns},   {"p90_ns", l.p90_ns},
                      {"p99_ns", l.p99_ns},         {"p999_ns", l.p999_ns}, {"max_ns", l.max_ns},
@@ -98,6 +111,11 @@ void to_json(nlohmann::json& j, const RunResult& r) {
                      {"final_footprint_bytes", r.final_footprint_bytes},
                      {"retained_after_trim_bytes", r.retained_after_trim_bytes},
                      {"retained_rss_after_trim_bytes", r.retained_rss_after_trim_bytes},
+                     {"threads", r.threads},
+                     {"locked", r.locked},
+                     {"pace", r.pace},
+                     {"wait_ns", r.wait_ns},
+                     {"per_thread", r.per_thread},
                      {"latency_sample_every", r.latency_sample_every},
                      {"clock_overhead_ns", r.clock_overhead_ns},
                      {"latency", r.latency}};
@@ -136,6 +154,11 @@ void from_json(const nlohmann::json& j, RunResult& r) {
   r.final_footprint_bytes = j.value("final_footprint_bytes", std::uint64_t{0});
   r.retained_after_trim_bytes = j.value("retained_after_trim_bytes", std::uint64_t{0});
   r.retained_rss_after_trim_bytes = j.value("retained_rss_after_trim_bytes", std::uint64_t{0});
+  r.threads = j.value("threads", 1);
+  r.locked = j.value("locked", false);
+  r.pace = j.value("pace", std::string("fast"));
+  r.wait_ns = j.value("wait_ns", std::uint64_t{0});
+  if (j.contains("per_thread")) j.at("per_thread").get_to(r.per_thread);
   r.latency_sample_every = j.value("latency_sample_every", std::uint64_t{0});
   r.clock_overhead_ns = j.value("clock_overhead_ns", 0.0);
   if (j.contains("latency")) j.at("latency").get_to(r.latency);

@@ -32,6 +32,15 @@ struct LatencyStats {
   std::vector<std::uint64_t> bucket_count;
 };
 
+// One thread of a multi-threaded replay.
+struct ThreadResult {
+  std::uint64_t events = 0;
+  std::uint64_t wall_ns = 0;  // from the common start to this thread's last event
+  double events_per_second = 0;
+  std::uint64_t wait_ns = 0;  // time spent waiting for other threads' events it depends on
+  std::uint64_t waits = 0;    // dependencies that were not yet met when reached
+};
+
 struct RunResult {
   std::string trace;      // the trace as the user named it
   std::string allocator;  // the allocator spec, e.g. "jemalloc", "segfit:faithful"
@@ -69,6 +78,13 @@ struct RunResult {
   std::uint64_t retained_after_trim_bytes = 0;     // footprint after asking the allocator to give memory back
   std::uint64_t retained_rss_after_trim_bytes = 0; // RSS above baseline after the same
 
+  // Threads: a trace of several threads replays on as many real threads.
+  int threads = 1;                      // threads the replay ran on
+  bool locked = false;                  // our design behind one lock (spec shown as NAME+lock)
+  std::string pace = "fast";            // fast | recorded
+  std::uint64_t wait_ns = 0;            // all threads' time waiting on cross-thread dependencies
+  std::vector<ThreadResult> per_thread;
+
   // Latency per operation ("malloc", "calloc", "realloc", "free", "aligned").
   std::uint64_t latency_sample_every = 0;  // every k-th event was timed (0: none)
   double clock_overhead_ns = 0;            // cost of one clock read pair, subtracted
@@ -80,6 +96,8 @@ struct Report {
   std::vector<RunResult> runs;
 };
 
+void to_json(nlohmann::json& j, const ThreadResult& t);
+void from_json(const nlohmann::json& j, ThreadResult& t);
 void to_json(nlohmann::json& j, const LatencyStats& l);
 void from_json(const nlohmann::json& j, LatencyStats& l);
 void to_json(nlohmann::json& j, const RunResult& r);

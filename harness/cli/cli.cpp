@@ -63,6 +63,9 @@ po::options_description run_options(RunFlags& f) {
        "take a memory sample (live, usable, footprint, RSS) every N events; auto: about 300 per run; 0: none")
       ("latency-every", po::value(&f.latency_every)->default_value("auto"),
        "time every K-th event for latency percentiles; auto: 101; 0: none")
+      ("serial", po::bool_switch(&f.serial), "replay multi-threaded traces on one thread, in trace order")
+      ("pace", po::value(&f.pace)->default_value("fast"),
+       "fast: as fast as possible; recorded: follow the trace's timestamps (threaded replay)")
       ("memory-limit", po::value(&f.memory_limit),
        "data memory each run may map (e.g. 4G; 0 = no limit; default: half the physical memory); past it, "
        "allocations fail and are counted");
@@ -87,6 +90,9 @@ SessionOptions session_options(const RunFlags& f, const std::string& command_lin
   };
   opt.sample_every = every(f.sample_every, "--sample-every");
   opt.latency_every = every(f.latency_every, "--latency-every");
+  if (f.pace != "fast" && f.pace != "recorded") throw UsageError("--pace must be fast or recorded");
+  opt.pace = f.pace;
+  opt.serial = f.serial;
   opt.memory_limit_bytes = default_memory_limit_bytes();
   if (!f.memory_limit.empty()) {
     auto v = parse_size(f.memory_limit);

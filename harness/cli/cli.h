@@ -42,6 +42,8 @@ struct RunFlags {
   std::string memory_limit;  // as typed; "" means the default
   std::string sample_every = "auto";
   std::string latency_every = "auto";
+  std::string pace = "fast";
+  bool serial = false;
 };
 po::options_description run_options(RunFlags& flags);
 // Checks the shared flags and turns them into session options.

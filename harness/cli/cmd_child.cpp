@@ -13,11 +13,13 @@ int cmd_child(const std::vector<std::string>& args) {
       "validate", "")("result-fd", po::value(&req.result_fd)->default_value(3), "")(
       "memory-limit", po::value(&req.memory_limit_bytes)->default_value(0), "")(
       "sample-every", po::value(&req.sample_every)->default_value(kAutomatic), "")(
-      "latency-every", po::value(&req.latency_every)->default_value(kAutomatic), "");
+      "latency-every", po::value(&req.latency_every)->default_value(kAutomatic), "")("serial", "")(
+      "pace", po::value(&req.pace)->default_value("fast"), "");
   po::positional_options_description pos;
   po::variables_map vm;
   if (!parse("__run", args, d, pos, vm, "(internal)")) return kExitOk;
   req.validate = vm.count("validate") > 0;
+  req.serial = vm.count("serial") > 0;
   return run_child(req);
 }
 

@@ -12,7 +12,10 @@
 #include "build_config.h"
 #include "harness/allocator_dispatch.h"
 #include "harness/measure/proc_memory.h"
+#include "allocators/wrappers/locked.h"
 #include "harness/replay/replay.h"
+#include "harness/replay/thread_plan.h"
+#include "harness/replay/thread_replay.h"
 #include "reports/run_result.h"
 #include "traces/hrt_format.h"
 #include "traces/trace_builder.h"
@@ -149,8 +152,16 @@ int run_child(const ChildRequest& req) {
       // Measurement: memory samples and latency, sized before the baseline.
       // The null allocator hands out no memory and validating runs are not
       // measurements: neither is sampled.
+      if (req.pace != "fast" && req.pace != "recorded") throw OptionError("unknown pace '" + req.pace + "'");
+      const bool paced = req.pace == "recorded";
+      if (paced && trace.timestamps_ns.empty())
+        throw OptionError(req.trace_path + ": --pace recorded needs a trace with timestamps");
+      // Several threads replay on as many threads (and a paced replay always
+      // goes through the threaded path, which follows timestamps); validation
+      // and --serial replay in trace order on one thread.
+      const bool threaded = !req.serial && !req.validate && (trace.thread_count > 1 || paced);
       ReplayMeasurement ms;
-      const bool measure = detail::touchable<A>() && !req.validate;
+      const bool measure = detail::touchable<A>() && !req.validate && !threaded;
       if (measure) {
         std::uint64_t n = trace.events.size();
         ms.sample_every = req.sample_every == kAutomatic ? std::max<std::uint64_t>(1, n / 300) : req.sample_every;
@@ -165,8 +176,38 @@ int run_child(const ChildRequest& req) {
       ProcMemory before = read_proc_memory();
       ms.rss_baseline_bytes = before.rss_anon_bytes;
       ms.allocated_baseline_bytes = detail::allocated_bytes_of(a).value_or(0);
+      ThreadPlan plan;
+      if (threaded) plan = plan_threads(trace);
       bool reset = reset_peak_rss();
-      ReplayOutcome out = replay(a, trace, table, opt, measure ? &ms : nullptr);
+      ReplayOutcome out;
+      if (threaded) {
+        Pace pace = paced ? Pace::kRecorded : Pace::kAsFastAsPossible;
+        ThreadedOutcome t;
+        if constexpr (A::kThreadSafe) {
+          t = replay_threads(a, trace, plan, table, *touch, pace);
+        } else {
+          Locked<A> locked(a);
+          t = replay_threads(locked, trace, plan, table, *touch, pace);
+          r.locked = true;
+        }
+        out.events = t.events;
+        out.wall_ns = t.wall_ns;
+        out.failed_allocations = t.failed_allocations;
+        r.threads = static_cast<int>(t.threads.size());
+        r.pace = req.pace;
+        for (const ThreadOutcome& th : t.threads) {
+          ThreadResult tr;
+          tr.events = th.events;
+          tr.wall_ns = th.wall_ns;
+          tr.events_per_second = th.wall_ns ? 1e9 * static_cast<double>(th.events) / static_cast<double>(th.wall_ns) : 0;
+          tr.wait_ns = th.wait_ns;
+          tr.waits = th.waits;
+          r.wait_ns += th.wait_ns;
+          r.per_thread.push_back(tr);
+        }
+      } else {
+        out = replay(a, trace, table, opt, measure ? &ms : nullptr);
+      }
       ProcMemory after = read_proc_memory();
       if (measure) record_measurements(a, ms, out, summary, r);
 

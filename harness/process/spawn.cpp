@@ -72,6 +72,11 @@ RunResult run_in_child(const ChildRequest& req, const SpawnOptions& opt) {
   std::vector<std::string> args = {"heapreplay", "__run", "--trace", req.trace_path, "--allocator", req.allocator,
                                    "--touch", req.touch, "--result-fd", "3"};
   if (req.validate) args.push_back("--validate");
+  if (req.serial) args.push_back("--serial");
+  if (req.pace != "fast") {
+    args.push_back("--pace");
+    args.push_back(req.pace);
+  }
   if (req.sample_every != kAutomatic) {
     args.push_back("--sample-every");
     args.push_back(std::to_string(req.sample_every));

@@ -126,3 +126,53 @@ TEST(CliSystem, EveryRealTraceReplaysValidatedThroughSystemAllocators) {
 
 }  // namespace
 }  // namespace heapreplay
+
+namespace heapreplay {
+namespace {
+
+// A four-thread producer-consumer trace replays on four threads through every
+// allocator (ours behind a lock, reported as NAME+lock), and on one with --serial.
+TEST(CliSystem, MultiThreadedTracesReplayOnTheirThreads) {
+  test::TempDir dir;
+  std::string text = "heapreplay-text 1\n";
+  std::uint64_t x = 99;
+  std::vector<int> live;
+  int next = 0;
+  for (int i = 0; i < 20000; ++i) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    int thread = static_cast<int>((x >> 20) % 4);
+    if (live.size() < 4 || (x >> 40) % 2) {
+      text += "t=" + std::to_string(thread) + " malloc " + std::to_string(next) + " " + std::to_string(16 + (x >> 50) % 300) + "\n";
+      live.push_back(next++);
+    } else {
+      std::size_t k = (x >> 30) % live.size();
+      text += "t=" + std::to_string(thread) + " free " + std::to_string(live[k]) + "\n";
+      live[k] = live.back();
+      live.pop_back();
+    }
+  }
+  std::string trace = dir.write("mt.txt", text);
+  auto r = test::run_cli({"replay", "-a", "all", "-o", dir.file("r.json"), trace});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(test::read_file(dir.file("r.json")));
+  std::set<std::string> names;
+  for (auto& run : j["runs"]) {
+    names.insert(run["allocator"]);
+    EXPECT_EQ(run["threads"], 4) << run["allocator"];
+    ASSERT_EQ(run["per_thread"].size(), 4u);
+    std::uint64_t sum = 0;
+    for (auto& t : run["per_thread"]) sum += t["events"].get<std::uint64_t>();
+    EXPECT_EQ(sum, run["events"].get<std::uint64_t>());
+  }
+  EXPECT_TRUE(names.count("segfit+lock"));
+  EXPECT_TRUE(names.count("jemalloc"));
+  r = test::run_cli({"replay", "-a", "glibc", "--serial", "-o", dir.file("s.json"), trace});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(test::read_file(dir.file("s.json")))["runs"][0]["threads"], 1);
+  r = test::run_cli({"replay", "-a", "glibc", "--pace", "recorded", trace});
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("needs a trace with timestamps"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace heapreplay
