@@ -1,13 +1,27 @@
-// heapreplay info: what a trace holds (counts per operation, live bytes,
-// what the importer skipped), as text or one JSON object.
+// heapreplay info: what a trace holds (counts per operation, threads and
+// cross-thread frees, live bytes, what the importer skipped), as text or one
+// JSON object.
 #include <iostream>
 
 #include "harness/cli/cli.h"
 #include "harness/trace_source.h"
 #include "reports/table.h"
 #include "traces/hrt_format.h"
+#include "traces/thread_summary.h"
 
 namespace heapreplay::cli {
+namespace {
+
+// "120, 4000, 3998", the first 16 threads and then how many more.
+std::string per_thread_text(const std::vector<std::uint64_t>& counts) {
+  constexpr std::size_t kShown = 16;
+  std::string out;
+  for (std::size_t i = 0; i < counts.size() && i < kShown; ++i) out += (i ? ", " : "") + std::to_string(counts[i]);
+  if (counts.size() > kShown) out += ", ... (" + std::to_string(counts.size() - kShown) + " more threads)";
+  return out;
+}
+
+}  // namespace
 
 int cmd_info(const std::vector<std::string>& args) {
   std::string path, format;
@@ -21,11 +35,15 @@ int cmd_info(const std::vector<std::string>& args) {
   if (path.empty()) throw UsageError("no trace given");
   Trace t = load_trace(path, format);
   TraceSummary s = summarize(t.view());
+  ThreadSummary ts = summarize_threads(t.view());
   auto op = [&](Op o) { return s.op_count[static_cast<int>(o)]; };
   nlohmann::json j = {{"trace", path},
                       {"format", t.format},
                       {"events", s.events},
                       {"threads", t.thread_count},
+                      {"per_thread_events", ts.events_per_thread},
+                      {"cross_thread_frees", ts.cross_thread_frees},
+                      {"cross_thread_reallocs", ts.cross_thread_reallocs},
                       {"objects", t.object_count},
                       {"malloc", op(Op::kMalloc)},
                       {"calloc", op(Op::kCalloc)},
@@ -49,6 +67,9 @@ int cmd_info(const std::vector<std::string>& args) {
             << op(Op::kAligned) << ")\n"
             << "  free(NULL)        " << s.free_null << '\n'
             << "  threads           " << t.thread_count << '\n'
+            << "  events per thread " << per_thread_text(ts.events_per_thread) << '\n'
+            << "  cross-thread      " << ts.cross_thread_frees << " frees of " << ts.frees << ", "
+            << ts.cross_thread_reallocs << " reallocs (of a block another thread made)\n"
             << "  object slots      " << t.object_count << "  (peak live objects " << s.peak_live_objects << ")\n"
             << "  peak live bytes   " << s.peak_live_bytes << "  (" << human_bytes(static_cast<double>(s.peak_live_bytes)) << ")\n"
             << "  final live bytes  " << s.final_live_bytes << '\n'

@@ -72,6 +72,25 @@ TEST(Cli, InfoJsonCountsEveryKindOfEvent) {
   EXPECT_EQ(j["objects"], 3);
 }
 
+TEST(Cli, InfoShowsEventsPerThreadAndCrossThreadFrees) {
+  TempDir dir;
+  std::string trace = dir.write("mt.txt",
+                                "heapreplay-text 1\n"
+                                "t=7 malloc 1 10\nt=7 malloc 2 20\nt=7 malloc 3 30\n"
+                                "t=9 free 1\nt=9 free 2\nt=7 free 3\nt=9 malloc 4 5\nt=7 realloc 4 50\n");
+  auto r = run_cli({"info", trace, "--json"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["threads"], 2);
+  EXPECT_EQ(j["per_thread_events"], nlohmann::json::array({5, 3}));
+  EXPECT_EQ(j["cross_thread_frees"], 2);
+  EXPECT_EQ(j["cross_thread_reallocs"], 1);
+  r = run_cli({"info", trace});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("  events per thread 5, 3\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  cross-thread      2 frees of 3, 1 reallocs"), std::string::npos) << r.out;
+}
+
 TEST(Cli, ConvertThenInfoOfTheHrtGivesTheSameFigures) {
   TempDir dir;
   std::string rep = dir.write("small.rep", kSmallRep);
