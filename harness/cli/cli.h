@@ -60,6 +60,7 @@ int cmd_replay(const std::vector<std::string>& args, const std::string& command_
 int cmd_bench(const std::vector<std::string>& args, const std::string& command_line);
 int cmd_convert(const std::vector<std::string>& args);
 int cmd_info(const std::vector<std::string>& args);
+int cmd_record(const std::vector<std::string>& args);
 int cmd_list(const std::vector<std::string>& args);
 int cmd_child(const std::vector<std::string>& args);
 

@@ -24,6 +24,7 @@ const char* kUsage =
     "  replay    replay traces through allocators: heapreplay replay -a jemalloc -a glibc TRACE...\n"
     "  convert   convert any supported trace to .hrt: heapreplay convert IN OUT.hrt\n"
     "  info      describe a trace: heapreplay info TRACE [--json]\n"
+    "  record    record a program's allocations: heapreplay record [-o OUT.hrt] -- PROGRAM [ARGS...]\n"
     "  list      list the allocators this build knows\n"
     "\n"
     "Run 'heapreplay COMMAND --help' for the options of each.\n";
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
     if (command == "bench") return cli::cmd_bench(args, command_line);
     if (command == "convert") return cli::cmd_convert(args);
     if (command == "info") return cli::cmd_info(args);
+    if (command == "record") return cli::cmd_record(args);
     if (command == "list") return cli::cmd_list(args);
     if (command == "__run") return cli::cmd_child(args);
     std::cerr << "heapreplay: unknown command '" << command << "' (try heapreplay --help)\n";

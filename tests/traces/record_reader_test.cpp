@@ -1,0 +1,330 @@
+// The raw-recording reader on recordings made by hand: file layout, how each
+// record becomes events, and the causal merge of thread streams (address
+// reuse across threads, ties, lost frees, waits that cannot end).
+#include "traces/readers/record_reader.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+#include "trace_test_util.h"
+#include "traces/record_format.h"
+#include "traces/thread_summary.h"
+#include "traces/trace_builder.h"
+#include "traces/trace_error.h"
+
+namespace heapreplay {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Rec {
+  unsigned op;
+  std::uint64_t time;
+  std::uint64_t addr;
+  std::uint64_t size = 0;
+  std::uint64_t extra = 0;
+};
+
+class Recording {
+ public:
+  Recording() {
+    std::string tmpl = (fs::temp_directory_path() / "hrrec-XXXXXX").string();
+    root_ = ::mkdtemp(tmpl.data());
+  }
+  ~Recording() {
+    std::error_code ec;
+    fs::remove_all(root_, ec);
+  }
+
+  // Writes an image folder with a process header; returns its path.
+  std::string image(std::uint32_t pid, std::uint32_t image = 0, std::uint32_t error_errno = 0) {
+    std::string dir = root_ + "/" + std::to_string(pid) + "." + std::to_string(image);
+    fs::create_directory(dir);
+    hr_process_header h{};
+    std::memcpy(h.magic, HR_RECORD_PROCESS_MAGIC, 8);
+    h.version = HR_RECORD_VERSION;
+    h.pid = pid;
+    h.ppid = 1;
+    h.image = image;
+    h.page_bytes = 4096;
+    h.base_ns = 1000;
+    h.error_errno = error_errno;
+    h.error_where = error_errno ? HR_ERROR_EXTEND : 0;
+    std::strcpy(h.exe, "/usr/bin/example");
+    std::string bytes(HR_RECORD_PROCESS_FILE_BYTES, '\0');
+    std::memcpy(bytes.data(), &h, sizeof h);
+    std::ofstream(dir + "/process", std::ios::binary) << bytes;
+    return dir;
+  }
+
+  // Writes thread-<seq> with these records and `zero_tail` unwritten records after them.
+  static void thread(const std::string& dir, std::uint32_t seq, const std::vector<Rec>& recs,
+                     std::size_t zero_tail = 3) {
+    hr_thread_header h{};
+    std::memcpy(h.magic, HR_RECORD_THREAD_MAGIC, 8);
+    h.version = HR_RECORD_VERSION;
+    h.record_bytes = sizeof(hr_record);
+    h.tid = 100 + seq;
+    h.seq = seq;
+    std::string bytes(sizeof h, '\0');
+    std::memcpy(bytes.data(), &h, sizeof h);
+    for (const Rec& r : recs) {
+      hr_record x{static_cast<std::uint64_t>(r.op) | (r.time << 8), r.addr, r.size, r.extra};
+      bytes.append(reinterpret_cast<const char*>(&x), sizeof x);
+    }
+    bytes.append(zero_tail * sizeof(hr_record), '\0');
+    std::ofstream(dir + "/thread-" + std::to_string(seq), std::ios::binary) << bytes;
+  }
+
+  const std::string& root() const { return root_; }
+
+ private:
+  std::string root_;
+};
+
+// "" when every allocation takes an empty slot and every free or realloc of a
+// slot finds it holding an object (realloc of an empty slot is
+// realloc(NULL)); else the first event that breaks that.
+std::string consistency_error(const Trace& t) {
+  std::vector<bool> live(t.object_count, false);
+  for (std::size_t i = 0; i < t.events.size(); ++i) {
+    const Event& e = t.events[i];
+    if (e.id == kNoObject) continue;
+    switch (e.op) {
+      case Op::kMalloc:
+      case Op::kCalloc:
+      case Op::kAligned:
+        if (live[e.id]) return "event " + std::to_string(i) + " allocates into a live slot";
+        live[e.id] = true;
+        break;
+      case Op::kRealloc:
+        live[e.id] = e.size != 0;
+        break;
+      case Op::kFree:
+        if (!live[e.id]) return "event " + std::to_string(i) + " frees an empty slot";
+        live[e.id] = false;
+        break;
+    }
+  }
+  return "";
+}
+
+Trace read_one(const std::string& root, RecordingStats* stats = nullptr) {
+  auto images = list_recorded_images(root);
+  EXPECT_EQ(images.size(), 1u);
+  return read_recorded_image(images.at(0), stats);
+}
+
+// Events as "thread:op:id:size" for compact comparisons.
+std::vector<std::string> shape(const Trace& t) {
+  std::vector<std::string> out;
+  for (const Event& e : t.events)
+    out.push_back(std::to_string(e.thread) + ":" + op_name(e.op) + ":" +
+                  (e.id == kNoObject ? std::string("-") : std::to_string(e.id)) + ":" + std::to_string(e.size));
+  return out;
+}
+
+TEST(RecordReader, ListsImagesInOrderAndSkipsOtherFolders) {
+  Recording r;
+  r.image(300, 1);
+  r.image(20);
+  r.image(300, 0, ENOSPC);
+  fs::create_directory(r.root() + "/not-an-image");
+  auto images = list_recorded_images(r.root());
+  ASSERT_EQ(images.size(), 3u);
+  EXPECT_EQ(images[0].pid, 20u);
+  EXPECT_EQ(images[1].pid, 300u);
+  EXPECT_EQ(images[1].image, 0u);
+  EXPECT_EQ(images[2].image, 1u);
+  EXPECT_EQ(images[0].exe, "/usr/bin/example");
+  EXPECT_TRUE(images[0].error.empty());
+  EXPECT_EQ(images[1].error, std::string("growing a thread file: ") + std::strerror(ENOSPC));
+}
+
+TEST(RecordReader, EachCallBecomesItsEvent) {
+  Recording r;
+  std::string dir = r.image(1);
+  Recording::thread(dir, 0,
+                    {{HR_OP_MALLOC, 10, 0x1000, 24},
+                     {HR_OP_CALLOC, 11, 0x2000, 4, 8},
+                     {HR_OP_REALLOC, 12, 0x3000, 100, 0x1000},
+                     {HR_OP_REALLOC, 13, 0x4000, 50, 0},  // realloc(NULL, 50)
+                     {HR_OP_MEMALIGN, 14, 0x5000, 100, 64},
+                     {HR_OP_POSIX_MEMALIGN, 15, 0x6000, 100, 128},
+                     {HR_OP_ALIGNED_ALLOC, 16, 0x7000, 256, 256},
+                     {HR_OP_VALLOC, 17, 0x8000, 10, 4096},
+                     {HR_OP_PVALLOC, 18, 0x9000, 5000, 4096},
+                     {HR_OP_FREE, 19, 0},  // free(NULL)
+                     {HR_OP_FREE, 20, 0x2000},
+                     {HR_OP_REALLOC, 21, 0, 0, 0x3000},        // realloc(p, 0): frees p
+                     {HR_OP_MALLOC, 22, 0, 1 << 30},           // failed
+                     {HR_OP_POSIX_MEMALIGN, 23, 0, 10, 3},     // failed (EINVAL)
+                     {HR_OP_REALLOC, 24, 0, 1 << 30, 0x4000},  // failed: 0x4000 stays
+                     {HR_OP_DROPPED, 25, 0, 2},
+                     {HR_OP_FREE, 26, 0x4000}});
+  RecordingStats stats;
+  Trace t = read_one(r.root(), &stats);
+  EXPECT_EQ(t.format, "record");
+  ASSERT_EQ(t.events.size(), 13u);
+  EXPECT_EQ(t.events[0].op, Op::kMalloc);
+  EXPECT_EQ(t.events[1].op, Op::kCalloc);
+  EXPECT_EQ(t.events[1].size, 32u);
+  EXPECT_EQ(t.events[2].op, Op::kRealloc);
+  EXPECT_EQ(t.events[2].id, t.events[0].id);
+  EXPECT_EQ(t.events[2].size, 100u);
+  EXPECT_EQ(t.events[3].op, Op::kRealloc);  // realloc(NULL): a slot that held nothing
+  EXPECT_EQ(t.events[4].aligned_kind(), AlignedKind::kMemalign);
+  EXPECT_EQ(t.events[4].alignment(), 64u);
+  EXPECT_EQ(t.events[5].aligned_kind(), AlignedKind::kPosixMemalign);
+  EXPECT_EQ(t.events[6].aligned_kind(), AlignedKind::kAlignedAlloc);
+  EXPECT_EQ(t.events[7].aligned_kind(), AlignedKind::kValloc);
+  EXPECT_EQ(t.events[7].alignment(), 4096u);
+  EXPECT_EQ(t.events[8].size, 8192u);  // pvalloc: whole pages
+  EXPECT_EQ(t.events[9].id, kNoObject);
+  EXPECT_EQ(t.events[10].op, Op::kFree);
+  EXPECT_EQ(t.events[11].op, Op::kRealloc);
+  EXPECT_EQ(t.events[11].size, 0u);
+  EXPECT_EQ(t.events[12].op, Op::kFree);
+  EXPECT_EQ(t.import.failed_in_source, 3u);
+  EXPECT_EQ(t.import.unmatched_free, 0u);
+  EXPECT_EQ(t.import.source_lines, 17u);
+  EXPECT_EQ(stats.dropped, 2u);
+  ASSERT_EQ(t.timestamps_ns.size(), t.events.size());
+  EXPECT_EQ(t.timestamps_ns[0], 10u);
+  EXPECT_EQ(t.timestamps_ns[12], 26u);
+  EXPECT_EQ(consistency_error(t), "");
+}
+
+TEST(RecordReader, ThreadsMergeByTimeAndCrossThreadFreesAreKept) {
+  Recording r;
+  std::string dir = r.image(1);
+  Recording::thread(dir, 0, {{HR_OP_MALLOC, 10, 0xA0, 8}, {HR_OP_MALLOC, 30, 0xB0, 8}, {HR_OP_FREE, 50, 0xC0}});
+  Recording::thread(dir, 1, {{HR_OP_MALLOC, 20, 0xC0, 8}, {HR_OP_FREE, 40, 0xA0}, {HR_OP_FREE, 60, 0xB0}});
+  Trace t = read_one(r.root());
+  EXPECT_EQ(shape(t), (std::vector<std::string>{"0:malloc:0:8", "1:malloc:1:8", "0:malloc:2:8", "1:free:0:0",
+                                                "0:free:1:0", "1:free:2:0"}));
+  EXPECT_EQ(t.thread_count, 2u);
+  ThreadSummary ts = summarize_threads(t.view());
+  EXPECT_EQ(ts.cross_thread_frees, 3u);
+  EXPECT_EQ(ts.events_per_thread, (std::vector<std::uint64_t>{3, 3}));
+}
+
+TEST(RecordReader, AReuseTimedBeforeTheReallocThatReleasedItWaitsForIt) {
+  // Thread 0's realloc moved 0xA0 to 0xB0 and is timed at its end (100);
+  // thread 1 was handed 0xA0 inside that window (timed 90).
+  Recording r;
+  std::string dir = r.image(1);
+  Recording::thread(dir, 0, {{HR_OP_MALLOC, 10, 0xA0, 8}, {HR_OP_REALLOC, 100, 0xB0, 64, 0xA0}});
+  Recording::thread(dir, 1, {{HR_OP_MALLOC, 90, 0xA0, 16}, {HR_OP_MALLOC, 95, 0xD0, 16}, {HR_OP_FREE, 120, 0xA0}});
+  RecordingStats stats;
+  Trace t = read_one(r.root(), &stats);
+  EXPECT_EQ(shape(t), (std::vector<std::string>{"0:malloc:0:8", "0:realloc:0:64", "1:malloc:1:16", "1:malloc:2:16",
+                                                "1:free:1:0"}));
+  EXPECT_EQ(t.import.reused_live, 0u);
+  EXPECT_EQ(stats.waited, 1u);
+  EXPECT_EQ(stats.forced, 0u);
+  EXPECT_EQ(consistency_error(t), "");
+}
+
+TEST(RecordReader, AtEqualTimesAnAllocationGoesBeforeAFreeAndWaitsWhenItMust) {
+  Recording r;
+  std::string dir = r.image(1);
+  // 0xA0: thread 1 frees it at 50 while thread 0 is handed it at 50 (reuse);
+  // 0xB0: thread 0 allocates at 70 and thread 1 frees it at 70.
+  Recording::thread(dir, 0, {{HR_OP_MALLOC, 50, 0xA0, 8}, {HR_OP_MALLOC, 70, 0xB0, 8}});
+  Recording::thread(dir, 1, {{HR_OP_MALLOC, 10, 0xA0, 8}, {HR_OP_FREE, 50, 0xA0}, {HR_OP_FREE, 70, 0xB0}});
+  RecordingStats stats;
+  Trace t = read_one(r.root(), &stats);
+  EXPECT_EQ(shape(t),
+            (std::vector<std::string>{"1:malloc:0:8", "1:free:0:0", "0:malloc:0:8", "0:malloc:1:8", "1:free:1:0"}));
+  EXPECT_EQ(t.import.reused_live, 0u);
+  EXPECT_EQ(t.import.unmatched_free, 0u);
+  EXPECT_EQ(stats.waited, 1u);
+}
+
+TEST(RecordReader, AnAddressReusedWithNoFreeRecordedFreesTheOldObjectFirst) {
+  Recording r;
+  std::string dir = r.image(1);
+  Recording::thread(dir, 0, {{HR_OP_MALLOC, 10, 0xA0, 8}});
+  Recording::thread(dir, 1, {{HR_OP_MALLOC, 20, 0xA0, 16}, {HR_OP_MALLOC, 30, 0xE0, 16}});
+  RecordingStats stats;
+  Trace t = read_one(r.root(), &stats);
+  EXPECT_EQ(shape(t), (std::vector<std::string>{"0:malloc:0:8", "1:free:0:0", "1:malloc:0:16", "1:malloc:1:16"}));
+  EXPECT_EQ(t.import.reused_live, 1u);
+  EXPECT_EQ(stats.forced, 1u);
+  EXPECT_EQ(stats.waited, 0u);
+}
+
+TEST(RecordReader, AWaitThatCannotEndIsCutWhenEveryStreamWaits) {
+  // Thread 0 is handed 0xA0 twice and frees it only later itself (a free was
+  // lost): it can never be satisfied by its own later free.
+  Recording r;
+  std::string dir = r.image(1);
+  Recording::thread(dir, 0, {{HR_OP_MALLOC, 10, 0xA0, 8}, {HR_OP_MALLOC, 20, 0xA0, 8}, {HR_OP_FREE, 30, 0xA0}});
+  Recording::thread(dir, 1, {{HR_OP_MALLOC, 25, 0xF0, 8}, {HR_OP_FREE, 26, 0xF0}});
+  RecordingStats stats;
+  Trace t = read_one(r.root(), &stats);
+  EXPECT_EQ(t.events.size(), 6u);  // 5 records + the free kFreeOld inserts
+  EXPECT_EQ(stats.forced, 1u);
+  EXPECT_EQ(t.import.reused_live, 1u);
+  EXPECT_EQ(t.import.unmatched_free, 0u);
+  EXPECT_EQ(consistency_error(t), "");
+}
+
+TEST(RecordReader, AWaitThatOutlastsASecondOfRecordedTimeIsCut) {
+  Recording r;
+  std::string dir = r.image(1);
+  Recording::thread(dir, 0, {{HR_OP_MALLOC, 10, 0xA0, 8}, {HR_OP_MALLOC, 20, 0xA0, 8}, {HR_OP_FREE, 30, 0xA0}});
+  std::vector<Rec> busy;
+  for (std::uint64_t k = 0; k < 30; ++k) {
+    busy.push_back({HR_OP_MALLOC, 100 + k * 100'000'000, 0x1000 + k * 16, 8});
+    busy.push_back({HR_OP_FREE, 100 + k * 100'000'000 + 1, 0x1000 + k * 16});
+  }
+  Recording::thread(dir, 1, busy);
+  RecordingStats stats;
+  Trace t = read_one(r.root(), &stats);
+  EXPECT_EQ(stats.forced, 1u);
+  // Thread 0 went on after about a second of thread 1's events, not at the end.
+  std::size_t last_of_thread0 = 0;
+  for (std::size_t i = 0; i < t.events.size(); ++i)
+    if (t.events[i].thread == 0) last_of_thread0 = i;
+  EXPECT_LT(last_of_thread0, t.events.size() - 20);
+  EXPECT_EQ(consistency_error(t), "");
+}
+
+TEST(RecordReader, StreamsEndAtTheFirstUnwrittenRecordAndEmptyFilesAreSkipped) {
+  Recording r;
+  std::string dir = r.image(1);
+  Recording::thread(dir, 0, {{HR_OP_MALLOC, 10, 0xA0, 8}}, 2);
+  // A record after the hole is not part of the stream.
+  {
+    std::ofstream f(dir + "/thread-0", std::ios::binary | std::ios::app);
+    hr_record x{HR_OP_FREE | (20ull << 8), 0xA0, 0, 0};
+    f.write(reinterpret_cast<const char*>(&x), sizeof x);
+  }
+  std::ofstream(dir + "/thread-1", std::ios::binary) << std::string(64 + 32 * 4, '\0');  // never written
+  std::ofstream(dir + "/thread-2", std::ios::binary) << "";                              // just created
+  Trace t = read_one(r.root());
+  EXPECT_EQ(shape(t), (std::vector<std::string>{"0:malloc:0:8"}));
+  EXPECT_EQ(t.thread_count, 1u);
+}
+
+TEST(RecordReader, DamagedFilesAreRefusedWithTheirName) {
+  Recording r;
+  std::string dir = r.image(1);
+  std::ofstream(dir + "/thread-0", std::ios::binary) << std::string(64, 'x');
+  auto images = list_recorded_images(r.root());
+  testing::expect_trace_error([&] { read_recorded_image(images.at(0)); },
+                              dir + "/thread-0: not a heapreplay thread recording (bad magic)");
+  Recording::thread(dir, 0, {{HR_OP_MALLOC, 10, 0xA0, 8}, {77, 11, 0, 0}});
+  testing::expect_trace_error([&] { read_recorded_image(images.at(0)); },
+                              dir + "/thread-0: record 1 has unknown op 77");
+}
+
+}  // namespace
+}  // namespace heapreplay

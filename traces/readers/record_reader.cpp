@@ -1,0 +1,392 @@
+// Raw recording reader and the causal merge of its thread streams (see
+// record_reader.h).
+#include "traces/readers/record_reader.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <unordered_map>
+
+#include "traces/readers/mapped_file.h"
+#include "traces/record_format.h"
+#include "traces/trace_builder.h"
+#include "traces/trace_error.h"
+
+namespace heapreplay {
+namespace {
+
+namespace fs = std::filesystem;
+
+// An allocation that waits for the free of its address is let go, as if that
+// free had been lost, once the merge has moved this far past it: far more
+// than any real gap between a realloc releasing its old block and returning.
+constexpr std::uint64_t kMaxWaitNs = 1'000'000'000;
+
+const char* error_where_text(std::uint32_t where) {
+  switch (where) {
+    case HR_ERROR_THREAD_FILE:
+      return "creating a thread file";
+    case HR_ERROR_EXTEND:
+      return "growing a thread file";
+    case HR_ERROR_MAP:
+      return "mapping a thread file";
+    default:
+      return "recording";
+  }
+}
+
+// A thread's records, in program order.
+struct Stream {
+  std::unique_ptr<MappedFile> file;
+  const hr_record* next = nullptr;
+  const hr_record* end = nullptr;
+  std::uint32_t seq = 0;
+  bool parked = false;
+  bool force = false;  // emit the next record without waiting
+  std::uint64_t park_serial = 0;
+};
+
+// Reads the head with acquire order: a process of the recording may still be
+// writing (a child that outlived the program), and a head is stored last.
+std::uint64_t head_of(const hr_record* r) { return __atomic_load_n(&r->head, __ATOMIC_ACQUIRE); }
+
+Stream open_stream(const fs::path& path) {
+  Stream s;
+  s.file = std::make_unique<MappedFile>(path.string());
+  std::string_view bytes = s.file->text();
+  if (bytes.size() < HR_RECORD_THREAD_HEADER_BYTES) return s;  // died before writing its header: no records
+  hr_thread_header h;
+  std::memcpy(&h, bytes.data(), sizeof h);
+  if (std::memcmp(h.magic, HR_RECORD_THREAD_MAGIC, 8) != 0) {
+    if (std::all_of(bytes.begin(), bytes.begin() + HR_RECORD_THREAD_HEADER_BYTES, [](char c) { return c == 0; }))
+      return s;  // created, never written
+    throw TraceError(path.string(), 0, "not a heapreplay thread recording (bad magic)");
+  }
+  if (h.version != HR_RECORD_VERSION || h.record_bytes != sizeof(hr_record))
+    throw TraceError(
+        path.string(), 0,
+        "thread recording version " + std::to_string(h.version) + " is not " + std::to_string(HR_RECORD_VERSION));
+  s.seq = h.seq;
+  const auto* first = reinterpret_cast<const hr_record*>(bytes.data() + HR_RECORD_THREAD_HEADER_BYTES);
+  const auto* limit = first + (bytes.size() - HR_RECORD_THREAD_HEADER_BYTES) / sizeof(hr_record);
+  const hr_record* e = first;
+  while (e < limit && head_of(e) != 0) ++e;
+  for (const hr_record* r = first; r < e; ++r) {
+    unsigned op = HR_RECORD_OP(r->head);
+    if (op < HR_OP_MALLOC || op > HR_OP_DROPPED)
+      throw TraceError(path.string(), 0,
+                       "record " + std::to_string(r - first) + " has unknown op " + std::to_string(op));
+  }
+  s.next = first;
+  s.end = e;
+  return s;
+}
+
+// The address a record hands out (0: none).
+std::uint64_t produced(const hr_record& r) {
+  switch (HR_RECORD_OP(r.head)) {
+    case HR_OP_FREE:
+    case HR_OP_DROPPED:
+      return 0;
+    case HR_OP_REALLOC:
+      return r.addr != r.extra ? r.addr : 0;  // in place: no new address
+    default:
+      return r.addr;
+  }
+}
+
+// The address a record gives back (0: none).
+std::uint64_t released(const hr_record& r) {
+  switch (HR_RECORD_OP(r.head)) {
+    case HR_OP_FREE:
+      return r.addr;
+    case HR_OP_REALLOC:
+      if (r.extra == 0 || r.addr == r.extra) return 0;
+      if (r.addr == 0 && r.size != 0) return 0;  // failed: the old block stays
+      return r.extra;
+    default:
+      return 0;
+  }
+}
+
+class Merger {
+ public:
+  Merger(std::vector<Stream>& streams, const RecordedImage& image, RecordingStats& stats)
+      : streams_(streams), image_(image), stats_(stats), b_("record", ReusePolicy::kFreeOld) {}
+
+  Trace run() {
+    std::uint64_t total = 0;
+    for (Stream& s : streams_) {
+      total += static_cast<std::uint64_t>(s.end - s.next);
+      for (const hr_record* r = s.next; r < s.end; ++r)
+        if (std::uint64_t a = released(*r)) ++pending_releases_[a];
+    }
+    b_.reserve(total);
+    stats_.records = total;
+    for (std::size_t i = 0; i < streams_.size(); ++i) {
+      if (streams_[i].next == streams_[i].end) continue;
+      b_.declare_thread(streams_[i].seq);
+      push(i);
+    }
+    while (!ready_.empty() || parked_count_ > 0) {
+      if (ready_.empty()) {
+        release_oldest_parked();  // every stream waits: the frees they wait for were never recorded
+        continue;
+      }
+      Key top = ready_.top();
+      while (parked_count_ > 0 && oldest_parked_time() + kMaxWaitNs < top.time) {
+        release_oldest_parked();
+        top = ready_.top();
+      }
+      ready_.pop();
+      step(top.stream);
+    }
+    b_.import_stats().source_lines = total;
+    return b_.finish();
+  }
+
+ private:
+  // Ready streams by the time of their next record; at equal times an
+  // allocation goes before a free (a free can never precede the allocation of
+  // its own block, while an allocation that needs the free first waits).
+  struct Key {
+    std::uint64_t time;
+    int rank;
+    std::size_t stream;
+    bool operator>(const Key& o) const {
+      if (time != o.time) return time > o.time;
+      if (rank != o.rank) return rank > o.rank;
+      return stream > o.stream;
+    }
+  };
+  struct Parked {
+    std::uint64_t time;
+    std::size_t stream;
+    std::uint64_t serial;
+    bool operator>(const Parked& o) const { return time != o.time ? time > o.time : stream > o.stream; }
+  };
+
+  void push(std::size_t i) {
+    const hr_record& r = *streams_[i].next;
+    ready_.push({HR_RECORD_TIME(r.head), HR_RECORD_OP(r.head) == HR_OP_FREE ? 1 : 0, i});
+  }
+
+  std::uint64_t oldest_parked_time() {
+    while (!parked_.empty()) {
+      const Parked& p = parked_.top();
+      const Stream& s = streams_[p.stream];
+      if (s.parked && s.park_serial == p.serial) return p.time;
+      parked_.pop();  // woken since
+    }
+    return ~std::uint64_t{0};
+  }
+
+  void release_oldest_parked() {
+    oldest_parked_time();  // drops stale entries
+    Parked p = parked_.top();
+    parked_.pop();
+    Stream& s = streams_[p.stream];
+    s.parked = false;
+    s.force = true;
+    --parked_count_;
+    push(p.stream);
+  }
+
+  void step(std::size_t i) {
+    Stream& s = streams_[i];
+    const hr_record& r = *s.next;
+    std::uint64_t a = produced(r);
+    if (a != 0 && b_.is_live(a)) {
+      if (s.force) {
+        ++stats_.forced;
+      } else if (auto it = pending_releases_.find(a); it != pending_releases_.end()) {
+        // Its previous object is freed later in the merge: wait for that free.
+        ++stats_.waited;
+        s.parked = true;
+        s.park_serial = ++park_serial_;
+        ++parked_count_;
+        parked_.push({HR_RECORD_TIME(r.head), i, s.park_serial});
+        waiters_[a].push_back(i);
+        return;
+      } else {
+        ++stats_.forced;  // no free of it anywhere: it was lost
+      }
+    }
+    s.force = false;
+    emit(r, s.seq);
+    if (std::uint64_t rel = released(r)) {
+      auto it = pending_releases_.find(rel);
+      if (it != pending_releases_.end() && --it->second == 0) pending_releases_.erase(it);
+      wake(rel);
+    }
+    if (++s.next != s.end) push(i);
+  }
+
+  void wake(std::uint64_t addr) {
+    auto it = waiters_.find(addr);
+    if (it == waiters_.end()) return;
+    std::vector<std::size_t> woken = std::move(it->second);
+    waiters_.erase(it);
+    for (std::size_t w : woken) {
+      Stream& s = streams_[w];
+      if (!s.parked) continue;  // released by the time limit meanwhile
+      s.parked = false;
+      --parked_count_;
+      push(w);
+    }
+  }
+
+  void emit(const hr_record& r, std::uint64_t thread) {
+    const std::uint64_t t = HR_RECORD_TIME(r.head);
+    ImportStats& st = b_.import_stats();
+    const std::uint64_t page = image_.page_bytes;
+    switch (HR_RECORD_OP(r.head)) {
+      case HR_OP_MALLOC:
+        if (r.addr == 0)
+          ++st.failed_in_source;
+        else
+          b_.malloc(r.addr, r.size, thread, t);
+        break;
+      case HR_OP_CALLOC:
+        if (r.addr == 0)
+          ++st.failed_in_source;
+        else
+          b_.calloc(r.addr, r.size, r.extra, thread, t);
+        break;
+      case HR_OP_REALLOC:
+        emit_realloc(r, thread, t);
+        break;
+      case HR_OP_FREE:
+        if (r.addr == 0)
+          b_.free_null(thread, t);
+        else
+          b_.free(r.addr, thread, t);
+        break;
+      case HR_OP_MEMALIGN:
+      case HR_OP_POSIX_MEMALIGN:
+      case HR_OP_ALIGNED_ALLOC: {
+        static constexpr AlignedKind kKinds[] = {AlignedKind::kMemalign, AlignedKind::kPosixMemalign,
+                                                 AlignedKind::kAlignedAlloc};
+        if (r.addr == 0)
+          ++st.failed_in_source;
+        else
+          b_.aligned(r.addr, r.extra, r.size, kKinds[HR_RECORD_OP(r.head) - HR_OP_MEMALIGN], thread, t);
+        break;
+      }
+      case HR_OP_VALLOC:
+        if (r.addr == 0)
+          ++st.failed_in_source;
+        else
+          b_.aligned(r.addr, page, r.size, AlignedKind::kValloc, thread, t);
+        break;
+      case HR_OP_PVALLOC: {
+        // pvalloc rounds the size up to whole pages (0 to one page).
+        std::uint64_t size = r.size == 0 ? page : r.size;
+        if (size <= ~std::uint64_t{0} - (page - 1)) size = (size + page - 1) / page * page;
+        if (r.addr == 0)
+          ++st.failed_in_source;
+        else
+          b_.aligned(r.addr, page, size, AlignedKind::kValloc, thread, t);
+        break;
+      }
+      case HR_OP_DROPPED:
+        stats_.dropped += r.size;
+        break;
+    }
+  }
+
+  void emit_realloc(const hr_record& r, std::uint64_t thread, std::uint64_t t) {
+    std::optional<std::uint64_t> old;
+    if (r.extra != 0) old = r.extra;
+    if (r.size == 0) {
+      // realloc(p, 0): glibc frees p and returns NULL; other allocators return
+      // a fresh minimal block, which the trace then allocates as malloc(0).
+      b_.realloc(old, 0, 0, thread, t);
+      if (r.addr != 0) b_.malloc(r.addr, 0, thread, t);
+      return;
+    }
+    if (r.addr == 0) {
+      ++b_.import_stats().failed_in_source;  // the old block stays as it was
+      return;
+    }
+    b_.realloc(old, r.addr, r.size, thread, t);
+  }
+
+  std::vector<Stream>& streams_;
+  const RecordedImage& image_;
+  RecordingStats& stats_;
+  TraceBuilder b_;
+  std::priority_queue<Key, std::vector<Key>, std::greater<Key>> ready_;
+  std::priority_queue<Parked, std::vector<Parked>, std::greater<Parked>> parked_;
+  std::unordered_map<std::uint64_t, std::uint32_t> pending_releases_;  // address -> releases not yet merged
+  std::unordered_map<std::uint64_t, std::vector<std::size_t>> waiters_;
+  std::uint64_t parked_count_ = 0;
+  std::uint64_t park_serial_ = 0;
+};
+
+bool read_process_header(const fs::path& dir, RecordedImage& out) {
+  std::error_code ec;
+  fs::path file = dir / HR_RECORD_PROCESS_FILE;
+  if (!fs::is_regular_file(fs::symlink_status(file, ec))) return false;
+  MappedFile m(file.string());
+  std::string_view bytes = m.text();
+  hr_process_header h;
+  if (bytes.size() < sizeof h) return false;
+  std::memcpy(&h, bytes.data(), sizeof h);
+  if (std::memcmp(h.magic, HR_RECORD_PROCESS_MAGIC, 8) != 0 || h.version != HR_RECORD_VERSION) return false;
+  out.dir = dir.string();
+  out.pid = h.pid;
+  out.ppid = h.ppid;
+  out.image = h.image;
+  out.forked = h.forked != 0;
+  out.exe.assign(h.exe, strnlen(h.exe, sizeof h.exe));
+  out.page_bytes = h.page_bytes != 0 && (h.page_bytes & (h.page_bytes - 1)) == 0 ? h.page_bytes : 4096;
+  out.base_ns = h.base_ns;
+  out.realtime_ns = h.realtime_ns;
+  if (h.error_errno != 0)
+    out.error = std::string(error_where_text(h.error_where)) + ": " + std::strerror(static_cast<int>(h.error_errno));
+  return true;
+}
+
+}  // namespace
+
+std::vector<RecordedImage> list_recorded_images(const std::string& recording_dir) {
+  std::vector<RecordedImage> images;
+  std::error_code ec;
+  fs::directory_iterator it(recording_dir, ec);
+  if (ec) throw TraceError(recording_dir, 0, "cannot read the recording: " + ec.message());
+  for (const fs::directory_entry& e : it) {
+    if (!e.is_directory(ec) || e.is_symlink(ec)) continue;
+    RecordedImage img;
+    if (read_process_header(e.path(), img)) images.push_back(std::move(img));
+  }
+  std::sort(images.begin(), images.end(), [](const RecordedImage& a, const RecordedImage& b) {
+    return a.pid != b.pid ? a.pid < b.pid : a.image < b.image;
+  });
+  return images;
+}
+
+Trace read_recorded_image(const RecordedImage& image, RecordingStats* stats) {
+  std::vector<Stream> streams;
+  std::error_code ec;
+  fs::directory_iterator it(image.dir, ec);
+  if (ec) throw TraceError(image.dir, 0, "cannot read the recording: " + ec.message());
+  const std::string prefix = HR_RECORD_THREAD_PREFIX;
+  for (const fs::directory_entry& e : it) {
+    std::string name = e.path().filename().string();
+    if (name.compare(0, prefix.size(), prefix) != 0 || !e.is_regular_file(ec) || e.is_symlink(ec)) continue;
+    streams.push_back(open_stream(e.path()));
+  }
+  // Thread indexes follow the order in which threads first recorded.
+  std::sort(streams.begin(), streams.end(), [](const Stream& a, const Stream& b) { return a.seq < b.seq; });
+  RecordingStats local;
+  Merger merger(streams, image, stats ? *stats : local);
+  if (stats) *stats = RecordingStats{};
+  return merger.run();
+}
+
+}  // namespace heapreplay
