@@ -1,0 +1,404 @@
+// The self-contained HTML report (see html.h).
+#include "reports/html.h"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "reports/aggregate.h"
+
+namespace heapreplay {
+
+namespace {
+
+// Series longer than this are thinned (every k-th point, the last kept) so
+// that the file stays small; a few hundred samples per run is the norm.
+constexpr std::size_t kMaxSeriesPoints = 2000;
+
+nlohmann::json summary_json(const Summary& s) {
+  return {{"n", s.n},           {"median", s.median},   {"min", s.min},
+          {"max", s.max},       {"ci_low", s.ci_low},   {"ci_high", s.ci_high},
+          {"ci_confidence", s.ci_confidence}};
+}
+
+nlohmann::json series_json(const RunResult& r) {
+  const std::size_t n = r.samples.size();
+  const std::size_t step = n > kMaxSeriesPoints ? (n + kMaxSeriesPoints - 1) / kMaxSeriesPoints : 1;
+  nlohmann::json ev = nlohmann::json::array(), fp = nlohmann::json::array(), rss = nlohmann::json::array(),
+                 live = nlohmann::json::array();
+  for (std::size_t i = 0; i < n; i += step) {
+    std::size_t k = (i + step >= n) ? n - 1 : i;  // always end on the last sample
+    ev.push_back(r.samples[k].event);
+    fp.push_back(r.samples[k].footprint_bytes);
+    rss.push_back(r.samples[k].rss_bytes);
+    live.push_back(r.samples[k].live_bytes);
+  }
+  return {{"allocator", r.allocator},      {"repetition", r.repetition}, {"event", std::move(ev)},
+          {"footprint_bytes", std::move(fp)}, {"rss_bytes", std::move(rss)}, {"live_bytes", std::move(live)}};
+}
+
+const char* kPageStyle = R"CSS(
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #1d1d1f; background: #fff; }
+main { max-width: 1100px; margin: 0 auto; padding: 16px 24px 48px; }
+h1 { font-size: 22px; margin: 8px 0 4px; }
+h2 { font-size: 18px; margin: 28px 0 8px; border-bottom: 1px solid #ddd; padding-bottom: 4px; word-break: break-all; }
+h3 { font-size: 15px; margin: 18px 0 6px; }
+dl.context { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 8px 0 16px; }
+dl.context dt { color: #666; }
+dl.context dd { margin: 0; word-break: break-all; }
+table { border-collapse: collapse; margin: 8px 0; font-variant-numeric: tabular-nums; }
+th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; }
+td { white-space: nowrap; }
+th { background: #f5f5f7; }
+td.text, th.text { text-align: left; overflow-wrap: break-word; white-space: normal; }
+td.bad { color: #b00020; }
+.chart { position: relative; height: 320px; max-width: 1000px; margin: 4px 0 16px; }
+.note { color: #666; font-size: 13px; }
+)CSS";
+
+// The page's script: builds the DOM from the embedded data (textContent
+// only) and draws the charts with Chart.js.
+const char* kPageScript = R"JS(
+(function () {
+  'use strict';
+  var data = JSON.parse(document.getElementById('hr-data').textContent);
+  var root = document.getElementById('hr-root');
+  var summary = { expected_charts: 0, charts: [], skipped: [] };
+  var infos = {};
+  var palette = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2',
+                 '#7f7f7f', '#bcbd22', '#17becf', '#393b79', '#ad494a'];
+  var colorOf = {};
+  data.allocators.forEach(function (a, i) { colorOf[a] = palette[i % palette.length]; });
+
+  function el(tag, text, cls) {
+    var e = document.createElement(tag);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (cls) e.className = cls;
+    return e;
+  }
+  function fmtBytes(v) {
+    if (v === null || v === undefined || !isFinite(v)) return '';
+    var u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'], i = 0;
+    while (Math.abs(v) >= 1024 && i < u.length - 1) { v /= 1024; i++; }
+    return (i === 0 ? v.toFixed(0) : v.toFixed(1)) + ' ' + u[i];
+  }
+  function fmtNum(v, d) { return (v === null || v === undefined || !isFinite(v)) ? '' : v.toFixed(d); }
+  function metric(row, name) { return row.metrics[name] ? row.metrics[name].median : null; }
+
+  function paintedPixels(canvas) {
+    try {
+      var img = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      var n = 0;
+      for (var i = 3; i < img.length; i += 4) if (img[i] !== 0) n++;
+      return n;
+    } catch (e) { return -1; }
+  }
+  function countPoints(values) {
+    var n = 0;
+    (values || []).forEach(function (v) {
+      if (v === null || v === undefined) return;
+      var y = (typeof v === 'object' && !Array.isArray(v)) ? v.y : v;
+      if (Array.isArray(y)) y = y[1];
+      if (typeof y === 'number' && isFinite(y)) n++;
+    });
+    return n;
+  }
+  function publish() {
+    summary.charts = Object.keys(infos).map(function (k) { return infos[k].result; }).filter(Boolean);
+    document.getElementById('hr-render-summary').textContent = JSON.stringify(summary);
+    if (summary.charts.length === summary.expected_charts)
+      document.documentElement.setAttribute('data-hr-charts', 'done');
+  }
+  var recorder = {
+    id: 'hrRecorder',
+    afterRender: function (chart) {
+      var info = infos[chart.canvas.id];
+      if (!info) return;
+      var datasets = chart.data.datasets.map(function (d, i) {
+        return { label: d.label, points: countPoints(d.data), elements: chart.getDatasetMeta(i).data.length };
+      });
+      info.result = {
+        id: chart.canvas.id, trace: info.trace, kind: info.kind, title: info.title,
+        expected_allocators: info.expected, allocators_with_data: info.withData(chart),
+        datasets: datasets, painted_pixels: paintedPixels(chart.canvas),
+        width: chart.canvas.width, height: chart.canvas.height
+      };
+      publish();
+    }
+  };
+  // Allocators with data: for charts with one dataset per allocator.
+  function byDataset(chart) {
+    return chart.data.datasets.filter(function (d) { return d.hrAllocator && countPoints(d.data) > 0; })
+                              .map(function (d) { return d.label; });
+  }
+
+  var chartCount = 0;
+  function addChart(parent, trace, kind, title, expected, config, withData) {
+    var id = 'hr-chart-' + (chartCount++);
+    var box = el('div', null, 'chart');
+    var canvas = document.createElement('canvas');
+    canvas.id = id;
+    canvas.setAttribute('role', 'img');
+    canvas.setAttribute('aria-label', title);
+    box.appendChild(canvas);
+    parent.appendChild(el('h3', title));
+    parent.appendChild(box);
+    infos[id] = { trace: trace, kind: kind, title: title, expected: expected, withData: withData || byDataset };
+    summary.expected_charts++;
+    config.options = config.options || {};
+    config.options.animation = false;
+    config.options.responsive = true;
+    config.options.maintainAspectRatio = false;
+    config.options.plugins = config.options.plugins || {};
+    config.options.plugins.legend = { position: 'bottom' };
+    config.plugins = [recorder];
+    new Chart(canvas, config);
+  }
+  function skip(parent, trace, kind, reason) {
+    summary.skipped.push({ trace: trace, kind: kind, reason: reason });
+    parent.appendChild(el('p', reason, 'note'));
+  }
+  function allocDataset(a, values, extra) {
+    var d = { label: a, hrAllocator: true, data: values, backgroundColor: colorOf[a], borderColor: colorOf[a] };
+    for (var k in extra) d[k] = extra[k];
+    return d;
+  }
+  function bytesAxis(title) {
+    return { beginAtZero: true, title: { display: true, text: title }, ticks: { callback: function (v) { return fmtBytes(v); } } };
+  }
+
+  // Page head: what was run, where.
+  document.title = 'heapreplay report: ' + data.traces.map(function (t) { return t.name; }).join(', ');
+  root.appendChild(el('h1', 'heapreplay report'));
+  var dl = el('dl', null, 'context');
+  data.context_items.forEach(function (kv) { dl.appendChild(el('dt', kv[0])); dl.appendChild(el('dd', kv[1])); });
+  root.appendChild(dl);
+  root.appendChild(el('p', 'Figures are medians over the ok runs of each (trace, allocator). 95% CI: the ' +
+      'distribution-free confidence interval of the median (its real coverage is given when fewer than 6 runs ' +
+      'cannot reach 95%). Memory over time shows the first ok repetition of each allocator.', 'note'));
+
+  data.traces.forEach(function (t) {
+    var sec = el('section');
+    sec.appendChild(el('h2', t.name));
+    var okRows = t.rows.filter(function (r) { return r.ok_runs > 0; });
+    var okAllocs = okRows.map(function (r) { return r.allocator; });
+
+    // Summary table.
+    var table = el('table'), head = el('tr');
+    var cols = ['allocator', 'runs', 'ns/event', '95% CI', 'peak RSS', 'peak footprint',
+                'peak footprint / peak live', 'utilization', 'retained after trim']
+        .concat(t.latency_ops.map(function (op) { return 'p99 ' + op + ' (ns)'; }))
+        .concat(['status']);
+    cols.forEach(function (c, i) { head.appendChild(el('th', c, i === 0 || i === cols.length - 1 ? 'text' : '')); });
+    table.appendChild(head);
+    t.rows.forEach(function (r) {
+      var tr = el('tr'), ns = r.metrics.ns_per_event;
+      var ci = ns && ns.n > 1 ? fmtNum(ns.ci_low, 2) + ' – ' + fmtNum(ns.ci_high, 2) +
+          (ns.ci_confidence < 0.95 ? ' (' + (ns.ci_confidence * 100).toFixed(0) + '%)' : '') : '';
+      var cells = [r.allocator, r.ok_runs + '/' + r.runs, ns ? fmtNum(ns.median, 2) : '', ci,
+                   fmtBytes(metric(r, 'peak_rss_bytes')), fmtBytes(metric(r, 'peak_footprint_bytes')),
+                   fmtNum(metric(r, 'fragmentation_peak_ratio'), 3), fmtNum(metric(r, 'utilization'), 3),
+                   fmtBytes(metric(r, 'retained_after_trim_bytes'))]
+          .concat(t.latency_ops.map(function (op) { return fmtNum(metric(r, 'latency.' + op + '.p99_ns'), 1); }))
+          .concat([r.failure ? r.failure : 'ok']);
+      cells.forEach(function (c, i) {
+        var cls = i === 0 || i === cells.length - 1 ? 'text' : '';
+        if (i === cells.length - 1 && r.failure) cls += ' bad';
+        tr.appendChild(el('td', c, cls));
+      });
+      table.appendChild(tr);
+    });
+    sec.appendChild(table);
+    root.appendChild(sec);
+    if (okRows.length === 0) { skip(sec, t.name, 'all', 'No ok run on this trace: nothing to draw.'); return; }
+
+    // ns/event per allocator: median, and the CI as a floating bar.
+    var speed = [allocDataset('median ns/event', okRows.map(function (r) { return metric(r, 'ns_per_event'); }),
+                              { hrAllocator: false, backgroundColor: okAllocs.map(function (a) { return colorOf[a]; }) })];
+    if (okRows.some(function (r) { return r.metrics.ns_per_event.n > 1; }))
+      speed.push({ label: '95% CI of the median', backgroundColor: 'rgba(0,0,0,0.18)',
+                   data: okRows.map(function (r) { var s = r.metrics.ns_per_event; return [s.ci_low, s.ci_high]; }) });
+    addChart(sec, t.name, 'ns_per_event', 'ns/event per allocator (lower is better)', okAllocs,
+             { type: 'bar', data: { labels: okAllocs, datasets: speed },
+               options: { scales: { y: { beginAtZero: true, title: { display: true, text: 'ns/event' } } } } },
+             function (chart) {
+               var d = chart.data.datasets[0].data;
+               return chart.data.labels.filter(function (l, i) { return typeof d[i] === 'number' && isFinite(d[i]); });
+             });
+
+    // Memory over time.
+    var series = t.series.filter(function (s) { return s.event.length > 0; });
+    if (series.length === 0) {
+      skip(sec, t.name, 'footprint', 'No memory samples in this report for this trace: no footprint or RSS over time.');
+    } else {
+      var points = function (s, key) { return s.event.map(function (e, i) { return { x: e, y: s[key][i] }; }); };
+      var lineOpts = function (title) {
+        return { parsing: false, normalized: true,
+                 scales: { x: { type: 'linear', title: { display: true, text: 'events replayed' } }, y: bytesAxis(title) },
+                 elements: { point: { radius: 0 }, line: { borderWidth: 1.5 } } };
+      };
+      var fpSets = series.map(function (s) { return allocDataset(s.allocator, points(s, 'footprint_bytes'), {}); });
+      fpSets.push({ label: 'live bytes (the trace)', data: points(series[0], 'live_bytes'), borderColor: '#999',
+                    backgroundColor: '#999', borderDash: [6, 4] });
+      addChart(sec, t.name, 'footprint', 'Allocator footprint over the replay', okAllocs,
+               { type: 'line', data: { datasets: fpSets }, options: lineOpts('footprint') });
+      addChart(sec, t.name, 'rss', 'Resident memory (RSS above the baseline) over the replay', okAllocs,
+               { type: 'line', data: { datasets: series.map(function (s) { return allocDataset(s.allocator, points(s, 'rss_bytes'), {}); }) },
+                 options: lineOpts('RSS') });
+    }
+
+    // Latency percentiles per operation.
+    if (t.latency_ops.length === 0) {
+      skip(sec, t.name, 'latency', 'No latency samples in this report for this trace.');
+    } else {
+      var pcts = [['p50', 'p50'], ['p90', 'p90'], ['p99', 'p99'], ['p999', 'p99.9'], ['max', 'max']];
+      var labels = [], keys = [];
+      t.latency_ops.forEach(function (op) {
+        pcts.forEach(function (p) { labels.push(op + ' ' + p[1]); keys.push('latency.' + op + '.' + p[0] + '_ns'); });
+      });
+      addChart(sec, t.name, 'latency', 'Latency percentiles per operation (ns, log scale)', okAllocs,
+               { type: 'bar', data: { labels: labels, datasets: okRows.map(function (r) {
+                   return allocDataset(r.allocator, keys.map(function (k) { var v = metric(r, k); return v > 0 ? v : null; }), {});
+                 }) },
+                 options: { scales: { y: { type: 'logarithmic', title: { display: true, text: 'ns' } } } } });
+    }
+
+    // Fragmentation ratios.
+    var ratioKeys = [['fragmentation_at_peak_live', 'footprint / live at peak live'],
+                     ['fragmentation_peak_ratio', 'peak footprint / peak live'],
+                     ['rss_per_live', 'peak RSS / peak live'],
+                     ['utilization', 'utilization (peak live / peak footprint)']];
+    addChart(sec, t.name, 'fragmentation', 'Fragmentation ratios (1.0 = no overhead; log scale)', okAllocs,
+             { type: 'bar', data: { labels: ratioKeys.map(function (k) { return k[1]; }), datasets: okRows.map(function (r) {
+                 return allocDataset(r.allocator, ratioKeys.map(function (k) {
+                   if (k[0] === 'rss_per_live') {
+                     var rss = metric(r, 'peak_rss_bytes'), live = metric(r, 'peak_live_bytes');
+                     return live > 0 && rss !== null ? rss / live : null;
+                   }
+                   var v = metric(r, k[0]);
+                   return v > 0 ? v : null;
+                 }), {});
+               }) },
+               options: { scales: { y: { type: 'logarithmic', title: { display: true, text: 'ratio' } } } } });
+  });
+  publish();
+  window.hrSummary = summary;
+})();
+)JS";
+
+}  // namespace
+
+std::string json_for_script(const nlohmann::json& j) {
+  std::string text = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string out;
+  out.reserve(text.size() + 64);
+  for (char c : text) {
+    // These appear only inside JSON strings, where \u escapes mean the same.
+    if (c == '<')
+      out += "\\u003c";
+    else if (c == '>')
+      out += "\\u003e";
+    else if (c == '&')
+      out += "\\u0026";
+    else
+      out += c;
+  }
+  return out;
+}
+
+nlohmann::json html_page_data(const Report& report) {
+  std::vector<Aggregate> aggs = aggregate(report);
+  std::vector<RunGroup> groups = group_runs(report);
+  nlohmann::json traces = nlohmann::json::array();
+  std::vector<std::string> trace_order, allocators;
+  for (const Aggregate& a : aggs) {
+    if (std::find(trace_order.begin(), trace_order.end(), a.trace) == trace_order.end()) trace_order.push_back(a.trace);
+    if (std::find(allocators.begin(), allocators.end(), a.allocator) == allocators.end())
+      allocators.push_back(a.allocator);
+  }
+  for (const std::string& trace : trace_order) {
+    nlohmann::json rows = nlohmann::json::array(), series = nlohmann::json::array(), names = nlohmann::json::array();
+    std::set<std::string> ops;
+    for (std::size_t g = 0; g < aggs.size(); ++g) {
+      const Aggregate& a = aggs[g];
+      if (a.trace != trace) continue;
+      names.push_back(a.allocator);
+      nlohmann::json metrics = nlohmann::json::object();
+      for (const MetricSummary& m : a.metrics) {
+        metrics[m.info.name] = summary_json(m.summary);
+        const std::string& n = m.info.name;
+        if (n.rfind("latency.", 0) == 0) ops.insert(n.substr(8, n.find('.', 8) - 8));
+      }
+      rows.push_back({{"allocator", a.allocator},
+                      {"runs", a.runs},
+                      {"ok_runs", a.ok_runs},
+                      {"failure", a.first_failure},
+                      {"metrics", std::move(metrics)}});
+      for (const RunResult* r : groups[g].runs)
+        if (r->status == "ok" && !r->samples.empty()) {
+          series.push_back(series_json(*r));
+          break;
+        }
+    }
+    // Operations in the order people think of them, then any others.
+    nlohmann::json op_list = nlohmann::json::array();
+    for (const char* op : {"malloc", "calloc", "realloc", "aligned", "free"})
+      if (ops.erase(op)) op_list.push_back(op);
+    for (const std::string& op : ops) op_list.push_back(op);
+    traces.push_back({{"name", trace},
+                      {"allocators", std::move(names)},
+                      {"rows", std::move(rows)},
+                      {"series", std::move(series)},
+                      {"latency_ops", std::move(op_list)}});
+  }
+  nlohmann::json items = nlohmann::json::array();
+  const nlohmann::json& c = report.context;
+  const std::pair<const char*, const char*> keys[] = {
+      {"date", "date"},          {"host", "host"},           {"cpu", "CPU"},
+      {"cpu_count", "CPUs"},     {"kernel", "kernel"},       {"heapreplay_version", "heapreplay"},
+      {"git_revision", "revision"}, {"compiler", "compiler"}, {"build_type", "build"},
+      {"repetitions", "repetitions"}, {"touch", "touch"},    {"command_line", "command"}};
+  for (const auto& [key, label] : keys) {
+    if (!c.contains(key)) continue;
+    const auto& v = c[key];
+    items.push_back({label, v.is_string() ? v.get<std::string>()
+                                          : v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+  }
+  return {{"schema", "heapreplay.html/1"},
+          {"allocators", allocators},
+          {"traces", std::move(traces)},
+          {"context_items", std::move(items)}};
+}
+
+std::string render_html(const Report& report, std::string_view chartjs_source) {
+  // A "</script" inside the library would end its element early; "<\/" means
+  // the same to JavaScript wherever it can occur (strings, regular expressions).
+  std::string lib(chartjs_source);
+  for (std::size_t pos = 0; (pos = lib.find("</", pos)) != std::string::npos; pos += 3) {
+    std::string next = lib.substr(pos + 2, 6);
+    std::transform(next.begin(), next.end(), next.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    if (next == "script") lib.replace(pos, 2, "<\\/");
+  }
+  std::string html;
+  html.reserve(lib.size() + 65536);
+  html += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+  // Nothing may be fetched: the file must open offline, and no report text
+  // could load anything even if it became markup.
+  html += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'unsafe-inline'; "
+          "style-src 'unsafe-inline'; img-src data:\">\n";
+  html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  html += "<title>heapreplay report</title>\n<style>";
+  html += kPageStyle;
+  html += "</style>\n</head>\n<body>\n<main id=\"hr-root\"><noscript>This report draws its tables and charts with "
+          "JavaScript.</noscript></main>\n<pre id=\"hr-render-summary\" hidden></pre>\n";
+  html += "<script type=\"application/json\" id=\"hr-data\">";
+  html += json_for_script(html_page_data(report));
+  html += "</script>\n<script>\n";
+  html += lib;
+  html += "\n</script>\n<script>";
+  html += kPageScript;
+  html += "</script>\n</body>\n</html>\n";
+  return html;
+}
+
+}  // namespace heapreplay
