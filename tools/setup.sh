@@ -21,6 +21,10 @@ packages=(
   libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev
   nlohmann-json3-dev libboost-program-options-dev
   libbenchmark-dev libgtest-dev libgmock-dev
+  # Reports: Google Benchmark's compare.py (and the SciPy it imports) reads our
+  # gbench export; Chart.js is bundled into HTML reports; headless Chromium and
+  # zlib let the HTML test draw the page and check its screenshot.
+  libbenchmark-tools python3-scipy libjs-chart.js chromium zlib1g-dev
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -14,6 +14,7 @@ namespace heapreplay::cli {
 // Documented exit statuses (README: Reference).
 inline constexpr int kExitOk = 0;          // everything ran and every run was ok
 inline constexpr int kExitRunFailed = 1;   // some run failed/crashed/timed out (all are still reported)
+inline constexpr int kExitRegression = 1;  // compare: a metric regressed significantly, or NEW runs failed
 inline constexpr int kExitBadInput = 2;    // bad usage, unknown name, malformed trace or report
 inline constexpr int kExitOutputFailed = 3; // results could not be written (full disk, no such folder, ...)
 
@@ -63,5 +64,12 @@ int cmd_info(const std::vector<std::string>& args);
 int cmd_record(const std::vector<std::string>& args);
 int cmd_list(const std::vector<std::string>& args);
 int cmd_child(const std::vector<std::string>& args);
+int cmd_compare(const std::vector<std::string>& args);
+int cmd_report(const std::vector<std::string>& args);
+
+// Reads and checks a JSON report named on the command line; throws
+// std::runtime_error("PATH: why") for a missing file, JSON that does not
+// parse (truncated), or a report that is not ours or of another schema.
+Report read_report(const std::string& path);
 
 }  // namespace heapreplay::cli

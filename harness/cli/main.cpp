@@ -26,6 +26,8 @@ const char* kUsage =
     "  info      describe a trace: heapreplay info TRACE [--json]\n"
     "  record    record a program's allocations: heapreplay record [-o OUT.hrt] -- PROGRAM [ARGS...]\n"
     "  list      list the allocators this build knows\n"
+    "  compare   gate a change: heapreplay compare BASE.json NEW.json [--threshold PCT]\n"
+    "  report    render a report: heapreplay report R.json [--html OUT] [--markdown OUT] [--format gbench|bmf|...]\n"
     "\n"
     "Run 'heapreplay COMMAND --help' for the options of each.\n";
 
@@ -51,6 +53,8 @@ int main(int argc, char** argv) {
     if (command == "info") return cli::cmd_info(args);
     if (command == "record") return cli::cmd_record(args);
     if (command == "list") return cli::cmd_list(args);
+    if (command == "compare") return cli::cmd_compare(args);
+    if (command == "report") return cli::cmd_report(args);
     if (command == "__run") return cli::cmd_child(args);
     std::cerr << "heapreplay: unknown command '" << command << "' (try heapreplay --help)\n";
     return cli::kExitBadInput;

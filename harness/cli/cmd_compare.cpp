@@ -1,0 +1,132 @@
+// heapreplay compare: gates a change. Compares NEW against BASE per (trace,
+// allocator), prints why, and exits 1 when a metric regressed significantly
+// beyond its threshold (or NEW runs failed), 0 otherwise, 2 on bad input.
+#include <cmath>
+#include <iostream>
+
+#include "harness/cli/cli.h"
+#include "reports/compare.h"
+#include "reports/output_file.h"
+
+namespace heapreplay::cli {
+
+namespace {
+
+double parse_percent(const std::string& text, const std::string& what) {
+  std::string t = text;
+  if (!t.empty() && t.back() == '%') t.pop_back();
+  std::size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(t, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (t.empty() || used != t.size() || !std::isfinite(v) || v < 0)
+    throw UsageError(what + " needs a percentage such as 5 or 2.5, not '" + text + "'");
+  return v;
+}
+
+std::vector<std::string> allocator_names(const Report& r) {
+  std::vector<std::string> out;
+  for (const RunResult& run : r.runs)
+    if (std::find(out.begin(), out.end(), run.allocator) == out.end()) out.push_back(run.allocator);
+  return out;
+}
+
+// "A=B" where A is an allocator of BASE and B one of NEW. Allocator specs may
+// hold '=' themselves (segfit:key=value), so every '=' is tried.
+std::pair<std::string, std::string> parse_match(const std::string& text, const std::vector<std::string>& base,
+                                                const std::vector<std::string>& now) {
+  auto has = [](const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+  };
+  std::vector<std::pair<std::string, std::string>> fits;
+  for (std::size_t pos = text.find('='); pos != std::string::npos; pos = text.find('=', pos + 1)) {
+    std::string a = text.substr(0, pos), b = text.substr(pos + 1);
+    if (has(base, a) && has(now, b)) fits.push_back({a, b});
+  }
+  if (fits.size() == 1) return fits.front();
+  auto list = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+    return s;
+  };
+  if (fits.empty())
+    throw UsageError("--match '" + text + "' must be BASE_ALLOCATOR=NEW_ALLOCATOR (BASE has " + list(base) +
+                     "; NEW has " + list(now) + ")");
+  throw UsageError("--match '" + text + "' can be split at more than one '='");
+}
+
+}  // namespace
+
+int cmd_compare(const std::vector<std::string>& args) {
+  std::vector<std::string> files, thresholds, matches;
+  std::string markdown, json_out;
+  double alpha = 0.05;
+  po::options_description d("Options");
+  d.add_options()
+      ("threshold", po::value(&thresholds)->composing(),
+       "regression threshold in percent: PCT for every metric, or METRIC=PCT with METRIC one of ns_per_event "
+       "(time), peak_rss_bytes (rss), peak_footprint_bytes (footprint), p99 (every operation), p99.OP; repeatable "
+       "(default: 5 for time and memory, 10 for p99)")
+      ("alpha", po::value(&alpha)->default_value(0.05), "significance level of the Mann-Whitney U test")
+      ("match", po::value(&matches)->composing(),
+       "compare allocator BASE_A of BASE with NEW_A of NEW (BASE_A=NEW_A, repeatable); only matched pairs are "
+       "compared. BASE and NEW may then be the same report")
+      ("markdown", po::value(&markdown), "also write the comparison as markdown (e.g. $GITHUB_STEP_SUMMARY)")
+      ("json", po::value(&json_out), "also write the comparison as JSON")
+      ("report", po::value(&files)->composing(), "BASE.json NEW.json (positional)");
+  po::positional_options_description pos;
+  pos.add("report", 2);
+  po::variables_map vm;
+  if (!parse("compare", args, d, pos, vm, "BASE.json NEW.json [--threshold PCT | --threshold METRIC=PCT ...]"))
+    return kExitOk;
+  if (files.size() != 2) throw UsageError("needs two reports: BASE.json NEW.json");
+  if (!(alpha > 0 && alpha < 1)) throw UsageError("--alpha must be between 0 and 1");
+
+  CompareOptions opt;
+  opt.alpha = alpha;
+  opt.threshold_pct = {{"p99", 10}};
+  // Plain PCT first (it replaces every default), then METRIC=PCT on top.
+  for (const std::string& t : thresholds)
+    if (t.find('=') == std::string::npos) {
+      opt.default_threshold_pct = parse_percent(t, "--threshold");
+      opt.threshold_pct.clear();
+    }
+  for (const std::string& t : thresholds) {
+    auto eq = t.rfind('=');
+    if (eq == std::string::npos) continue;
+    std::string name = t.substr(0, eq);
+    auto canonical = canonical_threshold_name(name);
+    if (!canonical)
+      throw UsageError("--threshold: unknown metric '" + name +
+                       "' (use ns_per_event, peak_rss_bytes, peak_footprint_bytes, p99 or p99.OP)");
+    opt.threshold_pct[*canonical] = parse_percent(t.substr(eq + 1), "--threshold " + name);
+  }
+
+  Report base = read_report(files[0]);
+  Report now = read_report(files[1]);
+  for (const std::string& m : matches) opt.match.push_back(parse_match(m, allocator_names(base), allocator_names(now)));
+
+  Comparison c;
+  try {
+    c = compare_reports(base, now, opt);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "heapreplay compare: " << files[0] << " vs " << files[1] << ": " << e.what() << '\n';
+    return kExitBadInput;
+  }
+  std::cout << render_comparison_text(c) << std::flush;
+  try {
+    if (!markdown.empty()) write_file_atomically(markdown, render_comparison_markdown(c));
+    if (!json_out.empty())
+      write_file_atomically(json_out,
+                            comparison_to_json(c).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  } catch (const std::runtime_error& e) {
+    std::cerr << "heapreplay compare: " << e.what() << '\n';
+    return kExitOutputFailed;
+  }
+  return c.regressions() > 0 ? kExitRunFailed : kExitOk;
+}
+
+}  // namespace heapreplay::cli

@@ -1,0 +1,103 @@
+// heapreplay report: renders a JSON report as a table, an export for CI
+// tooling (gbench, bmf, github-action), a markdown summary or a
+// self-contained HTML page with charts.
+#include <cstdlib>
+#include <iostream>
+
+#include "harness/cli/cli.h"
+#include "reports/exports/exports.h"
+#include "reports/html.h"
+#include "reports/markdown.h"
+#include "reports/output_file.h"
+#include "reports/table.h"
+
+namespace heapreplay::cli {
+
+namespace {
+
+// Debian's libjs-chart.js (Chart.js 3.9); $HEAPREPLAY_CHARTJS or --chartjs
+// point elsewhere.
+constexpr const char* kChartJsPaths[] = {"/usr/share/javascript/chart.js/chart.min.js",
+                                         "/usr/share/javascript/chart.js/chart.js"};
+
+std::string read_chartjs(const std::string& given) {
+  std::string chosen = given;
+  if (const char* env = std::getenv("HEAPREPLAY_CHARTJS"); chosen.empty() && env && *env) chosen = env;
+  std::vector<std::string> candidates;
+  if (chosen.empty())
+    candidates.assign(std::begin(kChartJsPaths), std::end(kChartJsPaths));
+  else
+    candidates.push_back(chosen);
+  for (const std::string& path : candidates) {
+    std::string js;
+    try {
+      js = read_whole_file(path);
+    } catch (const std::runtime_error&) {
+      continue;
+    }
+    if (js.find("Chart") == std::string::npos)
+      throw UsageError("--html: " + path + " does not look like Chart.js (chart.min.js of libjs-chart.js)");
+    return js;
+  }
+  if (!chosen.empty()) throw UsageError("--html needs Chart.js, and " + chosen + " cannot be read");
+  throw UsageError(std::string("--html needs Chart.js, not found at ") + kChartJsPaths[0] +
+                   " (install Debian's libjs-chart.js, or give --chartjs FILE or $HEAPREPLAY_CHARTJS)");
+}
+
+std::string dump(const nlohmann::json& j) {
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace
+
+int cmd_report(const std::vector<std::string>& args) {
+  std::string path, format, output, markdown, html, chartjs;
+  po::options_description d("Options");
+  d.add_options()
+      ("format", po::value(&format), "export for CI tooling: gbench (Google Benchmark JSON, for compare.py), bmf "
+                                     "(Bencher Metric Format), github-action (github-action-benchmark "
+                                     "customSmallerIsBetter)")
+      ("output,o", po::value(&output), "where the --format export goes (default: standard output)")
+      ("markdown", po::value(&markdown), "write a markdown summary (for a CI job summary; - for standard output)")
+      ("html", po::value(&html), "write a self-contained HTML report with charts")
+      ("chartjs", po::value(&chartjs), "Chart.js file to bundle into the HTML (default: Debian's libjs-chart.js)")
+      ("report", po::value(&path), "the JSON report (positional)");
+  po::positional_options_description pos;
+  pos.add("report", 1);
+  po::variables_map vm;
+  if (!parse("report", args, d, pos, vm,
+             "REPORT.json [--format gbench|bmf|github-action [--output FILE]] [--markdown OUT.md] [--html OUT.html]"))
+    return kExitOk;
+  if (path.empty()) throw UsageError("no report given");
+  if (!output.empty() && format.empty()) throw UsageError("--output needs --format");
+  if (!format.empty() && format != "gbench" && format != "bmf" && format != "github-action")
+    throw UsageError("--format must be gbench, bmf or github-action, not '" + format + "'");
+  std::string chartjs_source = html.empty() ? std::string() : read_chartjs(chartjs);
+
+  Report report = read_report(path);
+  bool wrote_something = false;
+  try {
+    if (!format.empty()) {
+      nlohmann::json j = format == "gbench" ? export_gbench(report)
+                         : format == "bmf"  ? export_bmf(report)
+                                            : export_github_action(report);
+      write_file_atomically(output.empty() ? "-" : output, dump(j));
+      wrote_something = true;
+    }
+    if (!markdown.empty()) {
+      write_file_atomically(markdown, render_markdown(report));
+      wrote_something = true;
+    }
+    if (!html.empty()) {
+      write_file_atomically(html, render_html(report, chartjs_source));
+      wrote_something = true;
+    }
+  } catch (const std::runtime_error& e) {
+    std::cerr << "heapreplay report: " << e.what() << '\n';
+    return kExitOutputFailed;
+  }
+  if (!wrote_something) std::cout << render_table(report);
+  return kExitOk;
+}
+
+}  // namespace heapreplay::cli

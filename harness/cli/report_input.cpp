@@ -1,0 +1,30 @@
+// Reading a JSON report given on the command line (compare, report): every
+// way the file can be wrong becomes one line naming the file.
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "harness/cli/cli.h"
+#include "reports/output_file.h"
+
+namespace heapreplay::cli {
+
+Report read_report(const std::string& path) {
+  std::string text = read_whole_file(path);  // throws "PATH: cannot read: ..."
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    std::string what = e.what();
+    // "[json.exception.parse_error.101] parse error at line 3, column 1: ..." -> from "parse error".
+    auto at = what.find("parse error");
+    throw std::runtime_error(path + ": not a JSON report" + (text.empty() ? " (empty file)" : "") + ": " +
+                             (at == std::string::npos ? what : what.substr(at)));
+  }
+  try {
+    return report_from_json(j);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": " + e.what());
+  }
+}
+
+}  // namespace heapreplay::cli

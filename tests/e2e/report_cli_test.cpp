@@ -1,0 +1,188 @@
+// End-to-end tests of `heapreplay compare` and `heapreplay report` on report
+// files: exit statuses (0 pass, 1 regression, 2 bad input, 3 output
+// failure), one-line messages for every kind of bad report, and the files
+// each writes. No system allocator runs here (sanitizer build too).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "reports/run_result.h"
+#include "support/cli_runner.h"
+#include "support/synthetic_report.h"
+
+namespace heapreplay {
+namespace {
+
+using test::run_cli;
+using test::synthetic_report;
+using test::TempDir;
+
+std::string write_report(const TempDir& dir, const std::string& name, const Report& r) {
+  return dir.write(name, report_to_json(r).dump(2));
+}
+
+std::size_t lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+TEST(CompareCli, PassesFailsAndSaysWhy) {
+  TempDir dir;
+  std::string base = write_report(dir, "base.json", synthetic_report({"t.rep"}, {{"glibc", 20}, {"jemalloc", 15}}, 5));
+  std::string same = write_report(dir, "same.json", synthetic_report({"t.rep"}, {{"glibc", 20}, {"jemalloc", 15}}, 5));
+  std::string slow = write_report(dir, "slow.json", synthetic_report({"t.rep"}, {{"glibc", 20}, {"jemalloc", 18}}, 5));
+
+  auto ok = run_cli({"compare", base, same});
+  EXPECT_EQ(ok.status, 0) << ok.out << ok.err;
+  EXPECT_NE(ok.out.find("no regression beyond the thresholds"), std::string::npos) << ok.out;
+
+  auto bad = run_cli({"compare", base, slow, "--markdown", dir.file("c.md"), "--json", dir.file("c.json")});
+  EXPECT_EQ(bad.status, 1) << bad.out << bad.err;
+  EXPECT_NE(bad.out.find("jemalloc   ns_per_event"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("+20.0%"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("0.0079"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("REGRESSED"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("heapreplay compare: 1 regression: t.rep jemalloc ns_per_event"), std::string::npos)
+      << bad.out;
+  std::string md = test::read_file(dir.file("c.md"));
+  EXPECT_NE(md.find("**REGRESSED**"), std::string::npos) << md;
+  auto j = nlohmann::json::parse(test::read_file(dir.file("c.json")));
+  EXPECT_EQ(j["regressions"], 1);
+
+  // A looser threshold for time lets the same change through.
+  auto loose = run_cli({"compare", base, slow, "--threshold", "time=25"});
+  EXPECT_EQ(loose.status, 0) << loose.out;
+  auto loose_all = run_cli({"compare", base, slow, "--threshold", "30%"});
+  EXPECT_EQ(loose_all.status, 0) << loose_all.out;
+}
+
+TEST(CompareCli, MatchComparesTwoAllocatorsOfOneReport) {
+  TempDir dir;
+  std::string r = write_report(
+      dir, "r.json", synthetic_report({"t.rep"}, {{"segfit:faithful", 20}, {"segfit:key=1", 20.1}}, 5));
+  auto res = run_cli({"compare", r, r, "--match", "segfit:faithful=segfit:key=1"});
+  EXPECT_EQ(res.status, 0) << res.out << res.err;
+  EXPECT_NE(res.out.find("segfit:faithful -> segfit:key=1"), std::string::npos) << res.out;
+  auto wrong = run_cli({"compare", r, r, "--match", "glibc=jemalloc"});
+  EXPECT_EQ(wrong.status, 2);
+  EXPECT_NE(wrong.err.find("BASE_ALLOCATOR=NEW_ALLOCATOR"), std::string::npos) << wrong.err;
+}
+
+TEST(CompareCli, BadInputIsOneLineAndExit2) {
+  TempDir dir;
+  std::string good_text = report_to_json(synthetic_report({"t.rep"}, {{"glibc"}}, 2)).dump(2);
+  std::string good = dir.write("good.json", good_text);
+  struct Case {
+    std::string name, content, expect;
+  };
+  nlohmann::json other_schema = nlohmann::json::parse(good_text);
+  other_schema["schema"] = "heapreplay.report/2";
+  nlohmann::json broken_run = nlohmann::json::parse(good_text);
+  broken_run["runs"][1].erase("ns_per_event");
+  const Case cases[] = {
+      {"gbench.json", R"({"context": {}, "benchmarks": []})", "not a heapreplay report"},
+      {"truncated.json", good_text.substr(0, good_text.size() / 2), "not a JSON report"},
+      {"empty.json", "", "empty file"},
+      {"schema.json", other_schema.dump(), "heapreplay.report/2"},
+      {"run.json", broken_run.dump(), "run 1"},
+      {"other.json", report_to_json(synthetic_report({"u.rep"}, {{"glibc"}}, 2)).dump(), "nothing in common"},
+  };
+  for (const Case& c : cases) {
+    std::string path = dir.write(c.name, c.content);
+    auto r = run_cli({"compare", good, path});
+    EXPECT_EQ(r.status, 2) << c.name << ": " << r.err;
+    EXPECT_EQ(lines(r.err), 1u) << c.name << ": " << r.err;
+    EXPECT_TRUE(r.out.empty()) << c.name << ": " << r.out;
+    std::string expect = c.expect == "nothing in common" ? "no (trace, allocator) in common" : c.expect;
+    EXPECT_NE(r.err.find(expect), std::string::npos) << c.name << ": " << r.err;
+    if (c.expect != "nothing in common") {
+      EXPECT_NE(r.err.find(path), std::string::npos) << r.err;
+    }
+    // The same file as BASE is refused the same way.
+    EXPECT_EQ(run_cli({"compare", path, good}).status, 2) << c.name;
+  }
+  auto missing = run_cli({"compare", good, dir.file("nosuch.json")});
+  EXPECT_EQ(missing.status, 2);
+  EXPECT_NE(missing.err.find("cannot read"), std::string::npos) << missing.err;
+  for (std::vector<std::string> args : {std::vector<std::string>{"compare", good},
+                                        {"compare", good, good, "--threshold", "fast=5"},
+                                        {"compare", good, good, "--threshold", "-3"},
+                                        {"compare", good, good, "--threshold", "rss=abc"},
+                                        {"compare", good, good, "--alpha", "1.5"}}) {
+    auto r = run_cli(args);
+    EXPECT_EQ(r.status, 2) << args.back() << r.err;
+    EXPECT_EQ(lines(r.err), 1u) << r.err;
+  }
+}
+
+TEST(CompareCli, OutputThatCannotBeWrittenIsExit3) {
+  TempDir dir;
+  std::string r = write_report(dir, "r.json", synthetic_report({"t.rep"}, {{"glibc"}}, 2));
+  auto res = run_cli({"compare", r, r, "--markdown", dir.file("no/such/dir/c.md")});
+  EXPECT_EQ(res.status, 3) << res.err;
+  EXPECT_NE(res.err.find("cannot"), std::string::npos);
+}
+
+TEST(CompareCli, SingleRepetitionSaysTheTestIsImpossible) {
+  TempDir dir;
+  std::string a = write_report(dir, "a.json", synthetic_report({"t.rep"}, {{"glibc", 20}}, 1));
+  std::string b = write_report(dir, "b.json", synthetic_report({"t.rep"}, {{"glibc", 25}}, 1));
+  auto r = run_cli({"compare", a, b});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("no significance test is possible"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("threshold alone"), std::string::npos) << r.out;
+}
+
+TEST(ReportCli, ExportsMarkdownAndTable) {
+  TempDir dir;
+  std::string r = write_report(dir, "r.json", synthetic_report({"t.rep"}, {{"glibc"}, {"jemalloc", 12}}, 3));
+  auto table = run_cli({"report", r});
+  EXPECT_EQ(table.status, 0) << table.err;
+  EXPECT_NE(table.out.find("CI width"), std::string::npos) << table.out;
+  for (const char* f : {"gbench", "bmf", "github-action"}) {
+    auto res = run_cli({"report", r, "--format", f, "--output", dir.file(std::string(f) + ".json")});
+    EXPECT_EQ(res.status, 0) << f << res.err;
+    auto j = nlohmann::json::parse(test::read_file(dir.file(std::string(f) + ".json")));
+    EXPECT_FALSE(j.empty()) << f;
+  }
+  auto to_stdout = run_cli({"report", r, "--format", "bmf"});
+  EXPECT_EQ(to_stdout.status, 0);
+  EXPECT_TRUE(nlohmann::json::parse(to_stdout.out).contains("t.rep/jemalloc"));
+  auto md = run_cli({"report", r, "--markdown", "-"});
+  EXPECT_EQ(md.status, 0);
+  EXPECT_EQ(md.out.rfind("### heapreplay: 1 trace, 2 allocators", 0), 0u) << md.out;
+}
+
+TEST(ReportCli, BadUsageAndMissingChartJs) {
+  TempDir dir;
+  std::string r = write_report(dir, "r.json", synthetic_report({"t.rep"}, {{"glibc"}}, 1));
+  auto res = run_cli({"report", r, "--format", "csv"});
+  EXPECT_EQ(res.status, 2);
+  res = run_cli({"report", r, "--output", dir.file("x")});
+  EXPECT_EQ(res.status, 2);
+  EXPECT_NE(res.err.find("--output needs --format"), std::string::npos);
+  res = run_cli({"report", r, "--html", dir.file("x.html"), "--chartjs", dir.file("nosuch.js")});
+  EXPECT_EQ(res.status, 2);
+  EXPECT_NE(res.err.find("needs Chart.js"), std::string::npos) << res.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("x.html")));
+  res = run_cli({"report", dir.write("bad.json", "{\"schema\": 3}")});
+  EXPECT_EQ(res.status, 2);
+  EXPECT_EQ(lines(res.err), 1u) << res.err;
+  // A stand-in library is enough to check the writing side.
+  std::string js = dir.write("chart.js", "/* Chart */ var Chart = function () {};");
+  res = run_cli({"report", r, "--html", dir.file("no/dir/x.html"), "--chartjs", js});
+  EXPECT_EQ(res.status, 3) << res.err;
+  res = run_cli({"report", r, "--html", dir.file("x.html"), "--chartjs", js});
+  EXPECT_EQ(res.status, 0) << res.err;
+  EXPECT_NE(test::read_file(dir.file("x.html")).find("var Chart = function"), std::string::npos);
+}
+
+TEST(ReportCli, HelpForBoth) {
+  for (const char* cmd : {"compare", "report"}) {
+    auto r = run_cli({cmd, "--help"});
+    EXPECT_EQ(r.status, 0);
+    EXPECT_NE(r.out.find(std::string("usage: heapreplay ") + cmd), std::string::npos) << r.out;
+  }
+}
+
+}  // namespace
+}  // namespace heapreplay
