@@ -128,9 +128,7 @@ class Merger {
     b_.reserve(total);
     stats_.records = total;
     for (std::size_t i = 0; i < streams_.size(); ++i) {
-      if (streams_[i].next == streams_[i].end) continue;
-      b_.declare_thread(streams_[i].seq);
-      push(i);
+      if (streams_[i].next != streams_[i].end) push(i);
     }
     while (!ready_.empty() || parked_count_ > 0) {
       if (ready_.empty()) {
@@ -381,7 +379,7 @@ Trace read_recorded_image(const RecordedImage& image, RecordingStats* stats) {
     if (name.compare(0, prefix.size(), prefix) != 0 || !e.is_regular_file(ec) || e.is_symlink(ec)) continue;
     streams.push_back(open_stream(e.path()));
   }
-  // Thread indexes follow the order in which threads first recorded.
+  // Ties between equal times go by file number.
   std::sort(streams.begin(), streams.end(), [](const Stream& a, const Stream& b) { return a.seq < b.seq; });
   RecordingStats local;
   Merger merger(streams, image, stats ? *stats : local);

@@ -51,7 +51,7 @@ struct RecordingStats {
 std::vector<RecordedImage> list_recorded_images(const std::string& recording_dir);
 
 // Reads one image into a trace (format "record"): thread indexes in the
-// order the threads first recorded, timestamps in ns since base_ns, object
+// order the threads first appear in the merged trace, timestamps in ns since base_ns, object
 // keys by address (ReusePolicy::kFreeOld). Throws TraceError `FILE: what` for
 // a thread file that is not one. Pure function of the files: any number of
 // threads may read at once.
