@@ -22,7 +22,7 @@ namespace {
 TraceFormat resolve_format(const std::string& path, const std::string& format) {
   if (!format.empty()) {
     auto f = format_from_name(format);
-    if (!f) throw TraceError(path, 0, "unknown trace format '" + format + "' (known: hrt, rep, mtrace, raw, wee, text)");
+    if (!f) throw TraceError(path, 0, "unknown trace format '" + format + "' (known: " + format_names() + ")");
     return *f;
   }
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

@@ -4,6 +4,7 @@
 #include "harness/cli/cli.h"
 #include "harness/trace_source.h"
 #include "traces/hrt_format.h"
+#include "traces/readers/trace_format.h"
 
 namespace heapreplay::cli {
 
@@ -11,7 +12,7 @@ int cmd_convert(const std::vector<std::string>& args) {
   std::string in, out, format;
   po::options_description d("Options");
   d.add_options()("input", po::value(&in), "the trace to read")("output", po::value(&out), "the .hrt file to write")(
-      "format", po::value(&format), "force the input format (hrt, rep, mtrace, raw, wee, text)");
+      "format", po::value(&format), (std::string("force the input format (") + format_names() + ")").c_str());
   po::positional_options_description pos;
   pos.add("input", 1).add("output", 1);
   po::variables_map vm;

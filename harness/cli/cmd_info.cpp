@@ -8,6 +8,7 @@
 #include "reports/table.h"
 #include "traces/hrt_format.h"
 #include "traces/thread_summary.h"
+#include "traces/readers/trace_format.h"
 
 namespace heapreplay::cli {
 namespace {
@@ -27,7 +28,7 @@ int cmd_info(const std::vector<std::string>& args) {
   std::string path, format;
   po::options_description d("Options");
   d.add_options()("trace", po::value(&path), "the trace")("json", "print one JSON object")(
-      "format", po::value(&format), "force the format (hrt, rep, mtrace, raw, wee, text)");
+      "format", po::value(&format), (std::string("force the format (") + format_names() + ")").c_str());
   po::positional_options_description pos;
   pos.add("trace", 1);
   po::variables_map vm;

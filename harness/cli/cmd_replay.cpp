@@ -1,5 +1,6 @@
 // heapreplay replay: traces of any format through the allocators named.
 #include "harness/cli/cli.h"
+#include "traces/readers/trace_format.h"
 
 namespace heapreplay::cli {
 
@@ -9,7 +10,8 @@ int cmd_replay(const std::vector<std::string>& args, const std::string& command_
   std::string format;
   po::options_description d = run_options(flags);
   add_validate_option(d);
-  d.add_options()("format", po::value(&format), "force the trace format (hrt, rep, mtrace, raw, wee, text)")(
+  const std::string format_help = "force the trace format (" + format_names() + ")";
+  d.add_options()("format", po::value(&format), format_help.c_str())(
       "trace", po::value(&traces)->composing(), "trace file (also positional; repeatable)");
   po::positional_options_description pos;
   pos.add("trace", -1);

@@ -17,8 +17,8 @@ namespace {
 using testing::expect_trace_error;
 using testing::fixture;
 
-constexpr TraceFormat kAll[] = {TraceFormat::kHrt, TraceFormat::kRep, TraceFormat::kMtrace,
-                                TraceFormat::kRaw, TraceFormat::kWee, TraceFormat::kText};
+constexpr TraceFormat kAll[] = {TraceFormat::kHrt, TraceFormat::kRep,  TraceFormat::kMtrace, TraceFormat::kRaw,
+                                TraceFormat::kWee, TraceFormat::kText, TraceFormat::kAndroid};
 
 TraceFormat detect(std::string_view head) { return detect_format(head, "x"); }
 
@@ -36,14 +36,15 @@ TEST(TraceError, MessageNamesThePlace) {
 }
 
 TEST(TraceFormat, NamesRoundTrip) {
-  const char* names[] = {"hrt", "rep", "mtrace", "raw", "wee", "text"};
-  for (int i = 0; i < 6; ++i) {
+  const char* names[] = {"hrt", "rep", "mtrace", "raw", "wee", "text", "android"};
+  for (int i = 0; i < 7; ++i) {
     EXPECT_STREQ(format_name(kAll[i]), names[i]);
     EXPECT_EQ(format_from_name(names[i]), kAll[i]);
   }
   EXPECT_EQ(format_from_name("REP"), std::nullopt);
   EXPECT_EQ(format_from_name(""), std::nullopt);
   EXPECT_EQ(format_from_name("rep "), std::nullopt);
+  EXPECT_EQ(format_names(), "hrt, rep, mtrace, raw, wee, text, android");
 }
 
 TEST(DetectFormat, EachFormatByContent) {
@@ -66,6 +67,10 @@ TEST(DetectFormat, EachFormatByContent) {
   EXPECT_EQ(detect("\n\nFree(0),\n"), TraceFormat::kWee);
   EXPECT_EQ(detect("heapreplay-text 1\nmalloc 1 2\n"), TraceFormat::kText);
   EXPECT_EQ(detect("heapreplay-text 7\n"), TraceFormat::kText);  // the reader then names the version
+  EXPECT_EQ(detect("186: malloc 0xb6038060 20\n"), TraceFormat::kAndroid);
+  EXPECT_EQ(detect("\n187: thread_done 0x0\n"), TraceFormat::kAndroid);
+  EXPECT_EQ(detect("7:realloc 0x10 0x0 5 100 200\n"), TraceFormat::kAndroid);
+  EXPECT_EQ(detect("42: free b6038060\n"), TraceFormat::kAndroid);  // %x reads hex with or without 0x
 }
 
 TEST(DetectFormat, ToleratesAHeadCutInTheMiddleOfALine) {
@@ -79,14 +84,16 @@ TEST(DetectFormat, ToleratesAHeadCutInTheMiddleOfALine) {
 
 TEST(DetectFormat, NothingFits) {
   const std::string unknown =
-      "x: cannot tell the trace format from the content (none of hrt, rep, mtrace, raw, wee, text fits); name the "
-      "format explicitly";
+      "x: cannot tell the trace format from the content (none of hrt, rep, mtrace, raw, wee, text, android fits); "
+      "name the format explicitly";
   expect_trace_error([] { detect(""); }, "x: cannot tell the trace format of an empty file");
   expect_trace_error([] { detect("\n \n\t\n"); }, "x: cannot tell the trace format of an empty file");
   for (std::string_view bad :
        {std::string_view("hello world\n"), std::string_view("HRTRACE\n"), std::string_view("1\n2\n3\n"),
         std::string_view("1 2 3 4 x 0 1\n"), std::string_view("1 2 -3 4\n"), std::string_view("# comment\nAlloc(1),\n"),
         std::string_view("m 804aff8 364\n"), std::string_view("heapreplay-texts 1\n"),
+        std::string_view("186: mmap 0x10 20\n"), std::string_view("x186: malloc 0x10 20\n"),
+        std::string_view("186: malloc zz 20\n"),
         std::string_view("\x7f"
                          "ELF\x02\x01\x01",
                          7)}) {
@@ -102,6 +109,7 @@ TEST(ImportTrace, DetectsEveryFixture) {
   EXPECT_EQ(import_trace(fixture("get-trace-sample")).format, "raw");
   EXPECT_EQ(import_trace(fixture("sample-wee.trace")).format, "wee");
   EXPECT_EQ(import_trace(fixture("sample.txt")).format, "text");
+  EXPECT_EQ(import_trace(fixture("sample-android.txt")).format, "android");
 }
 
 TEST(ImportTrace, ForcedFormatSkipsDetection) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "traces/readers/android_reader.h"
 #include "traces/readers/mapped_file.h"
 #include "traces/readers/mtrace_reader.h"
 #include "traces/readers/raw_reader.h"
@@ -20,6 +21,7 @@ Trace parse_trace(std::string_view text, TraceFormat format, const std::string& 
     case TraceFormat::kRaw: return read_raw(text, path);
     case TraceFormat::kWee: return read_wee(text, path);
     case TraceFormat::kText: return read_text(text, path);
+    case TraceFormat::kAndroid: return read_android(text, path);
     case TraceFormat::kHrt: break;
   }
   throw TraceError(path, 0, "is a binary .hrt trace, not a text format: open it with the .hrt reader");

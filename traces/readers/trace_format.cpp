@@ -1,7 +1,8 @@
 // Format names and content sniffing. Each format is recognised by its first
 // meaningful line; the checks are strict enough that no two formats overlap
 // (a .rep starts with four bare numbers, a raw trace with '#' or an m/c/r/f
-// line whose operand is a pointer, mtrace with '=' or '@').
+// line whose operand is a pointer, mtrace with '=' or '@', an Android dump
+// with "TID: op pointer").
 #include "traces/readers/trace_format.h"
 
 #include "traces/readers/text_scan.h"
@@ -11,6 +12,8 @@ namespace heapreplay {
 namespace {
 
 constexpr std::string_view kHrtMagic{"HRTRACE\0", 8};
+constexpr TraceFormat kAllFormats[] = {TraceFormat::kHrt, TraceFormat::kRep,  TraceFormat::kMtrace, TraceFormat::kRaw,
+                                       TraceFormat::kWee, TraceFormat::kText, TraceFormat::kAndroid};
 
 bool all_digits(std::string_view s, bool hex) {
   if (s.empty()) return false;
@@ -48,6 +51,21 @@ bool is_mtrace_line(std::string_view line) {
   return ptr.starts_with("0x") || ptr.starts_with("(nil)");
 }
 
+// "186: malloc 0xb6038060 20": a decimal thread id, a colon, one of the
+// record_allocs ops and a hex pointer.
+bool is_android_line(std::string_view line) {
+  std::size_t colon = line.find(':');
+  if (colon == std::string_view::npos || !all_digits(line.substr(0, colon), false)) return false;
+  scan::Fields f(line.substr(colon + 1));
+  std::string_view op = f.next();
+  if (op != "malloc" && op != "calloc" && op != "realloc" && op != "free" && op != "memalign" &&
+      op != "thread_done")
+    return false;
+  std::string_view ptr = f.next();
+  if (ptr.starts_with("0x") || ptr.starts_with("0X")) ptr.remove_prefix(2);
+  return all_digits(ptr, true);
+}
+
 // Four unsigned numbers (separated by any whitespace, newlines included),
 // then nothing or an a/r/f op.
 bool is_rep_head(std::string_view head) {
@@ -76,13 +94,19 @@ const char* format_name(TraceFormat format) {
     case TraceFormat::kRaw: return "raw";
     case TraceFormat::kWee: return "wee";
     case TraceFormat::kText: return "text";
+    case TraceFormat::kAndroid: return "android";
   }
   return "?";
 }
 
+std::string format_names() {
+  std::string out;
+  for (TraceFormat f : kAllFormats) out += std::string(out.empty() ? "" : ", ") + format_name(f);
+  return out;
+}
+
 std::optional<TraceFormat> format_from_name(std::string_view name) {
-  for (TraceFormat f : {TraceFormat::kHrt, TraceFormat::kRep, TraceFormat::kMtrace, TraceFormat::kRaw,
-                        TraceFormat::kWee, TraceFormat::kText})
+  for (TraceFormat f : kAllFormats)
     if (name == format_name(f)) return f;
   return std::nullopt;
 }
@@ -93,8 +117,8 @@ TraceFormat detect_format(std::string_view head, const std::string& path) {
 
   auto unknown = [&path]() {
     return TraceError(path, 0,
-                      "cannot tell the trace format from the content (none of hrt, rep, mtrace, raw, wee, "
-                      "text fits); name the format explicitly");
+                      "cannot tell the trace format from the content (none of " + format_names() +
+                          " fits); name the format explicitly");
   };
   scan::LineScanner lines(head);
   std::string_view line;
@@ -113,6 +137,7 @@ TraceFormat detect_format(std::string_view head, const std::string& path) {
     if (line.starts_with("heapreplay-text") && (line.size() == 15 || scan::is_space(line[15])))
       return TraceFormat::kText;
     if (is_mtrace_line(line)) return TraceFormat::kMtrace;
+    if (is_android_line(line)) return TraceFormat::kAndroid;
     if (line.starts_with("Alloc(") || line.starts_with("Free(")) return TraceFormat::kWee;
     if (is_raw_op_line(line)) return TraceFormat::kRaw;
     if (is_rep_head(head.substr(static_cast<std::size_t>(line.data() - head.data())))) return TraceFormat::kRep;

@@ -16,10 +16,14 @@ enum class TraceFormat {
   kRaw,     // malloc-lab get-trace recording (m/c/r/f with addresses)
   kWee,     // wee_alloc test trace (Alloc(n), / Free(k),)
   kText,    // heapreplay-text, our own line format
+  kAndroid, // Android malloc debug record_allocs dump ("TID: malloc PTR SIZE")
 };
 
-// "hrt", "rep", "mtrace", "raw", "wee" or "text".
+// "hrt", "rep", "mtrace", "raw", "wee", "text" or "android".
 const char* format_name(TraceFormat format);
+
+// Every format's name, for messages and help: "hrt, rep, mtrace, ...".
+std::string format_names();
 
 // The inverse of format_name (exact, lower case); nullopt for anything else.
 std::optional<TraceFormat> format_from_name(std::string_view name);

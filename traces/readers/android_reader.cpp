@@ -1,0 +1,210 @@
+// Android malloc debug record_allocs reader. A line is
+//   TID: OP POINTER [ARGS...] [START_NS END_NS] [PRESENT_BYTES]
+// where the arguments depend on the op and the rest is optional.
+#include "traces/readers/android_reader.h"
+
+#include <optional>
+#include <unordered_map>
+
+#include "traces/readers/text_scan.h"
+#include "traces/trace_builder.h"
+#include "traces/trace_error.h"
+
+namespace heapreplay {
+namespace {
+
+enum class AndroidOp { kMalloc, kCalloc, kRealloc, kFree, kMemalign, kThreadDone };
+
+std::optional<AndroidOp> op_from(std::string_view s) {
+  if (s == "malloc") return AndroidOp::kMalloc;
+  if (s == "calloc") return AndroidOp::kCalloc;
+  if (s == "realloc") return AndroidOp::kRealloc;
+  if (s == "free") return AndroidOp::kFree;
+  if (s == "memalign") return AndroidOp::kMemalign;
+  if (s == "thread_done") return AndroidOp::kThreadDone;
+  return std::nullopt;
+}
+
+class LineReader {
+ public:
+  LineReader(std::string_view line, const std::string& path, std::uint64_t ln) : f_(line), path_(path), ln_(ln) {}
+
+  std::uint64_t hex(const char* what) {
+    std::string_view t = f_.next();
+    std::uint64_t v = 0;
+    scan::Num st = scan::parse_hex(t, v);
+    if (st != scan::Num::kOk) throw TraceError(path_, ln_, scan::bad_number(what, t, st));
+    return v;
+  }
+  std::uint64_t dec(const char* what) {
+    std::string_view t = f_.next();
+    std::uint64_t v = 0;
+    scan::Num st = scan::parse_u64(t, v);
+    if (st != scan::Num::kOk) throw TraceError(path_, ln_, scan::bad_number(what, t, st));
+    return v;
+  }
+  bool at_end() const { return f_.at_end(); }
+  std::string_view rest() const { return f_.rest(); }
+  std::uint64_t remaining_fields() const {
+    scan::Fields copy = f_;
+    std::uint64_t n = 0;
+    while (!copy.next().empty()) ++n;
+    return n;
+  }
+
+ private:
+  scan::Fields f_;
+  const std::string& path_;
+  std::uint64_t ln_;
+};
+
+// "-1" or a decimal: the optional present-bytes field of free and realloc.
+bool is_present_bytes(std::string_view s) {
+  if (s.starts_with('-')) s.remove_prefix(1);
+  std::uint64_t v = 0;
+  return scan::parse_u64(s, v) == scan::Num::kOk;
+}
+
+}  // namespace
+
+Trace read_android(std::string_view text, const std::string& path) {
+  TraceBuilder b("android", ReusePolicy::kFreeOld);
+  b.reserve(text.size() / 28);  // "1234: malloc 0x7f0012345670 32" and so on
+  scan::LineScanner lines(text);
+  std::string_view line;
+  std::unordered_map<std::uint64_t, std::uint32_t> generation;  // tid -> thread_done lines seen
+  std::optional<bool> timed;                                    // decided by the first call line
+  std::uint64_t timed_line = 0;
+
+  while (lines.next(line)) {
+    line = scan::trim_left(line);
+    if (line.empty()) continue;
+    const std::uint64_t ln = lines.line_number();
+    std::size_t colon = line.find(':');
+    std::uint64_t tid = 0;
+    scan::Num st =
+        colon == std::string_view::npos ? scan::Num::kNotNumber : scan::parse_u64(line.substr(0, colon), tid);
+    if (st != scan::Num::kOk)
+      throw TraceError(path, ln, "expected 'TID: OP POINTER ...' with a decimal thread id, found " + scan::quote(line));
+    scan::Fields head(line.substr(colon + 1));
+    std::string_view op_name = head.next();
+    std::optional<AndroidOp> op = op_from(op_name);
+    if (!op)
+      throw TraceError(path, ln,
+                       op_name.empty() ? std::string("expected an op after the thread id")
+                                       : "unknown op " + scan::quote(op_name) +
+                                             " (expected malloc, calloc, realloc, free, memalign or thread_done)");
+    LineReader f(head.rest(), path, ln);
+    const std::uint64_t ptr = f.hex("a hex pointer");
+    auto thread_key = [&] {
+      auto it = generation.find(tid);
+      return tid | (static_cast<std::uint64_t>(it == generation.end() ? 0 : it->second) << 32);
+    };
+
+    if (*op == AndroidOp::kThreadDone) {
+      if (!f.at_end()) f.dec("the thread's end time in ns");  // optional
+      if (!f.at_end()) throw TraceError(path, ln, "unexpected " + scan::quote(f.rest()) + " after thread_done");
+      ++generation[tid];
+      continue;
+    }
+
+    std::uint64_t a1 = 0, a2 = 0;
+    switch (*op) {
+      case AndroidOp::kMalloc:
+        a1 = f.dec("a decimal size");
+        break;
+      case AndroidOp::kCalloc:
+        a1 = f.dec("a decimal element count");
+        a2 = f.dec("a decimal element size");
+        break;
+      case AndroidOp::kRealloc:
+        a1 = f.hex("the old pointer in hex");
+        a2 = f.dec("a decimal size");
+        break;
+      case AndroidOp::kMemalign:
+        a1 = f.dec("a decimal alignment");
+        a2 = f.dec("a decimal size");
+        break;
+      case AndroidOp::kFree:
+      case AndroidOp::kThreadDone:
+        break;
+    }
+    // Then: nothing, or START_NS END_NS, and for free and realloc an optional
+    // present-bytes count after them.
+    const bool present_allowed = *op == AndroidOp::kFree || *op == AndroidOp::kRealloc;
+    const std::uint64_t fields = f.remaining_fields();
+    const bool has_time = fields == 2 || fields == 3;
+    std::uint64_t start_ns = TraceBuilder::kNoTime;
+    if (has_time) {
+      start_ns = f.dec("a start time in ns");
+      if (start_ns == TraceBuilder::kNoTime) throw TraceError(path, ln, "the time 18446744073709551615 is reserved");
+      f.dec("an end time in ns");
+      if (fields == 3) {
+        std::string_view present = f.rest();
+        if (!present_allowed || !is_present_bytes(present))
+          throw TraceError(path, ln, "unexpected " + scan::quote(present) + " after the times");
+      }
+    } else if (fields != 0) {
+      throw TraceError(path, ln,
+                       fields == 1 ? "a start time without its end time: " + scan::quote(f.rest())
+                                   : "unexpected " + scan::quote(f.rest()) + " at the end of the line");
+    }
+    if (!timed) {
+      timed = has_time;
+      timed_line = ln;
+    } else if (*timed != has_time) {
+      throw TraceError(path, ln,
+                       std::string(has_time ? "times here, but line " : "no times here, but line ") +
+                           std::to_string(timed_line) + (*timed ? " has them" : " has none") +
+                           " (times are on every line or on none)");
+    }
+
+    const std::uint64_t thread = thread_key();
+    ImportStats& s = b.import_stats();
+    switch (*op) {
+      case AndroidOp::kMalloc:
+        if (ptr == 0)
+          ++s.failed_in_source;
+        else
+          b.malloc(ptr, a1, thread, start_ns);
+        break;
+      case AndroidOp::kCalloc:
+        if (ptr == 0)
+          ++s.failed_in_source;
+        else
+          b.calloc(ptr, a1, a2, thread, start_ns);
+        break;
+      case AndroidOp::kMemalign:
+        if (ptr == 0)
+          ++s.failed_in_source;
+        else
+          b.aligned(ptr, a1, a2, AlignedKind::kMemalign, thread, start_ns);
+        break;
+      case AndroidOp::kFree:
+        if (ptr == 0)
+          b.free_null(thread, start_ns);
+        else
+          b.free(ptr, thread, start_ns);
+        break;
+      case AndroidOp::kRealloc: {
+        std::optional<std::uint64_t> old;
+        if (a1 != 0) old = a1;
+        if (a2 == 0) {
+          b.realloc(old, 0, 0, thread, start_ns);  // frees old; realloc(NULL, 0) is a free(NULL)
+          if (ptr != 0) b.malloc(ptr, 0, thread, start_ns);
+        } else if (ptr == 0) {
+          ++s.failed_in_source;  // the old block stays
+        } else {
+          b.realloc(old, ptr, a2, thread, start_ns);
+        }
+        break;
+      }
+      case AndroidOp::kThreadDone:
+        break;
+    }
+  }
+  b.import_stats().source_lines = lines.line_number();
+  return b.finish();
+}
+
+}  // namespace heapreplay
