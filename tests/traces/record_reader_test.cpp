@@ -240,8 +240,9 @@ TEST(RecordReader, AtEqualTimesAnAllocationGoesBeforeAFreeAndWaitsWhenItMust) {
   Recording::thread(dir, 1, {{HR_OP_MALLOC, 10, 0xA0, 8}, {HR_OP_FREE, 50, 0xA0}, {HR_OP_FREE, 70, 0xB0}});
   RecordingStats stats;
   Trace t = read_one(r.root(), &stats);
+  // Thread indexes go by first appearance: file 1 called first, so it is thread 0.
   EXPECT_EQ(shape(t),
-            (std::vector<std::string>{"1:malloc:0:8", "1:free:0:0", "0:malloc:0:8", "0:malloc:1:8", "1:free:1:0"}));
+            (std::vector<std::string>{"0:malloc:0:8", "0:free:0:0", "1:malloc:0:8", "1:malloc:1:8", "0:free:1:0"}));
   EXPECT_EQ(t.import.reused_live, 0u);
   EXPECT_EQ(t.import.unmatched_free, 0u);
   EXPECT_EQ(stats.waited, 1u);
