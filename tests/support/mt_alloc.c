@@ -4,9 +4,10 @@
  *
  * N worker threads stand in a ring: worker i allocates objects (malloc,
  * calloc, realloc, reallocarray, the five aligned calls), fills a header,
- * and hands them to worker i+1 through a bounded queue; each worker checks and
- * frees what it receives, so every handed-over object is freed by another
- * thread than the one that made it. Workers also allocate and free scratch
+ * and hands them to worker i+1 in batches of 32 through a bounded queue; each
+ * worker checks and frees what it receives (the objects and the batch), so
+ * every handed-over block is freed by another thread than the one that made
+ * it. Workers also allocate and free scratch
  * blocks of their own, and call free(NULL) now and then.
  *
  * At the end the program prints what it did, one line per process image:
@@ -36,7 +37,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define QUEUE_SLOTS 256
+#define QUEUE_SLOTS 64
+#define BATCH_OBJECTS 32
 #define MAGIC 0x6d74616c6c6f6321ull
 
 struct counts {
@@ -49,9 +51,18 @@ struct object {
   uint32_t size;
 };
 
+/* Objects travel in batches, as a real producer hands work over: one lock
+ * per batch, not per object. A batch is a block of its own, freed by the
+ * receiver too. */
+struct batch {
+  uint32_t maker;
+  uint32_t n;
+  struct object *item[BATCH_OBJECTS];
+};
+
 struct queue {
   pthread_mutex_t lock;
-  void *slot[QUEUE_SLOTS];
+  struct batch *slot[QUEUE_SLOTS];
   unsigned head, count;
 };
 
@@ -84,7 +95,7 @@ static uint64_t next_rand(uint64_t *s) {
   return *s;
 }
 
-static int try_push(struct queue *q, void *p) {
+static int try_push(struct queue *q, struct batch *p) {
   pthread_mutex_lock(&q->lock);
   int ok = q->count < QUEUE_SLOTS;
   if (ok) {
@@ -95,8 +106,8 @@ static int try_push(struct queue *q, void *p) {
   return ok;
 }
 
-static void *try_pop(struct queue *q) {
-  void *p = NULL;
+static struct batch *try_pop(struct queue *q) {
+  struct batch *p = NULL;
   pthread_mutex_lock(&q->lock);
   if (q->count > 0) {
     p = q->slot[q->head];
@@ -162,7 +173,7 @@ static struct object *make_object(struct worker *w, unsigned long item) {
   return o;
 }
 
-static void consume(struct worker *w, struct object *o) {
+static void consume_object(struct worker *w, struct object *o) {
   if (o->magic != MAGIC) fail("corrupted object");
   w->sink += o->size;
   if (o->maker != w->index) w->c.cross_thread_frees++;
@@ -170,21 +181,39 @@ static void consume(struct worker *w, struct object *o) {
   w->c.free_++;
 }
 
+/* Frees a batch received from another worker: its objects, then itself.
+ * Returns how many objects it held. */
+static unsigned consume(struct worker *w, struct batch *b) {
+  unsigned n = b->n;
+  for (unsigned i = 0; i < n; ++i) consume_object(w, b->item[i]);
+  if (b->maker != w->index) w->c.cross_thread_frees++;
+  free(b);
+  w->c.free_++;
+  return n;
+}
+
 static void *worker_main(void *arg) {
   struct worker *w = arg;
   struct queue *mine = &queues[w->index];
   struct queue *next = &queues[(w->index + 1) % n_workers];
   unsigned long consumed = 0;
+  struct batch *out = NULL;
   for (unsigned long item = 0; item < n_items; ++item) {
-    struct object *o = make_object(w, item);
-    while (!try_push(next, o)) {
-      struct object *in = try_pop(mine);
-      if (in) {
-        consume(w, in);
-        consumed++;
-      } else {
-        sched_yield();
+    if (!out) {
+      out = malloc(sizeof *out);
+      if (!out) fail("out of memory");
+      w->c.malloc_++;
+      out->n = 0;
+      out->maker = w->index;
+    }
+    out->item[out->n++] = make_object(w, item);
+    if (out->n == BATCH_OBJECTS || item + 1 == n_items) {
+      while (!try_push(next, out)) {
+        struct batch *in = try_pop(mine);
+        if (in) consumed += consume(w, in);
+        else sched_yield();
       }
+      out = NULL;
     }
     if (item % 4 == 0) { /* scratch: allocated and freed by this thread */
       char *s = malloc(32 + item % 200);
@@ -202,20 +231,15 @@ static void *worker_main(void *arg) {
       w->c.free_null++;
     }
     for (unsigned long k = 0; k < n_work; ++k) w->sink += next_rand(&w->rng) >> 60;
-    struct object *in = try_pop(mine);
-    if (in) {
-      consume(w, in);
-      consumed++;
+    if (item % BATCH_OBJECTS == 0) {
+      struct batch *in = try_pop(mine);
+      if (in) consumed += consume(w, in);
     }
   }
   while (consumed < n_items) {
-    struct object *in = try_pop(mine);
-    if (in) {
-      consume(w, in);
-      consumed++;
-    } else {
-      sched_yield();
-    }
+    struct batch *in = try_pop(mine);
+    if (in) consumed += consume(w, in);
+    else sched_yield();
   }
   pthread_mutex_lock(&done_lock);
   workers_done++;
