@@ -1,15 +1,15 @@
 /* libhr_record.so: the recording library `heapreplay record` preloads into a
  * program. It interposes the C allocation functions, forwards each call to the
  * next definition (the C library's, or whatever malloc the program uses), and
- * appends one 32-byte record per call to a per-thread file of the recording
- * folder named by $HEAPREPLAY_RECORD_DIR (layout: traces/record_format.h and
- * traces/FORMAT.md, "Raw recordings").
+ * appends one record (16 to 32 bytes) per call to a per-thread file of the
+ * recording folder named by $HEAPREPLAY_RECORD_DIR (layout:
+ * traces/record_format.h and traces/FORMAT.md, "Raw recordings").
  *
  * How it stays out of the program's way:
  *  - It allocates nothing through malloc. Thread state lives in initial-exec
  *    TLS; records go straight into a shared file mapping (mmap of the thread's
  *    file, 1 MiB at a time). No lock is taken on the hot path: a call costs a
- *    clock read and five stores.
+ *    clock read and a handful of stores.
  *  - Looking up the real functions with dlsym can itself call malloc or
  *    calloc: while that thread resolves, such calls get blocks from a small
  *    static buffer, and free, realloc and malloc_usable_size of those blocks
@@ -138,12 +138,12 @@ static pthread_key_t exit_key;
 enum { HR_THREAD_FRESH = 0, HR_THREAD_ACTIVE = 1, HR_THREAD_EXITED = 2, HR_THREAD_OFF = 3 };
 
 struct hr_thread {
-  struct hr_record *cur; /* the next record to write */
-  struct hr_record *end; /* the end of the mapped chunk */
-  void *chunk;           /* the mapped chunk */
-  uint64_t chunk_index;  /* which chunk of the file is mapped */
-  uint64_t next_offset;  /* EXITED: the file offset of the next record */
-  uint64_t dropped;      /* calls not recorded since the last record */
+  uint64_t *cur;        /* where the next record goes */
+  uint64_t *end;        /* the end of the mapped chunk */
+  void *chunk;          /* the mapped chunk */
+  uint64_t chunk_index; /* which chunk of the file is mapped */
+  uint64_t next_offset; /* EXITED: the file offset of the next record */
+  uint64_t dropped;     /* calls not recorded since the last record */
   uint32_t seq;
   int busy;     /* inside record(): a nested call is a signal handler's */
   int internal; /* inside our own set-up: a nested call is ours, not the program's */
@@ -328,14 +328,14 @@ static int start_thread(struct hr_thread *t) {
   if (!chunk) return -1;
   struct hr_thread_header *h = chunk;
   h->version = HR_RECORD_VERSION;
-  h->record_bytes = sizeof(struct hr_record);
+  h->word_bytes = sizeof(uint64_t);
   h->tid = (uint32_t)gettid();
   h->seq = t->seq;
   memcpy(h->magic, HR_RECORD_THREAD_MAGIC, 8);
   t->chunk = chunk;
   t->chunk_index = 0;
-  t->cur = (struct hr_record *)((char *)chunk + HR_RECORD_THREAD_HEADER_BYTES);
-  t->end = (struct hr_record *)((char *)chunk + HR_RECORD_CHUNK_BYTES);
+  t->cur = (uint64_t *)((char *)chunk + HR_RECORD_THREAD_HEADER_BYTES);
+  t->end = (uint64_t *)((char *)chunk + HR_RECORD_CHUNK_BYTES);
   t->state = HR_THREAD_ACTIVE;
   pthread_setspecific(exit_key, t);
   return 0;
@@ -361,33 +361,43 @@ static int next_chunk(struct hr_thread *t) {
   t->chunk = chunk;
   t->chunk_index++;
   t->cur = chunk;
-  t->end = (struct hr_record *)((char *)chunk + HR_RECORD_CHUNK_BYTES);
+  t->end = (uint64_t *)((char *)chunk + HR_RECORD_CHUNK_BYTES);
   return 0;
 }
 
 /* After the thread's destructor: one pwrite per record (a handful of calls). */
-static void write_exited(struct hr_thread *t, const struct hr_record *r) {
+static void write_exited(struct hr_thread *t, const uint64_t *words, unsigned n) {
   char path[PATH_MAX];
   thread_path(path, sizeof path, t->seq);
   int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return;
+  uint64_t left = HR_RECORD_CHUNK_BYTES - t->next_offset % HR_RECORD_CHUNK_BYTES;
+  if (left < n * sizeof *words) { /* the next chunk: pad this one out */
+    uint64_t pad = HR_OP_PAD;
+    if (pwrite(fd, &pad, sizeof pad, (off_t)t->next_offset) != (ssize_t)sizeof pad) goto out;
+    t->next_offset += left;
+  }
   uint64_t index = t->next_offset / HR_RECORD_CHUNK_BYTES;
-  if (t->next_offset % HR_RECORD_CHUNK_BYTES == 0 && index > t->chunk_index) {
-    if (extend(fd, index) != 0) {
-      close(fd);
-      return;
-    }
+  if (index > t->chunk_index) {
+    if (extend(fd, index) != 0) goto out;
     t->chunk_index = index;
   }
-  if (pwrite(fd, r, sizeof *r, (off_t)t->next_offset) == (ssize_t)sizeof *r) t->next_offset += sizeof *r;
+  /* Head last, as everywhere: the rest, then the head. */
+  if (n > 1 && pwrite(fd, words + 1, (n - 1) * sizeof *words, (off_t)(t->next_offset + sizeof *words)) !=
+                   (ssize_t)((n - 1) * sizeof *words))
+    goto out;
+  if (pwrite(fd, words, sizeof *words, (off_t)t->next_offset) == (ssize_t)sizeof *words)
+    t->next_offset += n * sizeof *words;
+out:
   close(fd);
 }
 
-static void store(struct hr_record *slot, uint64_t head, uint64_t addr, uint64_t size, uint64_t extra) {
-  slot->addr = addr;
-  slot->size = size;
-  slot->extra = extra;
-  __atomic_store_n(&slot->head, head, __ATOMIC_RELEASE); /* last: a record is whole or absent */
+/* Stores words 1..n-1, then the head: a record is whole or absent. */
+static inline void store(uint64_t *slot, unsigned n, uint64_t head, uint64_t addr, uint64_t size, uint64_t extra) {
+  slot[1] = addr;
+  if (n > 2) slot[2] = size;
+  if (n > 3) slot[3] = extra;
+  __atomic_store_n(&slot[0], head, __ATOMIC_RELEASE);
 }
 
 static uint64_t make_head(unsigned op, uint64_t t_ns) {
@@ -403,37 +413,35 @@ static void record_slow(struct hr_thread *t, unsigned op, uint64_t t_ns, uint64_
   t->internal = 0;
   if (t->state == HR_THREAD_OFF || !atomic_load_explicit(&enabled, memory_order_relaxed)) return;
   struct hr_record r[2];
-  int n = 0;
+  int count = 0;
   if (t->dropped) {
-    r[n].head = make_head(HR_OP_DROPPED, t_ns);
-    r[n].addr = 0;
-    r[n].size = t->dropped;
-    r[n].extra = 0;
-    ++n;
+    r[count] = (struct hr_record){make_head(HR_OP_DROPPED, t_ns), t->dropped, 0, 0};
+    ++count;
     t->dropped = 0;
   }
-  r[n].head = make_head(op, t_ns);
-  r[n].addr = addr;
-  r[n].size = size;
-  r[n].extra = extra;
-  ++n;
-  for (int i = 0; i < n; ++i) {
+  r[count] = (struct hr_record){make_head(op, t_ns), addr, size, extra};
+  ++count;
+  for (int i = 0; i < count; ++i) {
+    unsigned n = hr_record_words(HR_RECORD_OP(r[i].head));
     if (t->state == HR_THREAD_EXITED) {
-      write_exited(t, &r[i]);
+      uint64_t words[4] = {r[i].head, r[i].addr, r[i].size, r[i].extra};
+      write_exited(t, words, n);
       continue;
     }
-    if (t->cur == t->end) {
+    if ((size_t)(t->end - t->cur) < n) {
+      if (t->cur != t->end) __atomic_store_n(t->cur, (uint64_t)HR_OP_PAD, __ATOMIC_RELEASE);
       t->internal = 1;
       int ok = next_chunk(t) == 0;
       t->internal = 0;
       if (!ok) return;
     }
-    store(t->cur, r[i].head, r[i].addr, r[i].size, r[i].extra);
-    t->cur++;
+    store(t->cur, n, r[i].head, r[i].addr, r[i].size, r[i].extra);
+    t->cur += n;
   }
 }
 
 static inline void record(unsigned op, uint64_t t_ns, uint64_t addr, uint64_t size, uint64_t extra) {
+  const unsigned n = hr_record_words(op); /* op is a constant at every call site: so is n */
   struct hr_thread *t = &self;
   if (HR_UNLIKELY(t->busy | t->internal | t->in_real)) {
     if (t->busy && !t->internal) ++t->dropped; /* a signal handler interrupted a record of this thread */
@@ -441,10 +449,10 @@ static inline void record(unsigned op, uint64_t t_ns, uint64_t addr, uint64_t si
   }
   t->busy = 1;
   HR_BARRIER();
-  struct hr_record *r = t->cur;
-  if (HR_LIKELY(r != t->end && t->dropped == 0)) {
-    store(r, make_head(op, t_ns), addr, size, extra);
-    t->cur = r + 1;
+  uint64_t *r = t->cur;
+  if (HR_LIKELY((size_t)(t->end - r) >= n && t->dropped == 0)) {
+    store(r, n, make_head(op, t_ns), addr, size, extra);
+    t->cur = r + n;
   } else {
     record_slow(t, op, t_ns, addr, size, extra);
   }

@@ -29,14 +29,16 @@
   "HEAPREPLAY_RECORD_PID" /* the pid of the program started; with FORK \
                              unset, only that pid (any of its images) records */
 
-#define HR_RECORD_VERSION 1u
+#define HR_RECORD_VERSION 2u
 #define HR_RECORD_PROCESS_MAGIC "HRRECPRC" /* 8 bytes, no terminator in the file */
 #define HR_RECORD_THREAD_MAGIC "HRRECTHR"
 #define HR_RECORD_PROCESS_FILE "process"
 #define HR_RECORD_THREAD_PREFIX "thread-" /* then the decimal seq */
 
 /* A thread file grows by chunks of this many bytes; the first chunk starts
- * with the 64-byte thread header, then records follow back to back. */
+ * with the 64-byte thread header, then records follow back to back. A record
+ * never spans two chunks: one that does not fit in what is left of a chunk
+ * goes at the start of the next, after an HR_OP_PAD word. */
 #define HR_RECORD_CHUNK_BYTES (1u << 20)
 #define HR_RECORD_THREAD_HEADER_BYTES 64u
 #define HR_RECORD_PROCESS_FILE_BYTES 4096u
@@ -51,34 +53,61 @@ enum hr_record_op {
   HR_OP_MEMALIGN = 5,       /* addr = memalign(extra, size) */
   HR_OP_POSIX_MEMALIGN = 6, /* posix_memalign(&addr, extra, size); addr 0 when it failed */
   HR_OP_ALIGNED_ALLOC = 7,  /* addr = aligned_alloc(extra, size) */
-  HR_OP_VALLOC = 8,         /* addr = valloc(size); extra = the page size */
-  HR_OP_PVALLOC = 9,        /* addr = pvalloc(size), size as the caller asked; extra = the page size */
+  HR_OP_VALLOC = 8,         /* addr = valloc(size) */
+  HR_OP_PVALLOC = 9,        /* addr = pvalloc(size), size as the caller asked */
   HR_OP_DROPPED = 10,       /* size calls made while the thread was already recording (a signal
                                handler interrupting the recorder) were not recorded */
+  HR_OP_PAD = 11,           /* one word: the rest of this chunk is unused; records go on in the next */
 };
 
-/* One call, 32 bytes. head = op | (time_ns << 8), where time_ns is
- * CLOCK_MONOTONIC minus the process header's base_ns: taken after the call
- * returned for anything that allocates, before the call for free. The head is
- * stored last, so a record is either whole or absent. */
+/* One call is 2 to 4 words of 8 bytes: the head, then the first
+ * hr_record_words(op) - 1 of addr, size, extra. head = op | (time_ns << 8),
+ * where time_ns is CLOCK_MONOTONIC minus the process header's base_ns: taken
+ * after the call returned for anything that allocates, before the call for
+ * free. The head is stored last, so a record is either whole or absent. The
+ * short forms matter: the page cache the records go through costs the
+ * recorded program time per byte. This struct is a record decoded. */
 struct hr_record {
   uint64_t head;
-  uint64_t addr;  /* the block returned, or freed */
+  uint64_t addr;  /* the block returned, or freed (HR_OP_DROPPED: the count of calls) */
   uint64_t size;  /* the size requested (calloc: the element count) */
   uint64_t extra; /* calloc: element size; realloc: the old block; aligned calls: the alignment */
 };
 HR_RECORD_STATIC_ASSERT(sizeof(struct hr_record) == 32, "hr_record is 32 bytes");
+
+/* Words a record of this op takes, its head included; 0 for no op. */
+static inline unsigned hr_record_words(unsigned op) {
+  switch (op) {
+    case HR_OP_PAD:
+      return 1;
+    case HR_OP_FREE:
+    case HR_OP_DROPPED:
+      return 2;
+    case HR_OP_MALLOC:
+    case HR_OP_VALLOC:
+    case HR_OP_PVALLOC:
+      return 3; /* valloc/pvalloc: the alignment is the process header's page */
+    case HR_OP_CALLOC:
+    case HR_OP_REALLOC:
+    case HR_OP_MEMALIGN:
+    case HR_OP_POSIX_MEMALIGN:
+    case HR_OP_ALIGNED_ALLOC:
+      return 4;
+    default:
+      return 0;
+  }
+}
 
 #define HR_RECORD_OP(head) ((unsigned)((head)&0xffu))
 #define HR_RECORD_TIME(head) ((head) >> 8)
 
 /* The first 64 bytes of a thread file. */
 struct hr_thread_header {
-  char magic[8];         /* HR_RECORD_THREAD_MAGIC */
-  uint32_t version;      /* HR_RECORD_VERSION */
-  uint32_t record_bytes; /* 32 */
-  uint32_t tid;          /* the kernel's thread id (gettid) */
-  uint32_t seq;          /* this file's number: the order in which the image's threads first recorded */
+  char magic[8];       /* HR_RECORD_THREAD_MAGIC */
+  uint32_t version;    /* HR_RECORD_VERSION */
+  uint32_t word_bytes; /* 8 */
+  uint32_t tid;        /* the kernel's thread id (gettid) */
+  uint32_t seq;        /* this file's number: the order in which the image's threads first recorded */
   uint8_t reserved[40];
 };
 HR_RECORD_STATIC_ASSERT(sizeof(struct hr_thread_header) == 64, "hr_thread_header is 64 bytes");

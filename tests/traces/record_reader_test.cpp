@@ -62,22 +62,37 @@ class Recording {
     return dir;
   }
 
-  // Writes thread-<seq> with these records and `zero_tail` unwritten records after them.
+  // A record as the library stores it: its hr_record_words(op) words (two
+  // for an op that does not exist).
+  static std::string encode(const Rec& r) {
+    const std::uint64_t words[4] = {static_cast<std::uint64_t>(r.op) | (r.time << 8), r.addr, r.size, r.extra};
+    const unsigned n = hr_record_words(r.op) ? hr_record_words(r.op) : 2;
+    return std::string(reinterpret_cast<const char*>(words), n * sizeof(std::uint64_t));
+  }
+
+  // Writes thread-<seq> with these records (a record that would cross a chunk
+  // boundary goes after a pad word, as the library does) and `zero_tail`
+  // unwritten words after them.
   static void thread(const std::string& dir, std::uint32_t seq, const std::vector<Rec>& recs,
                      std::size_t zero_tail = 3) {
     hr_thread_header h{};
     std::memcpy(h.magic, HR_RECORD_THREAD_MAGIC, 8);
     h.version = HR_RECORD_VERSION;
-    h.record_bytes = sizeof(hr_record);
+    h.word_bytes = sizeof(std::uint64_t);
     h.tid = 100 + seq;
     h.seq = seq;
     std::string bytes(sizeof h, '\0');
     std::memcpy(bytes.data(), &h, sizeof h);
     for (const Rec& r : recs) {
-      hr_record x{static_cast<std::uint64_t>(r.op) | (r.time << 8), r.addr, r.size, r.extra};
-      bytes.append(reinterpret_cast<const char*>(&x), sizeof x);
+      std::string e = encode(r);
+      std::size_t left = HR_RECORD_CHUNK_BYTES - bytes.size() % HR_RECORD_CHUNK_BYTES;
+      if (left < e.size()) {
+        bytes += encode({HR_OP_PAD, 0, 0});
+        bytes.append(left - sizeof(std::uint64_t), '\0');
+      }
+      bytes += e;
     }
-    bytes.append(zero_tail * sizeof(hr_record), '\0');
+    bytes.append(zero_tail * sizeof(std::uint64_t), '\0');
     std::ofstream(dir + "/thread-" + std::to_string(seq), std::ios::binary) << bytes;
   }
 
@@ -165,7 +180,7 @@ TEST(RecordReader, EachCallBecomesItsEvent) {
                      {HR_OP_MALLOC, 22, 0, 1 << 30},           // failed
                      {HR_OP_POSIX_MEMALIGN, 23, 0, 10, 3},     // failed (EINVAL)
                      {HR_OP_REALLOC, 24, 0, 1 << 30, 0x4000},  // failed: 0x4000 stays
-                     {HR_OP_DROPPED, 25, 0, 2},
+                     {HR_OP_DROPPED, 25, 2},                   // the count is in addr's word
                      {HR_OP_FREE, 26, 0x4000}});
   RecordingStats stats;
   Trace t = read_one(r.root(), &stats);
@@ -261,9 +276,9 @@ TEST(RecordReader, AnAddressReusedWithNoFreeRecordedFreesTheOldObjectFirst) {
   EXPECT_EQ(stats.waited, 0u);
 }
 
-TEST(RecordReader, AWaitThatCannotEndIsCutWhenEveryStreamWaits) {
+TEST(RecordReader, AnAllocationDoesNotWaitForItsOwnThreadsLaterFree) {
   // Thread 0 is handed 0xA0 twice and frees it only later itself (a free was
-  // lost): it can never be satisfied by its own later free.
+  // lost): that later free can never come first, so there is no wait.
   Recording r;
   std::string dir = r.image(1);
   Recording::thread(dir, 0, {{HR_OP_MALLOC, 10, 0xA0, 8}, {HR_OP_MALLOC, 20, 0xA0, 8}, {HR_OP_FREE, 30, 0xA0}});
@@ -272,29 +287,51 @@ TEST(RecordReader, AWaitThatCannotEndIsCutWhenEveryStreamWaits) {
   Trace t = read_one(r.root(), &stats);
   EXPECT_EQ(t.events.size(), 6u);  // 5 records + the free kFreeOld inserts
   EXPECT_EQ(stats.forced, 1u);
+  EXPECT_EQ(stats.waited, 0u);
   EXPECT_EQ(t.import.reused_live, 1u);
   EXPECT_EQ(t.import.unmatched_free, 0u);
   EXPECT_EQ(consistency_error(t), "");
 }
 
-TEST(RecordReader, AWaitThatOutlastsASecondOfRecordedTimeIsCut) {
+// Two threads each wait for a free the other makes only after its own wait
+// (a recording that lost frees can say that): a cycle.
+void write_cycle(const std::string& dir) {
+  Recording::thread(dir, 0, {{HR_OP_MALLOC, 10, 0xA0, 8}, {HR_OP_MALLOC, 20, 0xB0, 8}, {HR_OP_FREE, 30, 0xA0}});
+  Recording::thread(dir, 1, {{HR_OP_MALLOC, 5, 0xB0, 8}, {HR_OP_MALLOC, 25, 0xA0, 8}, {HR_OP_FREE, 500'000'000, 0xB0}});
+}
+
+TEST(RecordReader, AWaitingCycleIsCutWhenEveryStreamWaits) {
   Recording r;
   std::string dir = r.image(1);
-  Recording::thread(dir, 0, {{HR_OP_MALLOC, 10, 0xA0, 8}, {HR_OP_MALLOC, 20, 0xA0, 8}, {HR_OP_FREE, 30, 0xA0}});
+  write_cycle(dir);
+  RecordingStats stats;
+  Trace t = read_one(r.root(), &stats);
+  EXPECT_EQ(stats.waited, 2u);
+  EXPECT_EQ(stats.forced, 1u);  // the oldest wait goes first; that unblocks the other
+  EXPECT_EQ(t.import.reused_live, 1u);
+  EXPECT_EQ(t.events.size(), 7u);
+  EXPECT_EQ(consistency_error(t), "");
+}
+
+TEST(RecordReader, AWaitThatOutlastsASecondOfRecordedTimeIsCut) {
+  // The same cycle, while a third thread keeps going for three seconds.
+  Recording r;
+  std::string dir = r.image(1);
+  write_cycle(dir);
   std::vector<Rec> busy;
   for (std::uint64_t k = 0; k < 30; ++k) {
     busy.push_back({HR_OP_MALLOC, 100 + k * 100'000'000, 0x1000 + k * 16, 8});
     busy.push_back({HR_OP_FREE, 100 + k * 100'000'000 + 1, 0x1000 + k * 16});
   }
-  Recording::thread(dir, 1, busy);
+  Recording::thread(dir, 2, busy);
   RecordingStats stats;
   Trace t = read_one(r.root(), &stats);
   EXPECT_EQ(stats.forced, 1u);
-  // Thread 0 went on after about a second of thread 1's events, not at the end.
-  std::size_t last_of_thread0 = 0;
+  // The waits ended after about a second of the busy thread's events, not at its end.
+  std::size_t last_of_cycle = 0;
   for (std::size_t i = 0; i < t.events.size(); ++i)
-    if (t.events[i].thread == 0) last_of_thread0 = i;
-  EXPECT_LT(last_of_thread0, t.events.size() - 20);
+    if (t.events[i].thread != t.events.back().thread) last_of_cycle = i;
+  EXPECT_LT(last_of_cycle, t.events.size() - 20);
   EXPECT_EQ(consistency_error(t), "");
 }
 
@@ -305,14 +342,37 @@ TEST(RecordReader, StreamsEndAtTheFirstUnwrittenRecordAndEmptyFilesAreSkipped) {
   // A record after the hole is not part of the stream.
   {
     std::ofstream f(dir + "/thread-0", std::ios::binary | std::ios::app);
-    hr_record x{HR_OP_FREE | (20ull << 8), 0xA0, 0, 0};
-    f.write(reinterpret_cast<const char*>(&x), sizeof x);
+    f << Recording::encode({HR_OP_FREE, 20, 0xA0});
   }
-  std::ofstream(dir + "/thread-1", std::ios::binary) << std::string(64 + 32 * 4, '\0');  // never written
+  std::ofstream(dir + "/thread-1", std::ios::binary) << std::string(64 + 8 * 12, '\0');  // never written
   std::ofstream(dir + "/thread-2", std::ios::binary) << "";                              // just created
   Trace t = read_one(r.root());
   EXPECT_EQ(shape(t), (std::vector<std::string>{"0:malloc:0:8"}));
   EXPECT_EQ(t.thread_count, 1u);
+}
+
+TEST(RecordReader, RecordsGoOnInTheNextChunkAfterAPad) {
+  // Enough records to fill more than two chunks; the writer pads whenever the
+  // next record does not fit in what is left of a chunk.
+  Recording r;
+  std::string dir = r.image(1);
+  std::vector<Rec> recs;
+  const std::uint64_t pairs = HR_RECORD_CHUNK_BYTES / (7 * 8) * 2 + 100;  // malloc 3 words + calloc 4 words
+  for (std::uint64_t i = 0; i < pairs; ++i) {
+    recs.push_back({HR_OP_MALLOC, 10 + 4 * i, 0x1000 + 64 * (i % 1000), 8});
+    recs.push_back({HR_OP_FREE, 11 + 4 * i, 0x1000 + 64 * (i % 1000)});
+    recs.push_back({HR_OP_CALLOC, 12 + 4 * i, 0x90000 + 64 * (i % 1000), 2, 4});
+    recs.push_back({HR_OP_FREE, 13 + 4 * i, 0x90000 + 64 * (i % 1000)});
+  }
+  Recording::thread(dir, 0, recs);
+  ASSERT_GT(fs::file_size(dir + "/thread-0"), 2 * HR_RECORD_CHUNK_BYTES);
+  RecordingStats stats;
+  Trace t = read_one(r.root(), &stats);
+  EXPECT_EQ(stats.records, recs.size());
+  ASSERT_EQ(t.events.size(), recs.size());
+  EXPECT_EQ(t.import.unmatched_free, 0u);
+  EXPECT_EQ(t.timestamps_ns.back(), recs.back().time);
+  EXPECT_EQ(consistency_error(t), "");
 }
 
 TEST(RecordReader, DamagedFilesAreRefusedWithTheirName) {
@@ -325,6 +385,17 @@ TEST(RecordReader, DamagedFilesAreRefusedWithTheirName) {
   Recording::thread(dir, 0, {{HR_OP_MALLOC, 10, 0xA0, 8}, {77, 11, 0, 0}});
   testing::expect_trace_error([&] { read_recorded_image(images.at(0)); },
                               dir + "/thread-0: record 1 has unknown op 77");
+  {  // a record cut by the end of the file
+    std::ofstream f(dir + "/thread-0", std::ios::binary | std::ios::trunc);
+    hr_thread_header h{};
+    std::memcpy(h.magic, HR_RECORD_THREAD_MAGIC, 8);
+    h.version = HR_RECORD_VERSION;
+    h.word_bytes = 8;
+    f.write(reinterpret_cast<const char*>(&h), sizeof h);
+    f << Recording::encode({HR_OP_MALLOC, 10, 0xA0, 8}).substr(0, 16);
+  }
+  testing::expect_trace_error([&] { read_recorded_image(images.at(0)); },
+                              dir + "/thread-0: record 0 runs past the end of its chunk");
 }
 
 }  // namespace

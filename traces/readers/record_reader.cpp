@@ -39,20 +39,45 @@ const char* error_where_text(std::uint32_t where) {
   }
 }
 
-// A thread's records, in program order.
+constexpr std::size_t kChunkWords = HR_RECORD_CHUNK_BYTES / sizeof(std::uint64_t);
+
+// A thread's records, in program order: the file as 8-byte words, and where
+// the current record starts.
 struct Stream {
   std::unique_ptr<MappedFile> file;
-  const hr_record* next = nullptr;
-  const hr_record* end = nullptr;
+  const std::uint64_t* words = nullptr;
+  std::size_t pos = 0;      // the current record's first word
+  std::size_t end = 0;      // past the last record
+  hr_record cur{};          // the current record, decoded
+  std::uint64_t count = 0;  // records in the stream
   std::uint32_t seq = 0;
   bool parked = false;
   bool force = false;  // emit the next record without waiting
   std::uint64_t park_serial = 0;
+
+  bool done() const { return pos >= end; }
 };
 
-// Reads the head with acquire order: a process of the recording may still be
-// writing (a child that outlived the program), and a head is stored last.
-std::uint64_t head_of(const hr_record* r) { return __atomic_load_n(&r->head, __ATOMIC_ACQUIRE); }
+// The first record at or after pos, past any padding (end if none).
+std::size_t skip_pads(const std::uint64_t* w, std::size_t pos, std::size_t end) {
+  while (pos < end && HR_RECORD_OP(w[pos]) == HR_OP_PAD) pos = (pos / kChunkWords + 1) * kChunkWords;
+  return pos < end ? pos : end;
+}
+
+hr_record decode(const std::uint64_t* w, std::size_t pos) {
+  hr_record r{w[pos], 0, 0, 0};
+  unsigned n = hr_record_words(HR_RECORD_OP(r.head));
+  if (n > 1) r.addr = w[pos + 1];
+  if (n > 2) r.size = w[pos + 2];
+  if (n > 3) r.extra = w[pos + 3];
+  return r;
+}
+
+// Moves to the next record (pos stays at end once there).
+void advance(Stream& s) {
+  s.pos = skip_pads(s.words, s.pos + hr_record_words(HR_RECORD_OP(s.cur.head)), s.end);
+  if (!s.done()) s.cur = decode(s.words, s.pos);
+}
 
 Stream open_stream(const fs::path& path) {
   Stream s;
@@ -66,23 +91,41 @@ Stream open_stream(const fs::path& path) {
       return s;  // created, never written
     throw TraceError(path.string(), 0, "not a heapreplay thread recording (bad magic)");
   }
-  if (h.version != HR_RECORD_VERSION || h.record_bytes != sizeof(hr_record))
+  if (h.version != HR_RECORD_VERSION || h.word_bytes != sizeof(std::uint64_t))
     throw TraceError(
         path.string(), 0,
         "thread recording version " + std::to_string(h.version) + " is not " + std::to_string(HR_RECORD_VERSION));
   s.seq = h.seq;
-  const auto* first = reinterpret_cast<const hr_record*>(bytes.data() + HR_RECORD_THREAD_HEADER_BYTES);
-  const auto* limit = first + (bytes.size() - HR_RECORD_THREAD_HEADER_BYTES) / sizeof(hr_record);
-  const hr_record* e = first;
-  while (e < limit && head_of(e) != 0) ++e;
-  for (const hr_record* r = first; r < e; ++r) {
-    unsigned op = HR_RECORD_OP(r->head);
-    if (op < HR_OP_MALLOC || op > HR_OP_DROPPED)
-      throw TraceError(path.string(), 0,
-                       "record " + std::to_string(r - first) + " has unknown op " + std::to_string(op));
+  // The mapping is page-aligned (a copy, when the file cannot be mapped, is
+  // aligned for any scalar), so the words can be read in place.
+  const auto* w = reinterpret_cast<const std::uint64_t*>(bytes.data());
+  const std::size_t limit = bytes.size() / sizeof(std::uint64_t);
+  const std::size_t first = HR_RECORD_THREAD_HEADER_BYTES / sizeof(std::uint64_t);
+  std::size_t pos = first;
+  std::uint64_t index = 0;
+  while (pos < limit) {
+    // Acquire: a process of the recording may still be writing (a child that
+    // outlived the program), and a head is stored after the rest.
+    const std::uint64_t head = __atomic_load_n(&w[pos], __ATOMIC_ACQUIRE);
+    if (head == 0) break;  // not written (yet): the stream ends here
+    const unsigned op = HR_RECORD_OP(head);
+    const unsigned n = hr_record_words(op);
+    if (n == 0)
+      throw TraceError(path.string(), 0, "record " + std::to_string(index) + " has unknown op " + std::to_string(op));
+    if (op == HR_OP_PAD) {
+      pos = (pos / kChunkWords + 1) * kChunkWords;
+      continue;
+    }
+    if (pos + n > limit || pos / kChunkWords != (pos + n - 1) / kChunkWords)
+      throw TraceError(path.string(), 0, "record " + std::to_string(index) + " runs past the end of its chunk");
+    pos += n;
+    ++index;
   }
-  s.next = first;
-  s.end = e;
+  s.words = w;
+  s.count = index;
+  s.end = std::min(pos, limit);
+  s.pos = skip_pads(w, first, s.end);
+  if (!s.done()) s.cur = decode(w, s.pos);
   return s;
 }
 
@@ -120,15 +163,11 @@ class Merger {
 
   Trace run() {
     std::uint64_t total = 0;
-    for (Stream& s : streams_) {
-      total += static_cast<std::uint64_t>(s.end - s.next);
-      for (const hr_record* r = s.next; r < s.end; ++r)
-        if (std::uint64_t a = released(*r)) ++pending_releases_[a];
-    }
+    for (const Stream& s : streams_) total += s.count;
     b_.reserve(total);
     stats_.records = total;
     for (std::size_t i = 0; i < streams_.size(); ++i) {
-      if (streams_[i].next != streams_[i].end) push(i);
+      if (!streams_[i].done()) push(i);
     }
     while (!ready_.empty() || parked_count_ > 0) {
       if (ready_.empty()) {
@@ -169,7 +208,7 @@ class Merger {
   };
 
   void push(std::size_t i) {
-    const hr_record& r = *streams_[i].next;
+    const hr_record& r = streams_[i].cur;
     ready_.push({HR_RECORD_TIME(r.head), HR_RECORD_OP(r.head) == HR_OP_FREE ? 1 : 0, i});
   }
 
@@ -196,12 +235,12 @@ class Merger {
 
   void step(std::size_t i) {
     Stream& s = streams_[i];
-    const hr_record& r = *s.next;
+    const hr_record r = s.cur;
     std::uint64_t a = produced(r);
     if (a != 0 && b_.is_live(a)) {
       if (s.force) {
         ++stats_.forced;
-      } else if (auto it = pending_releases_.find(a); it != pending_releases_.end()) {
+      } else if (release_coming(i, a, HR_RECORD_TIME(r.head))) {
         // Its previous object is freed later in the merge: wait for that free.
         ++stats_.waited;
         s.parked = true;
@@ -211,20 +250,40 @@ class Merger {
         waiters_[a].push_back(i);
         return;
       } else {
-        ++stats_.forced;  // no free of it anywhere: it was lost
+        ++stats_.forced;  // no other thread frees it soon: the free was lost
       }
     }
     s.force = false;
     emit(r, s.seq);
-    if (std::uint64_t rel = released(r)) {
-      auto it = pending_releases_.find(rel);
-      if (it != pending_releases_.end() && --it->second == 0) pending_releases_.erase(it);
-      wake(rel);
+    if (std::uint64_t rel = released(r)) wake(rel);
+    advance(s);
+    if (!s.done()) push(i);
+  }
+
+  // Whether another thread's stream releases addr no later than kMaxWaitNs
+  // after time t (a wait is cut there anyway). The waiting thread's own later
+  // release cannot come first, so it does not count. Waits are rare (times
+  // already order nearly everything), so this looks ahead only when one
+  // happens, and at most kLookAhead records of each stream.
+  bool release_coming(std::size_t waiting, std::uint64_t addr, std::uint64_t t) const {
+    constexpr std::uint64_t kLookAhead = 1 << 20;
+    for (std::size_t k = 0; k < streams_.size(); ++k) {
+      if (k == waiting) continue;
+      const Stream& s = streams_[k];
+      std::uint64_t seen = 0;
+      for (std::size_t pos = s.pos; pos < s.end;) {
+        const hr_record r = decode(s.words, pos);
+        if (HR_RECORD_TIME(r.head) > t + kMaxWaitNs) break;
+        if (released(r) == addr) return true;
+        if (++seen == kLookAhead) return true;  // too far to tell: wait; the time limit still holds
+        pos = skip_pads(s.words, pos + hr_record_words(HR_RECORD_OP(r.head)), s.end);
+      }
     }
-    if (++s.next != s.end) push(i);
+    return false;
   }
 
   void wake(std::uint64_t addr) {
+    if (waiters_.empty()) return;  // nearly always: nothing waits
     auto it = waiters_.find(addr);
     if (it == waiters_.end()) return;
     std::vector<std::size_t> woken = std::move(it->second);
@@ -292,7 +351,7 @@ class Merger {
         break;
       }
       case HR_OP_DROPPED:
-        stats_.dropped += r.size;
+        stats_.dropped += r.addr;
         break;
     }
   }
@@ -320,7 +379,6 @@ class Merger {
   TraceBuilder b_;
   std::priority_queue<Key, std::vector<Key>, std::greater<Key>> ready_;
   std::priority_queue<Parked, std::vector<Parked>, std::greater<Parked>> parked_;
-  std::unordered_map<std::uint64_t, std::uint32_t> pending_releases_;  // address -> releases not yet merged
   std::unordered_map<std::uint64_t, std::vector<std::size_t>> waiters_;
   std::uint64_t parked_count_ = 0;
   std::uint64_t park_serial_ = 0;
