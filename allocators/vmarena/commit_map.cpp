@@ -6,14 +6,64 @@
 namespace heapreplay {
 
 void CommitMap::attach(PageSource* pages, char* base) {
+  clear();
   pages_ = pages;
   base_ = base;
+  sparse_ = false;
+}
+
+void CommitMap::attach_sparse(PageSource* pages) {
   clear();
+  pages_ = pages;
+  base_ = nullptr;
+  sparse_ = true;
 }
 
 void CommitMap::clear() {
+  const std::uint64_t page = PageSource::os_page_bytes();
+  for (auto& [offset, mem] : page_mem_) pages_->unmap(mem, page);
+  page_mem_.clear();
   runs_.clear();
   committed_bytes_ = 0;
+}
+
+// Makes [begin, begin + bytes) usable: commits that part of the reserved
+// range, or maps each of its pages (sparse). All or nothing.
+bool CommitMap::commit_pages(std::uint64_t begin, std::uint64_t bytes) {
+  if (!sparse_) return pages_->commit(base_ + begin, bytes);
+  const std::uint64_t page = PageSource::os_page_bytes();
+  std::uint64_t off = begin;
+  auto undo = [&] {
+    for (std::uint64_t o = begin; o < off; o += page) {
+      auto it = page_mem_.find(o);
+      pages_->unmap(it->second, page);
+      page_mem_.erase(it);
+    }
+  };
+  try {
+    for (; off < begin + bytes; off += page) {
+      auto slot = page_mem_.emplace(off, nullptr).first;
+      slot->second = static_cast<char*>(pages_->map(page));
+      if (slot->second == nullptr) {
+        page_mem_.erase(slot);
+        undo();
+        return false;
+      }
+    }
+  } catch (...) {  // the map's node allocation
+    undo();
+    throw;
+  }
+  return true;
+}
+
+void CommitMap::decommit_pages(std::uint64_t begin, std::uint64_t bytes) {
+  if (!sparse_) return pages_->decommit(base_ + begin, bytes);
+  const std::uint64_t page = PageSource::os_page_bytes();
+  for (auto it = page_mem_.lower_bound(begin); it != page_mem_.end() && it->first < begin + bytes;) {
+    pages_->unmap(it->second, page);
+    it = page_mem_.erase(it);
+  }
 }
 
 bool CommitMap::commit(std::uint64_t begin, std::uint64_t end) {
@@ -26,7 +76,7 @@ bool CommitMap::commit(std::uint64_t begin, std::uint64_t end) {
   bool ok = true;
   while (it != runs_.end() && it->first <= end) {
     if (it->first > cur) {
-      if (!pages_->commit(base_ + cur, it->first - cur)) {
+      if (!commit_pages(cur, it->first - cur)) {
         ok = false;
         break;
       }
@@ -37,7 +87,7 @@ bool CommitMap::commit(std::uint64_t begin, std::uint64_t end) {
     it = runs_.erase(it);
   }
   if (ok && cur < end) {
-    if (pages_->commit(base_ + cur, end - cur)) {
+    if (commit_pages(cur, end - cur)) {
       committed_bytes_ += end - cur;
       cur = end;
     } else {
@@ -58,7 +108,7 @@ void CommitMap::decommit(std::uint64_t begin, std::uint64_t end) {
     const std::uint64_t b = std::max(rb, begin);
     const std::uint64_t e = std::min(re, end);
     it = runs_.erase(it);
-    pages_->decommit(base_ + b, e - b);
+    decommit_pages(b, e - b);
     committed_bytes_ -= e - b;
     if (rb < b) runs_.emplace(rb, b);
     if (e < re) it = runs_.emplace(e, re).first;
@@ -88,6 +138,16 @@ std::string CommitMap::verify(std::uint64_t limit) const {
   }
   if (sum != committed_bytes_) return "commit map: runs sum to " + std::to_string(sum) + " bytes, counted " +
                                       std::to_string(committed_bytes_);
+  if (sparse_) {
+    if (page_mem_.size() * page != committed_bytes_)
+      return "commit map: " + std::to_string(page_mem_.size()) + " sparse pages mapped for " +
+             std::to_string(committed_bytes_) + " committed bytes";
+    for (const auto& [offset, mem] : page_mem_)
+      if (mem == nullptr || !is_committed(offset))
+        return "commit map: sparse page " + std::to_string(offset) + " is not in a run";
+  } else if (!page_mem_.empty()) {
+    return "commit map: sparse pages in a reserved range";
+  }
   return {};
 }
 

@@ -58,13 +58,20 @@ VmaStatus Vmarena::create_arena(std::uint64_t bytes) {
   dealloc_arena();
   if (bytes != 0) {
     const std::uint64_t reserved = round_up(bytes, page_bytes());
-    void* base = reserved == 0 ? nullptr : pages_->reserve(reserved, 0);
-    if (base == nullptr) return VmaStatus::kOutOfMemory;
+    if (reserved == 0) return VmaStatus::kOutOfMemory;  // within a page of 2^64: its last page would end past it
+    // An arena the OS will not reserve in one piece (past the address space
+    // left: about 60 GiB under valgrind, 128 TiB natively) stays sparse.
+    void* base = config_.sparse ? nullptr : pages_->reserve(reserved, 0);
+    sparse_ = base == nullptr;
     base_ = static_cast<char*>(base);
     reserved_bytes_ = reserved;
     gaps_.insert(0, bytes);
   }
-  committed_.attach(&*pages_, base_);
+  if (sparse_) {
+    committed_.attach_sparse(&*pages_);
+  } else {
+    committed_.attach(&*pages_, base_);
+  }
   has_arena_ = true;
   arena_bytes_ = bytes;
   return VmaStatus::kOk;
@@ -73,8 +80,9 @@ VmaStatus Vmarena::create_arena(std::uint64_t bytes) {
 void Vmarena::dealloc_arena() {
   if (base_ != nullptr) pages_->release(base_, reserved_bytes_, committed_.committed_bytes());
   base_ = nullptr;
+  sparse_ = false;
   reserved_bytes_ = 0;
-  committed_.attach(&*pages_, nullptr);
+  committed_.attach(&*pages_, nullptr);  // unmaps the pages of a sparse arena
   minis_.clear();
   gaps_.clear();
   has_arena_ = false;
@@ -113,7 +121,7 @@ VmaStatus Vmarena::alloc_at(std::uint64_t offset, std::uint64_t size) {
   if (!gap || gap->end() < offset + size) return VmaStatus::kAlreadyAllocated;
   place(offset, size, *gap);
   // Never-written bytes read as zeros: clear what a freed block left behind.
-  if (base_ != nullptr) zero_committed(offset, offset + size);
+  if (has_memory()) zero_committed(offset, offset + size);
   return VmaStatus::kOk;
 }
 
@@ -163,7 +171,7 @@ VmaStatus Vmarena::free_at(std::uint64_t offset) {
 // decommitted, so inside a gap only its two edge pages can be committed; the
 // freed bytes there keep their contents until alloc_at() clears them.
 void Vmarena::release_bytes(std::uint64_t begin, std::uint64_t end) {
-  if (base_ == nullptr || begin >= end) return;
+  if (!has_memory() || begin >= end) return;
   const std::uint64_t first = page_floor(begin);
   const std::uint64_t last_end = page_ceil(end);
   auto succ = minis_.lower_bound(end);
@@ -182,11 +190,8 @@ void Vmarena::release_bytes(std::uint64_t begin, std::uint64_t end) {
 // At most the two edge pages of the gap it came from are committed (see
 // release_bytes), so this touches at most two pages.
 void Vmarena::zero_committed(std::uint64_t begin, std::uint64_t end) {
-  committed_.for_each_committed(page_floor(begin), page_ceil(end), [&](std::uint64_t b, std::uint64_t e) {
-    b = std::max(b, begin);
-    e = std::min(e, end);
-    if (b < e) std::memset(base_ + b, 0, e - b);
-  });
+  committed_.for_each_committed(begin, end,
+                                [](std::uint64_t b, std::uint64_t e, char* mem) { std::memset(mem, 0, e - b); });
 }
 
 Vmarena::MiniMap::const_iterator Vmarena::containing(std::uint64_t offset) const {
@@ -207,22 +212,38 @@ std::uint64_t Vmarena::bytes_available(std::uint64_t offset) const {
   return block_end(offset) - offset;
 }
 
-VmaAccess Vmarena::read(std::uint64_t offset, std::uint64_t n, void* out) const {
+// The clipped length of an access and the first error it would meet: offset
+// not allocated (`invalid`), or a touched miniblock without `perm` (`denied`).
+VmaAccess Vmarena::check_access(std::uint64_t offset, std::uint64_t n, std::uint8_t perm, VmaStatus invalid,
+                                VmaStatus denied) const {
   if (!has_arena_) return {VmaStatus::kNoArena, 0};
   auto it = containing(offset);
-  if (it == minis_.end()) return {VmaStatus::kInvalidRead, 0};
+  if (it == minis_.end()) return {invalid, 0};
   const std::uint64_t bytes = std::min(n, block_end(offset) - offset);
   const std::uint64_t end = offset + bytes;
   for (auto m = it; m != minis_.end() && (m == it || m->first < end); ++m)
-    if ((m->second.perm & kPermRead) == 0) return {VmaStatus::kReadPermission, bytes};
-  auto* dst = static_cast<char*>(out);
-  if (bytes != 0) std::memset(dst, 0, bytes);
-  committed_.for_each_committed(page_floor(offset), page_ceil(end), [&](std::uint64_t b, std::uint64_t e) {
-    b = std::max(b, offset);
-    e = std::min(e, end);
-    if (b < e) std::memcpy(dst + (b - offset), base_ + b, e - b);
-  });
+    if ((m->second.perm & perm) == 0) return {denied, bytes};
   return {VmaStatus::kOk, bytes};
+}
+
+VmaAccess Vmarena::check_read(std::uint64_t offset, std::uint64_t n) const {
+  return check_access(offset, n, kPermRead, VmaStatus::kInvalidRead, VmaStatus::kReadPermission);
+}
+
+VmaAccess Vmarena::check_write(std::uint64_t offset, std::uint64_t n) const {
+  return check_access(offset, n, kPermWrite, VmaStatus::kInvalidWrite, VmaStatus::kWritePermission);
+}
+
+VmaAccess Vmarena::read(std::uint64_t offset, std::uint64_t n, void* out) const {
+  const VmaAccess a = check_read(offset, n);
+  if (a.status != VmaStatus::kOk) return a;
+  const std::uint64_t end = offset + a.bytes;
+  auto* dst = static_cast<char*>(out);
+  if (a.bytes != 0) std::memset(dst, 0, a.bytes);
+  committed_.for_each_committed(offset, end, [&](std::uint64_t b, std::uint64_t e, const char* mem) {
+    std::memcpy(dst + (b - offset), mem, e - b);
+  });
+  return a;
 }
 
 bool Vmarena::commit_bytes(std::uint64_t begin, std::uint64_t end) {
@@ -230,16 +251,14 @@ bool Vmarena::commit_bytes(std::uint64_t begin, std::uint64_t end) {
 }
 
 VmaAccess Vmarena::write(std::uint64_t offset, const void* data, std::uint64_t n) {
-  if (!has_arena_) return {VmaStatus::kNoArena, 0};
-  auto it = containing(offset);
-  if (it == minis_.end()) return {VmaStatus::kInvalidWrite, 0};
-  const std::uint64_t bytes = std::min(n, block_end(offset) - offset);
-  const std::uint64_t end = offset + bytes;
-  for (auto m = it; m != minis_.end() && (m == it || m->first < end); ++m)
-    if ((m->second.perm & kPermWrite) == 0) return {VmaStatus::kWritePermission, bytes};
-  if (!commit_bytes(offset, end)) return {VmaStatus::kOutOfMemory, bytes};
-  if (bytes != 0) std::memcpy(base_ + offset, data, bytes);
-  return {VmaStatus::kOk, bytes};
+  const VmaAccess a = check_write(offset, n);
+  if (a.status != VmaStatus::kOk) return a;
+  if (!commit_bytes(offset, offset + a.bytes)) return {VmaStatus::kOutOfMemory, a.bytes};
+  const auto* src = static_cast<const char*>(data);
+  committed_.for_each_committed(offset, offset + a.bytes, [&](std::uint64_t b, std::uint64_t e, char* mem) {
+    std::memcpy(mem, src + (b - offset), e - b);
+  });
+  return a;
 }
 
 VmaStatus Vmarena::mprotect(std::uint64_t offset, std::uint8_t perm) {
@@ -421,11 +440,14 @@ AllocatorStats Vmarena::stats() const {
 
 CheckResult Vmarena::check() const {
   if (!has_arena_) {
-    if (!minis_.empty() || gaps_.size() != 0 || block_count_ != 0 || allocated_bytes_ != 0 || base_ != nullptr)
+    if (!minis_.empty() || gaps_.size() != 0 || block_count_ != 0 || allocated_bytes_ != 0 || base_ != nullptr ||
+        sparse_)
       return CheckResult::bad("state left behind without an arena");
     return CheckResult::good();
   }
-  if ((arena_bytes_ == 0) != (base_ == nullptr)) return CheckResult::bad("arena base and size disagree");
+  if (sparse_ ? base_ != nullptr || arena_bytes_ == 0 : (arena_bytes_ == 0) != (base_ == nullptr))
+    return CheckResult::bad("arena base and size disagree");
+  if (sparse_ != committed_.sparse()) return CheckResult::bad("the commit map and the arena disagree on sparseness");
   // The index is verified before it is walked, so the walk cannot loop.
   if (std::string e = gaps_.verify(); !e.empty()) return CheckResult::bad(e);
   std::vector<GapIndex::Gap>& gaps = check_scratch_;

@@ -17,7 +17,10 @@
 // (trace replay, where the caller writes through the pointer), and is
 // decommitted once no miniblock overlaps it. Bytes of an ALLOC_BLOCK that
 // were never written read as 0 (a block from allocate() is, like malloc's,
-// not cleared).
+// not cleared). An arena the OS will not reserve in one piece (larger than
+// the address space left: valgrind allows about 60 GiB) is kept sparse
+// instead: each written page is mapped on its own; the command language works
+// the same, but allocate() has no pointers to give and returns nullptr.
 #pragma once
 
 #include <cstddef>
@@ -64,11 +67,15 @@ class Vmarena {
   // --- The command language (all offsets relative to the arena) ---
 
   // ALLOC_ARENA: drops any current arena and reserves a new one of `bytes`
-  // (64-bit; nothing is committed). kOutOfMemory if the OS refuses.
+  // (64-bit; nothing is committed). When the OS refuses the reservation, or
+  // config.sparse says so, the arena is sparse (see the top of this file).
+  // kOutOfMemory only for an arena within a page of 2^64 bytes.
   VmaStatus create_arena(std::uint64_t bytes);
   // DEALLOC_ARENA: gives everything back; has_arena() becomes false.
   void dealloc_arena();
   bool has_arena() const { return has_arena_; }
+  // Whether the arena is sparse: no reserved range, base() is nullptr.
+  bool sparse() const { return sparse_; }
   std::uint64_t arena_bytes() const { return arena_bytes_; }
 
   // ALLOC_BLOCK: a new miniblock [offset, offset + size) with permissions RW-.
@@ -91,6 +98,12 @@ class Vmarena {
   // it touches. kOutOfMemory (nothing written) if the OS refuses to commit.
   VmaAccess write(std::uint64_t offset, const void* data, std::uint64_t n);
   VmaAccess write(std::uint64_t offset, std::string_view data) { return write(offset, data.data(), data.size()); }
+  // What read() / write() of n bytes at offset would return, without moving
+  // or committing a byte. A caller that checks a large access once this way
+  // can then move it in pieces, each of which succeeds (the VMA shell streams
+  // a READ of a huge block instead of buffering it). O(log n + touched).
+  VmaAccess check_read(std::uint64_t offset, std::uint64_t n) const;
+  VmaAccess check_write(std::uint64_t offset, std::uint64_t n) const;
   // Bytes from `offset` to the end of its block; 0 when offset is not allocated.
   std::uint64_t bytes_available(std::uint64_t offset) const;
   // MPROTECT: replaces the permissions of the miniblock starting exactly at
@@ -105,7 +118,8 @@ class Vmarena {
   std::uint64_t allocated_bytes() const { return allocated_bytes_; }
   // The miniblock starting exactly at offset.
   std::optional<VmaMiniblock> miniblock(std::uint64_t offset) const;
-  // Arena offset 0 in memory (nullptr without an arena of at least 1 byte).
+  // Arena offset 0 in memory (nullptr without an arena of at least 1 byte, and
+  // for a sparse arena).
   char* base() const { return base_; }
   std::uint64_t committed_bytes() const { return committed_.committed_bytes(); }
 
@@ -152,12 +166,16 @@ class Vmarena {
   void zero_committed(std::uint64_t begin, std::uint64_t end);
   MiniMap::const_iterator containing(std::uint64_t offset) const;
   std::uint64_t block_end(std::uint64_t offset) const;
+  VmaAccess check_access(std::uint64_t offset, std::uint64_t n, std::uint8_t perm, VmaStatus invalid,
+                         VmaStatus denied) const;
   std::optional<std::uint64_t> offset_of(const void* p) const;
   bool commit_bytes(std::uint64_t begin, std::uint64_t end);
+  bool has_memory() const { return base_ != nullptr || sparse_; }
 
   VmarenaConfig config_;
   std::optional<PageSource> pages_;  // re-created by reset() so counters restart
   char* base_ = nullptr;
+  bool sparse_ = false;  // arena pages mapped one by one (no reserved range)
   bool has_arena_ = false;
   std::uint64_t arena_bytes_ = 0;
   std::uint64_t reserved_bytes_ = 0;  // arena_bytes_ rounded up to the OS page

@@ -10,6 +10,7 @@ VmarenaConfig VmarenaConfig::from_options(OptionMap& opts) {
   c.faithful = opts.take_flag("faithful");
   if (auto v = opts.take_u64("arena_bytes")) c.arena_bytes = *v;
   if (auto v = opts.take_u64("size_granule_bytes")) c.size_granule_bytes = *v;
+  c.sparse = opts.take_flag("sparse");
   c.page_source = PageSourceConfig::from_options(opts);
   if (!is_power_of_two(c.size_granule_bytes) || c.size_granule_bytes > PageSource::os_page_bytes())
     throw OptionError(opts.owner() + ": size_granule_bytes must be a power of two up to the OS page (" +

@@ -21,10 +21,15 @@ struct VmarenaConfig {
   // (a power of two up to the OS page) so that 16-byte-aligned lowest fit is
   // exact; ignored when faithful (1 byte).
   std::uint64_t size_granule_bytes = 16;
+  // Keep every arena sparse (each written page mapped on its own) even when
+  // it could be reserved in one piece; allocate() then always fails. An arena
+  // the OS will not reserve is sparse anyway. For tests of the command
+  // language.
+  bool sparse = false;
   // Fault injection for the page source (fail_map_every, fail_after_bytes).
   PageSourceConfig page_source;
 
-  // Reads faithful, arena_bytes, size_granule_bytes and the PageSourceConfig
+  // Reads faithful, arena_bytes, size_granule_bytes, sparse and the PageSourceConfig
   // keys from `opts` (taken keys are removed; the caller calls opts.finish()).
   // Throws OptionError for a value the design cannot use.
   static VmarenaConfig from_options(OptionMap& opts);

@@ -783,5 +783,100 @@ TEST(VmarenaCheck, DetectsCorruptedMetadata) {
   EXPECT_FALSE(v.check().ok);
 }
 
+// ---------------------------------------------------------------------------
+// Access checks that move nothing, and sparse arenas.
+
+TEST(VmarenaAccess, CheckReadAndWriteAgreeWithReadAndWriteAndMoveNothing) {
+  Vmarena v(arena_of(100));
+  ASSERT_EQ(v.alloc_at(0, 5), VmaStatus::kOk);
+  ASSERT_EQ(v.alloc_at(5, 5), VmaStatus::kOk);
+  ASSERT_EQ(v.mprotect(5, Vmarena::kPermRead), VmaStatus::kOk);
+  std::string buf(100, '?');
+  for (std::uint64_t at : {0u, 3u, 5u, 9u, 10u, 50u}) {
+    for (std::uint64_t n : {0u, 1u, 4u, 7u, 1000u}) {
+      const std::uint64_t committed = v.committed_bytes();
+      const VmaAccess cr = v.check_read(at, n);
+      const VmaAccess cw = v.check_write(at, n);
+      EXPECT_EQ(v.committed_bytes(), committed);  // the checks commit nothing
+      const VmaAccess r = v.read(at, n, buf.data());
+      EXPECT_EQ(cr.status, r.status) << at << " " << n;
+      EXPECT_EQ(cr.bytes, r.bytes) << at << " " << n;
+      const VmaAccess w = v.write(at, std::string(static_cast<std::size_t>(n), 'w'));
+      EXPECT_EQ(cw.status, w.status) << at << " " << n;
+      EXPECT_EQ(cw.bytes, w.bytes) << at << " " << n;
+    }
+  }
+  EXPECT_EQ(v.check_read(50, 1).status, VmaStatus::kInvalidRead);
+  EXPECT_EQ(v.check_write(50, 1).status, VmaStatus::kInvalidWrite);
+  EXPECT_EQ(v.check_write(3, 4).status, VmaStatus::kWritePermission);
+  EXPECT_EQ(v.check_write(3, 4).bytes, 4u);
+  EXPECT_EQ(v.check_read(7, 100).bytes, 3u);
+  Vmarena none(arena_of(0));
+  none.dealloc_arena();
+  EXPECT_EQ(none.check_read(0, 1).status, VmaStatus::kNoArena);
+  EXPECT_ARENA_OK(v);
+}
+
+TEST(VmarenaSparse, CommandsWorkAsInAReservedArenaWithPagesMappedOneByOne) {
+  VmarenaConfig c = arena_of(1 << 20);
+  c.sparse = true;
+  Vmarena v(c);
+  ASSERT_TRUE(v.has_arena());
+  EXPECT_TRUE(v.sparse());
+  EXPECT_EQ(v.base(), nullptr);
+  EXPECT_EQ(v.allocate(16, 16), nullptr);  // no pointers to hand out
+  ASSERT_EQ(v.alloc_at(4090, 20000), VmaStatus::kOk);
+  EXPECT_EQ(v.committed_bytes(), 0u);
+  // A write across page boundaries lands on three separately mapped pages.
+  std::string data(8200, 'x');
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>('a' + i % 26);
+  ASSERT_EQ(v.write(4090, data).bytes, data.size());
+  EXPECT_EQ(v.committed_bytes(), 4u * 4096);  // pages 0..3 (4090 .. 12290)
+  EXPECT_EQ(v.stats().footprint_bytes, 4u * 4096);
+  std::string back(data.size(), '?');
+  ASSERT_EQ(v.read(4090, data.size(), back.data()).bytes, data.size());
+  EXPECT_EQ(back, data);
+  ASSERT_EQ(v.read(4090 + 8200, 100, back.data()).bytes, 100u);  // never written: zeros
+  EXPECT_EQ(back.substr(0, 100), std::string(100, '\0'));
+  EXPECT_ARENA_OK(v);
+  // Freeing gives the pages back; allocating again reads zeros.
+  ASSERT_EQ(v.free_at(4090), VmaStatus::kOk);
+  EXPECT_EQ(v.committed_bytes(), 0u);
+  EXPECT_EQ(v.stats().footprint_bytes, 0u);
+  ASSERT_EQ(v.alloc_at(4096, 10), VmaStatus::kOk);
+  ASSERT_EQ(v.read(4096, 10, back.data()).bytes, 10u);
+  EXPECT_EQ(back.substr(0, 10), std::string(10, '\0'));
+  ASSERT_EQ(v.write(4096, "abc").bytes, 3u);
+  EXPECT_ARENA_OK(v);
+  v.dealloc_arena();
+  EXPECT_EQ(v.stats().footprint_bytes, 0u);
+  EXPECT_FALSE(v.sparse());
+  EXPECT_ARENA_OK(v);
+}
+
+TEST(VmarenaSparse, AnArenaTooLargeToReserveIsSparse) {
+  Vmarena v(arena_of(0));
+  // 2^63 bytes is past any address space: sparse, and still nothing committed.
+  ASSERT_EQ(v.create_arena(std::uint64_t{1} << 63), VmaStatus::kOk);
+  EXPECT_TRUE(v.sparse());
+  const std::uint64_t top = (std::uint64_t{1} << 63) - 10;
+  ASSERT_EQ(v.alloc_at(top, 10), VmaStatus::kOk);
+  ASSERT_EQ(v.write(top, "0123456789").bytes, 10u);
+  EXPECT_EQ(v.committed_bytes(), 4096u);
+  std::string back(10, '?');
+  ASSERT_EQ(v.read(top, 10, back.data()).bytes, 10u);
+  EXPECT_EQ(back, "0123456789");
+  EXPECT_ARENA_OK(v);
+  // The largest arena ends a page short of 2^64; past that nothing can hold it.
+  EXPECT_EQ(v.create_arena(~std::uint64_t{0} - 4095), VmaStatus::kOk);
+  EXPECT_EQ(v.create_arena(~std::uint64_t{0}), VmaStatus::kOutOfMemory);
+  EXPECT_FALSE(v.has_arena());
+  // A small arena is reserved as before.
+  ASSERT_EQ(v.create_arena(100), VmaStatus::kOk);
+  EXPECT_FALSE(v.sparse());
+  EXPECT_NE(v.base(), nullptr);
+  EXPECT_ARENA_OK(v);
+}
+
 }  // namespace
 }  // namespace heapreplay
