@@ -10,6 +10,9 @@ find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
 pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
 pkg_check_modules(TCMALLOC REQUIRED IMPORTED_TARGET libtcmalloc_minimal)
 find_package(mimalloc 2.0 REQUIRED CONFIG)
+# Line editing and history for `heapreplay shell` at a terminal (BSD licence;
+# Debian libedit-dev).
+pkg_check_modules(LIBEDIT REQUIRED IMPORTED_TARGET libedit)
 
 function(hr_shared_library_path out_var target)
   get_target_property(_loc ${target} LOCATION)

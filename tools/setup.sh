@@ -21,6 +21,7 @@ packages=(
   libjemalloc-dev libmimalloc-dev libgoogle-perftools-dev
   nlohmann-json3-dev libboost-program-options-dev
   libbenchmark-dev libgtest-dev libgmock-dev
+  libedit-dev valgrind
   # Reports: Google Benchmark's compare.py (and the SciPy it imports) reads our
   # gbench export; Chart.js is bundled into HTML reports; headless Chromium and
   # zlib let the HTML test draw the page and check its screenshot.
