@@ -63,6 +63,7 @@ int cmd_convert(const std::vector<std::string>& args);
 int cmd_info(const std::vector<std::string>& args);
 int cmd_record(const std::vector<std::string>& args);
 int cmd_list(const std::vector<std::string>& args);
+int cmd_shell(const std::vector<std::string>& args);
 int cmd_child(const std::vector<std::string>& args);
 int cmd_compare(const std::vector<std::string>& args);
 int cmd_report(const std::vector<std::string>& args);

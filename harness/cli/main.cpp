@@ -26,6 +26,7 @@ const char* kUsage =
     "  info      describe a trace: heapreplay info TRACE [--json]\n"
     "  record    record a program's allocations: heapreplay record [-o OUT.hrt] -- PROGRAM [ARGS...]\n"
     "  list      list the allocators this build knows\n"
+    "  shell     drive an allocator by hand (-a NAME), or the VMA command language (--vma)\n"
     "  compare   gate a change: heapreplay compare BASE.json NEW.json [--threshold PCT]\n"
     "  report    render a report: heapreplay report R.json [--html OUT] [--markdown OUT] [--format gbench|bmf|...]\n"
     "\n"
@@ -53,6 +54,7 @@ int main(int argc, char** argv) {
     if (command == "info") return cli::cmd_info(args);
     if (command == "record") return cli::cmd_record(args);
     if (command == "list") return cli::cmd_list(args);
+    if (command == "shell") return cli::cmd_shell(args);
     if (command == "compare") return cli::cmd_compare(args);
     if (command == "report") return cli::cmd_report(args);
     if (command == "__run") return cli::cmd_child(args);

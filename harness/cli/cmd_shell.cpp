@@ -1,0 +1,190 @@
+// heapreplay shell: drive an allocator by hand (-a NAME), or run the Virtual
+// Memory Allocator homework's command language on vmarena (--vma). Commands
+// come from a script, a pipe, or a terminal (with a prompt and history).
+// A system allocator runs in a child process with its library preloaded, as
+// in replay: heapreplay starts itself again with LD_PRELOAD and --preloaded.
+// See harness/shell/README.md.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <memory>
+
+#include "harness/allocator_registry.h"
+#include "harness/cli/cli.h"
+#include "harness/process/spawn.h"
+#include "harness/shell/fd_output.h"
+#include "harness/shell/input.h"
+#include "harness/shell/line_editor.h"
+#include "harness/shell/shell.h"
+#include "harness/shell/vma_interpreter.h"
+
+extern char** environ;
+
+namespace heapreplay::cli {
+
+namespace {
+
+const char* kShellUsage = "--vma [SCRIPT] | -a ALLOCATOR [SCRIPT]";
+
+bool needs_preload(const AllocatorSpec& spec) {
+  for (const AllocatorEntry& e : allocator_catalog())
+    if (e.name == spec.name) return e.kind == AllocatorKind::kSystem || e.kind == AllocatorKind::kPreload;
+  return false;
+}
+
+// Runs `heapreplay shell --preloaded -a SPEC [SCRIPT]` with the allocator's
+// library in LD_PRELOAD, on our stdin/stdout/stderr, and returns its status.
+int run_preloaded_child(const AllocatorSpec& spec, const std::string& script) {
+  const std::string exe = self_executable();
+  std::vector<std::string> args = {"heapreplay", "shell", "--preloaded", "-a", spec.text};
+  if (!script.empty()) args.push_back(script);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e)
+    if (std::strncmp(*e, "LD_PRELOAD=", 11) != 0) env.emplace_back(*e);
+  if (const std::string lib = preload_library(spec); !lib.empty()) env.push_back("LD_PRELOAD=" + lib);
+  std::vector<char*> envp;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  // Like system(): Ctrl-C and Ctrl-\ are for the child, which gets them with
+  // their default actions; we only wait for it.
+  struct sigaction ignore {
+  }, old_int{}, old_quit{};
+  ignore.sa_handler = SIG_IGN;
+  sigemptyset(&ignore.sa_mask);
+  ::sigaction(SIGINT, &ignore, &old_int);
+  ::sigaction(SIGQUIT, &ignore, &old_quit);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGINT);
+  sigaddset(&defaults, SIGQUIT);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, exe.c_str(), nullptr, &attr, argv.data(), envp.data());
+  posix_spawnattr_destroy(&attr);
+  int status = 0;
+  if (rc == 0)
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  ::sigaction(SIGINT, &old_int, nullptr);
+  ::sigaction(SIGQUIT, &old_quit, nullptr);
+  if (rc != 0) {
+    std::cerr << "heapreplay shell: cannot start " << exe << ": " << std::strerror(rc) << '\n';
+    return kExitRunFailed;
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  const int sig = WTERMSIG(status);
+  if (sig == SIGINT) return 128 + SIGINT;  // the person pressed Ctrl-C: no news
+  const char* abbrev = sigabbrev_np(sig);
+  std::cerr << "heapreplay shell: the shell process for " << spec.text << " was killed by "
+            << (abbrev != nullptr ? std::string("SIG") + abbrev : "signal " + std::to_string(sig)) << '\n';
+  return kExitRunFailed;
+}
+
+}  // namespace
+
+int cmd_shell(const std::vector<std::string>& args) {
+  std::string allocator, script;
+  po::options_description visible("Options");
+  visible.add_options()("vma", "the Virtual Memory Allocator command language (seed 004), byte-exact, on vmarena")(
+      "allocator,a", po::value(&allocator),
+      "drive this allocator by hand: NAME[:key=value,...] or preload:/path/lib.so (type help in the shell)")(
+      "script", po::value(&script), "read the commands from this file (default: stdin; '-' is stdin too)")(
+      "help,h", "show this help");
+  po::options_description all(visible);
+  all.add_options()("preloaded", "");  // internal: we are the child with the library already preloaded
+  po::positional_options_description pos;
+  pos.add("script", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+    if (vm.count("help")) {
+      std::cout << "usage: heapreplay shell " << kShellUsage << "\n\n" << visible << '\n';
+      return kExitOk;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+  const bool vma = vm.count("vma") > 0;
+  if (vma && !allocator.empty()) throw UsageError("--vma runs on vmarena; give either --vma or -a, not both");
+  if (!vma && allocator.empty()) throw UsageError("give --vma, or -a NAME for the allocator to drive");
+
+  AllocatorSpec spec;
+  if (!vma) {
+    spec = parse_allocator_spec(allocator);
+    if (needs_preload(spec) && vm.count("preloaded") == 0) return run_preloaded_child(spec, script);
+  }
+
+  int fd = STDIN_FILENO;
+  std::string source_name = "<stdin>";
+  if (!script.empty() && script != "-") {
+    fd = ::open(script.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      std::cerr << "heapreplay shell: cannot open " << script << ": " << std::strerror(errno) << '\n';
+      return kExitBadInput;
+    }
+    source_name = script;
+  }
+  struct FdCloser {
+    int fd;
+    ~FdCloser() {
+      if (fd != STDIN_FILENO) ::close(fd);
+    }
+  } closer{fd};
+  const bool interactive = fd == STDIN_FILENO && ::isatty(STDIN_FILENO) == 1;
+
+  // The VMA tests print megabytes: 1 MiB blocks. Allocator mode keeps its
+  // buffers small, since under a system allocator they count in its statistics.
+  const std::size_t buffer_bytes = vma ? shell::ByteReader::kDefaultBufferBytes : 64 * 1024;
+  shell::FdOutput out(STDOUT_FILENO, buffer_bytes);
+  shell::VmaInterpreter* vma_interpreter = nullptr;  // for the continuation prompt
+  std::unique_ptr<shell::InputSource> source;
+  if (interactive) {
+    std::string prompt = vma ? "vma> " : spec.name + "> ";
+    source = std::make_unique<shell::LineEditorInput>("heapreplay", [&vma_interpreter, prompt] {
+      return vma_interpreter != nullptr && vma_interpreter->mid_command() ? std::string("...> ") : prompt;
+    });
+  } else {
+    source = std::make_unique<shell::FdInput>(fd, source_name);
+  }
+  shell::ByteReader reader(
+      *source, [&out] { out.flush(); }, buffer_bytes);
+
+  int status = kExitOk;
+  if (vma) {
+    shell::VmaInterpreter interpreter(reader, out);
+    vma_interpreter = &interpreter;
+    interpreter.run();
+    vma_interpreter = nullptr;
+  } else {
+    if (interactive) out << "heapreplay shell on " << spec.text << "; type help for the commands, quit to leave\n";
+    shell::SessionIo io;
+    io.in = &reader;
+    io.out = &out;
+    io.err = &std::cerr;
+    io.source_name = source_name;
+    io.interactive = interactive;
+    status = shell::run_allocator_shell(spec, io) == 0 ? kExitOk : kExitRunFailed;
+  }
+  out.flush();
+  if (!out.ok()) {
+    std::cerr << "heapreplay shell: cannot write the output: " << out.error() << '\n';
+    return kExitOutputFailed;
+  }
+  return status;
+}
+
+}  // namespace heapreplay::cli
