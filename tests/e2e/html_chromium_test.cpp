@@ -55,7 +55,8 @@ std::string find_chromium() {
 // The flags of a quiet, offline, throw-away headless browser.
 std::string chromium_command(const std::string& chromium, const TempDir& dir, const std::string& extra,
                              const std::string& url) {
-  return shell_quote(chromium) +
+  // A browser that hangs must fail the test, not stall the whole CI run.
+  return "timeout 120 " + shell_quote(chromium) +
          " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking"
          " --disable-component-update --disable-sync --hide-scrollbars --user-data-dir=" +
          shell_quote(dir.file("profile")) + " --virtual-time-budget=10000 " + extra + " " + shell_quote(url) +
