@@ -167,6 +167,12 @@ class HtmlInChromium : public ::testing::Test {
     url_ = "file://" + dir_.file("r.html");
   }
 
+  // Chromium can leave helper processes behind after it printed its result;
+  // they all carry this test's private profile folder on their command line.
+  void TearDown() override {
+    if (!chromium_.empty()) shell("pkill -KILL -f " + shell_quote("user-data-dir=" + dir_.file("profile")) + " || true");
+  }
+
   TempDir dir_;
   std::string chromium_, url_;
 };
