@@ -28,8 +28,8 @@
 #define _GNU_SOURCE
 #include <malloc.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +37,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define QUEUE_SLOTS 64
+#define QUEUE_SLOTS 1024
 #define BATCH_OBJECTS 32
 #define MAGIC 0x6d74616c6c6f6321ull
 
@@ -95,6 +95,32 @@ static uint64_t next_rand(uint64_t *s) {
   return *s;
 }
 
+/* Waiting for a queue to change, without spinning: a worker with nothing to
+ * do (its queue empty, the next one full) sleeps until any queue changes.
+ * It reads the epoch before it looks at the queues, so a change in between
+ * is never missed. */
+static atomic_ulong epoch;
+static atomic_int sleepers;
+static pthread_mutex_t wait_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wait_cond = PTHREAD_COND_INITIALIZER;
+
+static void changed(void) {
+  atomic_fetch_add(&epoch, 1);
+  if (atomic_load(&sleepers) > 0) {
+    pthread_mutex_lock(&wait_lock);
+    pthread_cond_broadcast(&wait_cond);
+    pthread_mutex_unlock(&wait_lock);
+  }
+}
+
+static void wait_for_change(unsigned long seen) {
+  pthread_mutex_lock(&wait_lock);
+  atomic_fetch_add(&sleepers, 1);
+  while (atomic_load(&epoch) == seen) pthread_cond_wait(&wait_cond, &wait_lock);
+  atomic_fetch_sub(&sleepers, 1);
+  pthread_mutex_unlock(&wait_lock);
+}
+
 static int try_push(struct queue *q, struct batch *p) {
   pthread_mutex_lock(&q->lock);
   int ok = q->count < QUEUE_SLOTS;
@@ -103,6 +129,7 @@ static int try_push(struct queue *q, struct batch *p) {
     q->count++;
   }
   pthread_mutex_unlock(&q->lock);
+  if (ok) changed();
   return ok;
 }
 
@@ -115,6 +142,7 @@ static struct batch *try_pop(struct queue *q) {
     q->count--;
   }
   pthread_mutex_unlock(&q->lock);
+  if (p) changed();
   return p;
 }
 
@@ -208,10 +236,14 @@ static void *worker_main(void *arg) {
     }
     out->item[out->n++] = make_object(w, item);
     if (out->n == BATCH_OBJECTS || item + 1 == n_items) {
-      while (!try_push(next, out)) {
+      for (;;) {
+        unsigned long seen = atomic_load(&epoch);
+        if (try_push(next, out)) break;
         struct batch *in = try_pop(mine);
-        if (in) consumed += consume(w, in);
-        else sched_yield();
+        if (in)
+          consumed += consume(w, in);
+        else
+          wait_for_change(seen);
       }
       out = NULL;
     }
@@ -237,9 +269,12 @@ static void *worker_main(void *arg) {
     }
   }
   while (consumed < n_items) {
+    unsigned long seen = atomic_load(&epoch);
     struct batch *in = try_pop(mine);
-    if (in) consumed += consume(w, in);
-    else sched_yield();
+    if (in)
+      consumed += consume(w, in);
+    else
+      wait_for_change(seen);
   }
   pthread_mutex_lock(&done_lock);
   workers_done++;
