@@ -22,6 +22,13 @@ struct Recording {
   std::map<void*, std::size_t> live;
   std::size_t fail_size = ~std::size_t{0};  // requests of this size fail
 
+  Recording() = default;
+  Recording(const Recording&) = delete;
+  // Blocks a trace leaves live (or a stopped replay left behind) go back here.
+  ~Recording() {
+    for (auto& [p, n] : live) std::free(p);
+  }
+
   void* allocate(std::size_t n, std::size_t align) noexcept {
     calls.push_back("alloc " + std::to_string(n) + " " + std::to_string(align));
     if (n == fail_size) return nullptr;
