@@ -44,20 +44,26 @@ std::vector<std::pair<MetricInfo, double>> run_metrics(const RunResult& r) {
   add("peak_rss_bytes", MetricUnit::kBytes, true, d(r.peak_rss_bytes));
   add("peak_live_bytes", MetricUnit::kBytes, true, d(r.peak_live_bytes));
   add("failed_allocations", MetricUnit::kCount, true, d(r.failed_allocations));
-  // Figures from the memory time series: a 0 from a run that was not sampled
-  // means "not measured", not "nothing".
+  // Figures from the memory time series. A 0 from a run that was not sampled
+  // means "not measured", not "nothing"; so does a footprint of 0 (an
+  // allocator whose footprint cannot be read, e.g. a preloaded library), and
+  // every figure made from it.
   auto sampled = [&](const char* name, MetricUnit unit, bool smaller, double v) {
     if (r.sample_every > 0 || v != 0) add(name, unit, smaller, v);
   };
-  sampled("peak_footprint_bytes", MetricUnit::kBytes, true, d(r.peak_footprint_bytes));
-  sampled("peak_usable_bytes", MetricUnit::kBytes, true, d(r.peak_usable_bytes));
-  sampled("internal_fragmentation_bytes", MetricUnit::kBytes, true, d(r.internal_fragmentation_bytes));
-  sampled("external_fragmentation_bytes", MetricUnit::kBytes, true, d(r.external_fragmentation_bytes));
-  sampled("fragmentation_at_peak_live", MetricUnit::kRatio, true, r.fragmentation_at_peak_live);
-  sampled("fragmentation_peak_ratio", MetricUnit::kRatio, true, r.fragmentation_peak_ratio);
-  sampled("utilization", MetricUnit::kRatio, false, r.utilization);
-  sampled("final_footprint_bytes", MetricUnit::kBytes, true, d(r.final_footprint_bytes));
-  sampled("retained_after_trim_bytes", MetricUnit::kBytes, true, d(r.retained_after_trim_bytes));
+  if (r.peak_usable_bytes > 0) {
+    add("peak_usable_bytes", MetricUnit::kBytes, true, d(r.peak_usable_bytes));
+    add("internal_fragmentation_bytes", MetricUnit::kBytes, true, d(r.internal_fragmentation_bytes));
+  }
+  if (r.peak_footprint_bytes > 0) {
+    add("peak_footprint_bytes", MetricUnit::kBytes, true, d(r.peak_footprint_bytes));
+    add("external_fragmentation_bytes", MetricUnit::kBytes, true, d(r.external_fragmentation_bytes));
+    add("fragmentation_at_peak_live", MetricUnit::kRatio, true, r.fragmentation_at_peak_live);
+    add("fragmentation_peak_ratio", MetricUnit::kRatio, true, r.fragmentation_peak_ratio);
+    add("utilization", MetricUnit::kRatio, false, r.utilization);
+    add("final_footprint_bytes", MetricUnit::kBytes, true, d(r.final_footprint_bytes));
+    add("retained_after_trim_bytes", MetricUnit::kBytes, true, d(r.retained_after_trim_bytes));
+  }
   sampled("retained_rss_after_trim_bytes", MetricUnit::kBytes, true, d(r.retained_rss_after_trim_bytes));
   for (const auto& [op, l] : r.latency) {
     if (l.count == 0) continue;

@@ -38,10 +38,11 @@ std::vector<RunGroup> group_runs(const Report& report);
 
 // The metrics a run measured, in a fixed order: time and memory figures
 // first, then latency per operation ("latency.<op>.<p50|p90|p99|p999|max>_ns")
-// for each operation with sampled events. Figures that need the memory time
-// series (footprint, fragmentation, trim) count as measured only when the run
-// was sampled (sample_every > 0) or the figure is non-zero. Empty for a run
-// whose status is not ok.
+// for each operation with sampled events. Figures from the memory time
+// series count as measured only when their base is: footprint, the
+// fragmentation ratios, utilisation and the footprint after trim need a
+// non-zero peak footprint; usable and internal fragmentation a non-zero peak
+// usable; RSS after trim a sampled run. Empty for a run whose status is not ok.
 std::vector<std::pair<MetricInfo, double>> run_metrics(const RunResult& run);
 
 struct MetricSummary {

@@ -327,25 +327,33 @@ Comparison compare_reports(const Report& base, const Report& now, const CompareO
 }
 
 std::string render_comparison_text(const Comparison& c) {
+  // One heading line per (trace, allocator), its metrics indented below it:
+  // trace and allocator names are long (paths), the metric rows are not.
   Table t = comparison_table(c);
+  const std::size_t first = 2;  // the metric column; trace and allocator go in the heading
   std::vector<std::size_t> width(t.header.size(), 0);
-  for (std::size_t i = 0; i < t.header.size(); ++i) width[i] = t.header[i].size();
+  for (std::size_t i = first; i < t.header.size(); ++i) width[i] = t.header[i].size();
   for (const auto& row : t.rows)
-    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+    for (std::size_t i = first; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size() + (i == first ? 2 : 0));
   std::ostringstream os;
   auto line = [&](const std::vector<std::string>& row, bool header) {
-    for (std::size_t i = 0; i < row.size(); ++i) {
+    for (std::size_t i = first; i < row.size(); ++i) {
       bool right = !header && i >= 3 && i <= 8;
-      std::string pad(width[i] - row[i].size(), ' ');
+      std::string cell = (!header && i == first ? "  " : "") + row[i];
+      std::string pad(width[i] - std::min(width[i], cell.size()), ' ');
       if (i + 1 == row.size())
-        os << row[i];
+        os << cell;
       else
-        os << (right ? pad + row[i] : row[i] + pad) << "  ";
+        os << (right ? pad + cell : cell + pad) << "  ";
     }
     os << '\n';
   };
   line(t.header, true);
-  for (const auto& row : t.rows) line(row, false);
+  for (std::size_t r = 0; r < t.rows.size(); ++r) {
+    const auto& row = t.rows[r];
+    if (r == 0 || row[0] != t.rows[r - 1][0] || row[1] != t.rows[r - 1][1]) os << row[0] << "  " << row[1] << '\n';
+    line(row, false);
+  }
   for (const std::string& n : c.notes) os << "note: " << n << '\n';
   os << "heapreplay compare: " << summary_line(c) << '\n';
   return os.str();

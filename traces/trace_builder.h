@@ -44,6 +44,11 @@ class TraceBuilder {
   void realloc(std::optional<std::uint64_t> old_key, std::uint64_t new_key, std::uint64_t size,
                std::uint64_t thread = 0, std::uint64_t time_ns = kNoTime);
 
+  // Gives `thread` the next dense index now, if it has none yet, so that a
+  // writer can fix the numbering (e.g. keep a source's thread order) before
+  // the first event of each thread. Throws std::length_error past 65535.
+  void declare_thread(std::uint64_t thread) { thread_index(thread); }
+
   // Room for this many events ahead (a reader's estimate from its input
   // size), so that long traces are not copied each time the array grows.
   void reserve(std::size_t events) { trace_.events.reserve(events); }

@@ -64,6 +64,8 @@ int cmd_info(const std::vector<std::string>& args);
 int cmd_record(const std::vector<std::string>& args);
 int cmd_list(const std::vector<std::string>& args);
 int cmd_shell(const std::vector<std::string>& args);
+int cmd_gen(const std::vector<std::string>& args);
+int cmd_trace(const std::vector<std::string>& args);
 int cmd_child(const std::vector<std::string>& args);
 int cmd_compare(const std::vector<std::string>& args);
 int cmd_report(const std::vector<std::string>& args);

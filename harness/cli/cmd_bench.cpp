@@ -1,30 +1,60 @@
-// heapreplay bench: the built-in workloads (plus any --trace) through every
-// available allocator, or the ones named.
+// heapreplay bench: a suite of generated workloads (traces/generators/
+// suites.h; `default` unless --suite says otherwise) plus any --trace,
+// through every available allocator, or the ones named.
+#include <iostream>
+
 #include "harness/cli/cli.h"
-#include "traces/generators/builtin_workloads.h"
+#include "traces/generators/suites.h"
 
 namespace heapreplay::cli {
+
+namespace {
+
+void list_suites() {
+  for (const Suite& s : suites()) {
+    std::cout << s.name << ": " << s.description << '\n';
+    for (const SuiteEntry& e : s.entries)
+      std::cout << "  suite:" << e.name << "  " << e.description << "\n    " << gen_command(e) << '\n';
+  }
+}
+
+}  // namespace
 
 int cmd_bench(const std::vector<std::string>& args, const std::string& command_line) {
   RunFlags flags;
   std::vector<std::string> traces;
-  std::string format;
+  std::string format, suite = "default";
   po::options_description d = run_options(flags);
   d.add_options()("trace", po::value(&traces)->composing(), "add a trace of any format (repeatable)")(
       "format", po::value(&format), "force the format of --trace files")(
-      "no-builtin", "leave out the built-in workloads");
+      "suite", po::value(&suite)->default_value("default"),
+      "the suite of generated workloads: default, quick, "
+      "classic, mt (see --list-suites)")("no-suite", "leave out the suite (run only the --trace files)")(
+      "no-builtin", "the same as --no-suite")(
+      "list-suites", "print every suite, its traces and the gen command that makes each, and exit");
   po::positional_options_description pos;
   po::variables_map vm;
-  if (!parse("bench", args, d, pos, vm, "[-a ALLOCATOR ...] [--trace TRACE ...] [OPTIONS]")) return kExitOk;
+  if (!parse("bench", args, d, pos, vm, "[-a ALLOCATOR ...] [--suite NAME] [--trace TRACE ...] [OPTIONS]"))
+    return kExitOk;
+  if (vm.count("list-suites")) {
+    list_suites();
+    return kExitOk;
+  }
+  bool with_suite = !vm.count("no-suite") && !vm.count("no-builtin");
+  if (!with_suite && !vm["suite"].defaulted()) throw UsageError("--suite and --no-suite together");
+  const Suite* chosen = with_suite ? &suite_or_throw(suite) : nullptr;
   if (flags.allocators.empty()) flags.allocators = {"all"};
   SessionOptions opt = session_options(flags, command_line);
 
   TraceWorkspace workspace;
   std::vector<PreparedTrace> prepared;
-  if (!vm.count("no-builtin"))
-    for (const Workload& w : builtin_workloads()) prepared.push_back(workspace.add(w.trace, "builtin:" + w.name));
+  if (chosen) {
+    // One at a time: each trace is written out, then dropped from memory.
+    for (const SuiteEntry& e : chosen->entries)
+      prepared.push_back(workspace.add(generate_entry(e), "suite:" + std::string(e.name)));
+  }
   for (const std::string& t : traces) prepared.push_back(workspace.prepare(t, format));
-  if (prepared.empty()) throw UsageError("nothing to run (--no-builtin and no --trace)");
+  if (prepared.empty()) throw UsageError("nothing to run (--no-suite and no --trace)");
   return run_and_report(prepared, opt, flags.output);
 }
 

@@ -29,6 +29,8 @@ const char* kUsage =
     "  shell     drive an allocator by hand (-a NAME), or the VMA command language (--vma)\n"
     "  compare   gate a change: heapreplay compare BASE.json NEW.json [--threshold PCT]\n"
     "  report    render a report: heapreplay report R.json [--html OUT] [--markdown OUT] [--format gbench|bmf|...]\n"
+    "  gen       make a trace from a generator, or a look-alike of one: heapreplay gen KIND -o OUT.hrt\n"
+    "  trace     slice, filter, scale, merge, compare traces, or print their statistics\n"
     "\n"
     "Run 'heapreplay COMMAND --help' for the options of each.\n";
 
@@ -57,6 +59,8 @@ int main(int argc, char** argv) {
     if (command == "shell") return cli::cmd_shell(args);
     if (command == "compare") return cli::cmd_compare(args);
     if (command == "report") return cli::cmd_report(args);
+    if (command == "gen") return cli::cmd_gen(args);
+    if (command == "trace") return cli::cmd_trace(args);
     if (command == "__run") return cli::cmd_child(args);
     std::cerr << "heapreplay: unknown command '" << command << "' (try heapreplay --help)\n";
     return cli::kExitBadInput;

@@ -3,7 +3,7 @@
 // each design, over
 //   - every malloc-lab .rep trace in ../shared/data/malloclab-classic
 //     (skipped with an error when ../shared/data is not there), and
-//   - the built-in workloads (small-churn, mixed-realloc, large-phases);
+//   - the default bench suite's generated workloads (traces/generators/suites.h);
 // and segfit's forced worst case for first fit (n free blocks in the last list,
 // none of which fits), whose cost grows linearly in n.
 //
@@ -28,7 +28,7 @@
 #include "allocators/vmarena/vmarena.h"
 #include "harness/replay/object_table.h"
 #include "harness/replay/replay.h"
-#include "traces/generators/builtin_workloads.h"
+#include "traces/generators/suites.h"
 #include "traces/readers/import.h"
 
 namespace heapreplay {
@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
 
   // Loaded once, before any benchmark runs; the benchmarks point into these.
   static std::vector<NamedTrace> malloclab;
-  static std::vector<NamedTrace> builtin;
+  static std::vector<NamedTrace> suite;
   static std::vector<std::pair<std::string, std::string>> missing;  // name, reason
 
   const fs::path dir = fs::path(HR_SHARED_DATA) / "malloclab-classic";
@@ -157,7 +157,8 @@ int main(int argc, char** argv) {
       }
     }
   }
-  for (Workload& w : builtin_workloads()) builtin.push_back({w.name, std::move(w.trace)});
+  for (const SuiteEntry& e : suite_or_throw("default").entries)
+    suite.push_back({"suite:" + std::string(e.name), generate_entry(e)});
 
   struct Design {
     const char* name;
@@ -172,7 +173,7 @@ int main(int argc, char** argv) {
     d.reg(d.name, malloclab);
     for (const auto& [name, why] : missing)
       benchmark::RegisterBenchmark((std::string(d.name) + "/" + name).c_str(), skip_missing, why);
-    d.reg(d.name, builtin);
+    d.reg(d.name, suite);
   }
   benchmark::RegisterBenchmark("segfit/first-fit-worst-case", BM_SegfitFirstFitWorstCase)
       ->Arg(1000)

@@ -4,7 +4,7 @@
 //
 // The trace comes from HEAPREPLAY_BENCH_TRACE (any supported format; the
 // README's figures use tools/record-mtrace.sh --perl-workload) or, when that
-// is unset, from the built-in small-churn workload.
+// is unset, from the default suite's churn workload.
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -14,7 +14,7 @@
 #include "allocators/system/null_allocator.h"
 #include "harness/replay/replay.h"
 #include "harness/trace_source.h"
-#include "traces/generators/builtin_workloads.h"
+#include "traces/generators/suites.h"
 
 namespace heapreplay {
 namespace {
@@ -22,7 +22,7 @@ namespace {
 const Trace& bench_trace() {
   static const Trace trace = [] {
     if (const char* path = std::getenv("HEAPREPLAY_BENCH_TRACE")) return load_trace(path);
-    return builtin_workloads().front().trace;
+    return generate_entry(suite_or_throw("default").entries.front());
   }();
   return trace;
 }

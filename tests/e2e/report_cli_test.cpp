@@ -37,7 +37,7 @@ TEST(CompareCli, PassesFailsAndSaysWhy) {
 
   auto bad = run_cli({"compare", base, slow, "--markdown", dir.file("c.md"), "--json", dir.file("c.json")});
   EXPECT_EQ(bad.status, 1) << bad.out << bad.err;
-  EXPECT_NE(bad.out.find("jemalloc   ns_per_event"), std::string::npos) << bad.out;
+  EXPECT_NE(bad.out.find("t.rep  jemalloc\n  ns_per_event "), std::string::npos) << bad.out;
   EXPECT_NE(bad.out.find("+20.0%"), std::string::npos) << bad.out;
   EXPECT_NE(bad.out.find("0.0079"), std::string::npos) << bad.out;
   EXPECT_NE(bad.out.find("REGRESSED"), std::string::npos) << bad.out;
