@@ -245,6 +245,9 @@ const char* kPageScript = R"JS(
       addChart(sec, t.name, 'rss', 'Resident memory (RSS above the baseline) over the replay', okAllocs,
                { type: 'line', data: { datasets: series.map(function (s) { return allocDataset(s.allocator, points(s, 'rss_bytes'), {}); }) },
                  options: lineOpts('RSS') });
+      var unsampled = okAllocs.filter(function (a) { return !series.some(function (s) { return s.allocator === a; }); });
+      if (unsampled.length)
+        sec.appendChild(el('p', 'No memory samples for ' + unsampled.join(', ') + ' (threaded or unsampled runs).', 'note'));
     }
 
     // Latency percentiles per operation.
