@@ -57,7 +57,8 @@ std::vector<std::pair<MetricInfo, double>> run_metrics(const RunResult& r) {
   }
   if (r.peak_footprint_bytes > 0) {
     add("peak_footprint_bytes", MetricUnit::kBytes, true, d(r.peak_footprint_bytes));
-    add("external_fragmentation_bytes", MetricUnit::kBytes, true, d(r.external_fragmentation_bytes));
+    if (r.peak_usable_bytes > 0)
+      add("external_fragmentation_bytes", MetricUnit::kBytes, true, d(r.external_fragmentation_bytes));
     add("fragmentation_at_peak_live", MetricUnit::kRatio, true, r.fragmentation_at_peak_live);
     add("fragmentation_peak_ratio", MetricUnit::kRatio, true, r.fragmentation_peak_ratio);
     add("utilization", MetricUnit::kRatio, false, r.utilization);

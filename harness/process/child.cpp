@@ -76,8 +76,12 @@ void record_measurements(A& a, ReplayMeasurement& ms, const ReplayOutcome& out, 
     if (m.live_bytes > at_peak->live_bytes) at_peak = &m;
   }
   r.internal_fragmentation_bytes = at_peak->usable_bytes > at_peak->live_bytes ? at_peak->usable_bytes - at_peak->live_bytes : 0;
-  r.external_fragmentation_bytes =
-      at_peak->footprint_bytes > at_peak->usable_bytes ? at_peak->footprint_bytes - at_peak->usable_bytes : 0;
+  // Without usable bytes (no memory samples and no counter of the
+  // allocator's own) neither fragmentation in bytes is known: both stay 0.
+  const bool usable_known = ms.track_usable || detail::allocated_bytes_of(a).has_value();
+  if (usable_known)
+    r.external_fragmentation_bytes =
+        at_peak->footprint_bytes > at_peak->usable_bytes ? at_peak->footprint_bytes - at_peak->usable_bytes : 0;
   if (at_peak->live_bytes > 0)
     r.fragmentation_at_peak_live = static_cast<double>(at_peak->footprint_bytes) / static_cast<double>(at_peak->live_bytes);
   if (summary.peak_live_bytes > 0)
@@ -167,6 +171,7 @@ int run_child(const ChildRequest& req) {
         ms.sample_every = req.sample_every == kAutomatic ? std::max<std::uint64_t>(1, n / 300) : req.sample_every;
         ms.latency_every = req.latency_every == kAutomatic ? 101 : req.latency_every;
         ms.extra_sample_at = summary.peak_live_event;
+        ms.track_usable = ms.sample_every != 0;
         ms.prepare(trace);
         if (ms.latency_every != 0) ms.latency.set_clock_overhead_ns(LatencyRecorder::measure_clock_overhead_ns());
       }

@@ -45,6 +45,10 @@ struct ReplayMeasurement {
   std::uint64_t extra_sample_at = 0;  // 0: none
   std::uint64_t rss_baseline_bytes = 0;
   std::uint64_t allocated_baseline_bytes = 0;  // the allocator's own allocated-bytes counter before the replay
+  // Count live usable bytes per event for allocators without a byte counter
+  // of their own (one usable_size() per allocation and per free). Off when no
+  // memory samples are asked for, so that latency alone costs only its clock.
+  bool track_usable = true;
 
   std::vector<MemorySample> samples;
   std::vector<std::uint64_t> sample_at;  // event counts after which to sample, ascending, ends with UINT64_MAX
@@ -195,7 +199,7 @@ ReplayOutcome replay_loop(A& a, const TraceView& trace, Slot* table, ValidationS
   // allocator's own counter at each sample where it keeps one (no cost per
   // event); otherwise usable_size() is asked when a block is handed out and
   // again just before it is given back, while its metadata is in cache anyway.
-  const bool count_usable = M && !allocated_bytes_of(a).has_value();
+  const bool count_usable = M && ms->track_usable && !allocated_bytes_of(a).has_value();
   auto track_alloc = [&](void* p, std::uint64_t size) {
     if constexpr (M) {
       ms->live_bytes += size;

@@ -1,6 +1,8 @@
 // Google Benchmark target for the replay engine: events per second through
 // the null allocator (the harness's own cost) and through glibc malloc, next
-// to a minimal hand-written loop over the same events (the floor).
+// to a minimal hand-written loop over the same events (the floor); and what
+// heapreplay's measurements (memory samples, latency samples) add to a
+// replay's timed loop, through glibc and two of our designs.
 //
 // The trace comes from HEAPREPLAY_BENCH_TRACE (any supported format; the
 // README's figures use tools/record-mtrace.sh --perl-workload) or, when that
@@ -10,6 +12,8 @@
 #include <cstdlib>
 #include <memory>
 
+#include "allocators/segfit/segfit.h"
+#include "allocators/sizeclass/sizeclass.h"
 #include "allocators/system/malloc_allocator.h"
 #include "allocators/system/null_allocator.h"
 #include "harness/replay/replay.h"
@@ -82,9 +86,45 @@ void BM_ReplayGlibc(benchmark::State& state) {
   set_counters(state, t.events.size());
 }
 
+// glibc through the adapter the child uses.
+struct GlibcMalloc : MallocAllocator {
+  GlibcMalloc() : MallocAllocator("glibc", SystemFlavor::kGlibc) {}
+};
+
+// The same replay with the child's measurement settings: Arg 0 measures
+// nothing, 1 times every 101st event (the default latency sampling), 2 takes
+// about 300 memory samples with usable bytes tracked, 3 does both (the
+// default of a run). The time is the replay's wall_ns, which leaves out the
+// time spent taking memory samples, as a run's report does.
+template <class A>
+void BM_Measured(benchmark::State& state) {
+  const Trace& t = bench_trace();
+  const TraceView view = t.view();
+  ObjectTable table(t.object_count);
+  const auto mode = state.range(0);
+  for (auto _ : state) {
+    auto a = std::make_unique<A>();
+    table.clear();
+    ReplayMeasurement ms;
+    ms.sample_every = (mode & 2) ? std::max<std::uint64_t>(1, t.events.size() / 300) : 0;
+    ms.latency_every = (mode & 1) ? 101 : 0;
+    ms.track_usable = ms.sample_every != 0;
+    ms.prepare(view);
+    ReplayOutcome out = replay(*a, view, table, ReplayOptions{Touch::kNone, false}, ms.active() ? &ms : nullptr);
+    benchmark::DoNotOptimize(out);
+    state.SetIterationTime(static_cast<double>(out.wall_ns) * 1e-9);
+    if constexpr (std::is_same_v<A, GlibcMalloc>)
+      for (std::size_t i = 0; i < table.size(); ++i) std::free(table.data()[i].ptr);
+  }
+  set_counters(state, t.events.size());
+}
+
 BENCHMARK(BM_MinimalLoop)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ReplayNull)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ReplayGlibc)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Measured<GlibcMalloc>)->DenseRange(0, 3)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Measured<Sizeclass>)->DenseRange(0, 3)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Measured<Segfit>)->DenseRange(0, 3)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace heapreplay

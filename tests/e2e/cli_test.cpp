@@ -286,6 +286,19 @@ TEST(CliMeasure, SamplingCanBeTurnedOffAndBadValuesAreRefused) {
   auto run = nlohmann::json::parse(test::read_file(dir.file("r.json")))["runs"][0];
   EXPECT_EQ(run["sample_every"], 0);
   EXPECT_TRUE(run["latency"].empty());
+  // Latency only: no usable-size tracking for a design, so no byte figures
+  // that need it, while the footprint figures are still there.
+  std::string text = "heapreplay-text 1\n";
+  for (int i = 0; i < 200; ++i) text += "malloc " + std::to_string(i) + " 100\n";
+  std::string many = dir.write("m.txt", text);
+  r = test::run_cli({"replay", "-a", "segfit", "--sample-every", "0", "-o", dir.file("l.json"), many});
+  ASSERT_EQ(r.status, 0) << r.err;
+  run = nlohmann::json::parse(test::read_file(dir.file("l.json")))["runs"][0];
+  EXPECT_GT(run["latency"]["malloc"]["count"].get<std::uint64_t>(), 0u);
+  EXPECT_EQ(run["peak_usable_bytes"], 0);
+  EXPECT_EQ(run["internal_fragmentation_bytes"], 0);
+  EXPECT_EQ(run["external_fragmentation_bytes"], 0);
+  EXPECT_GT(run["peak_footprint_bytes"].get<std::uint64_t>(), 200u * 100);
   r = test::run_cli({"replay", "-a", "segfit", "--sample-every", "often", trace});
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("--sample-every needs a number of events or auto, not 'often'"), std::string::npos) << r.err;
