@@ -351,6 +351,7 @@ AllocatorStats Pages::stats() const {
              {"pages.free_runs", static_cast<double>(free_runs_.size())},
              {"pages.live_small_blocks", static_cast<double>(live_small_)},
              {"pages.live_multi_blocks", static_cast<double>(live_multi_)}};
+  s.extra.emplace_back("page_source.injected_failures", static_cast<double>(source_->injected_failures()));
   return s;
 }
 
