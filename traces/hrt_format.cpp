@@ -117,8 +117,16 @@ void write_hrt(const Trace& trace, const std::string& path) {
   h.payload_checksum = hrt_checksum(meta.data(), meta.size(), sum);
   h.header_checksum = hrt_checksum(&h, offsetof(HrtHeader, header_checksum), 0);
 
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  // A device or a pipe (/dev/stdout, /dev/full) cannot be replaced by a
+  // rename, and must not be: write to it directly and report what it says.
+  // Anything else gets a fresh temporary file in the same folder (mkstemp:
+  // O_EXCL, so nothing planted at a predictable name is followed), renamed
+  // over the target only once complete.
+  struct stat st {};
+  const bool device = ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode);
+  if (device && S_ISDIR(st.st_mode)) throw std::runtime_error(path + ": cannot write: " + std::strerror(EISDIR));
+  std::string tmp = path + ".tmp.XXXXXX";
+  int fd = device ? ::open(path.c_str(), O_WRONLY | O_CLOEXEC) : ::mkostemp(tmp.data(), O_CLOEXEC);
   if (fd < 0) throw std::runtime_error(path + ": cannot create: " + errno_text());
   try {
     static const char zeros[64] = {};
@@ -139,17 +147,18 @@ void write_hrt(const Trace& trace, const std::string& path) {
     }
     pad_to(h.meta_offset);
     write_all(fd, meta.data(), meta.size(), path);
-    if (::fsync(fd) != 0) throw std::runtime_error(path + ": cannot write: " + errno_text());
+    if (!device && (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0))
+      throw std::runtime_error(path + ": cannot write: " + errno_text());
     if (::close(fd) != 0) {
       fd = -1;
       throw std::runtime_error(path + ": cannot write: " + errno_text());
     }
     fd = -1;
-    if (::rename(tmp.c_str(), path.c_str()) != 0)
+    if (!device && ::rename(tmp.c_str(), path.c_str()) != 0)
       throw std::runtime_error(path + ": cannot rename into place: " + errno_text());
   } catch (...) {
     if (fd >= 0) ::close(fd);
-    ::unlink(tmp.c_str());
+    if (!device) ::unlink(tmp.c_str());
     throw;
   }
 }
