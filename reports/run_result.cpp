@@ -165,7 +165,19 @@ void from_json(const nlohmann::json& j, RunResult& r) {
 }
 
 nlohmann::json report_to_json(const Report& report) {
-  return nlohmann::json{{"schema", kReportSchema}, {"context", report.context}, {"runs", report.runs}};
+  nlohmann::json j{{"schema", kReportSchema}, {"context", report.context}, {"runs", report.runs}};
+  if (report.interrupted)
+    j["interrupted"] = {{"signal", report.interrupted->signal},
+                        {"completed_runs", report.interrupted->completed_runs},
+                        {"planned_runs", report.interrupted->planned_runs}};
+  return j;
+}
+
+std::string interruption_text(const Report& report) {
+  if (!report.interrupted) return "";
+  return "interrupted by " + report.interrupted->signal + " after " +
+         std::to_string(report.interrupted->completed_runs) + " of " +
+         std::to_string(report.interrupted->planned_runs) + " runs";
 }
 
 Report report_from_json(const nlohmann::json& j) {
@@ -183,6 +195,18 @@ Report report_from_json(const nlohmann::json& j) {
       r.runs.push_back(runs[i].get<RunResult>());
     } catch (const nlohmann::json::exception& e) {
       throw std::runtime_error("run " + std::to_string(i) + ": " + e.what());
+    }
+  }
+  if (j.contains("interrupted")) {
+    const auto& in = j["interrupted"];
+    try {
+      Interruption x;
+      in.at("signal").get_to(x.signal);
+      in.at("completed_runs").get_to(x.completed_runs);
+      in.at("planned_runs").get_to(x.planned_runs);
+      r.interrupted = x;
+    } catch (const nlohmann::json::exception& e) {
+      throw std::runtime_error(std::string("\"interrupted\": ") + e.what());
     }
   }
   return r;

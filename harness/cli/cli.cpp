@@ -8,6 +8,7 @@
 #include "allocators/core/options.h"
 #include "harness/allocator_dispatch.h"
 #include "harness/allocator_registry.h"
+#include "harness/process/interrupt.h"
 #include "harness/replay/replay.h"
 #include "harness/session.h"
 #include "reports/aggregate.h"
@@ -109,16 +110,22 @@ void add_validate_option(po::options_description& d) {
 
 int run_and_report(const std::vector<PreparedTrace>& traces, SessionOptions options, const std::string& output) {
   options.progress = ::isatty(STDERR_FILENO) == 1;
+  // From here on SIGINT/SIGTERM stop the session instead of heapreplay: the
+  // run in progress is killed and what completed is still shown and written.
+  InterruptWatch watch;
   Report report = run_session(traces, options);
   // With the report on stdout (-o -), the table goes to stderr.
   (output == "-" ? std::cerr : std::cout) << render_table(report) << std::flush;
   bool all_ok = true;
   for (const RunResult& r : report.runs) {
-    if (r.status == "ok") continue;
+    if (r.status == "ok" || r.status == "interrupted") continue;
     all_ok = false;
     std::cerr << "heapreplay: " << r.allocator << " on " << r.trace << " (repetition " << r.repetition + 1
               << "): " << r.status << (r.status_detail.empty() ? "" : ": " + r.status_detail) << '\n';
   }
+  if (report.interrupted)
+    std::cerr << "heapreplay: " << interruption_text(report)
+              << "; the runs not started are in neither the table nor the report\n";
   if (!output.empty()) {
     try {
       nlohmann::json j = report_to_json(report);
@@ -130,6 +137,7 @@ int run_and_report(const std::vector<PreparedTrace>& traces, SessionOptions opti
     }
     std::cerr << "heapreplay: report written to " << output << '\n';
   }
+  if (report.interrupted) return exit_interrupted(interrupt_signal());
   return all_ok ? kExitOk : kExitRunFailed;
 }
 
