@@ -40,9 +40,10 @@ A make_design(const std::string& options) {
   return A(config);
 }
 
+template <class A>
 double injected_failures(const AllocatorStats& s) {
   for (const auto& [k, v] : s.extra)
-    if (k == "page_source.injected_failures") return v;
+    if (k == std::string(DesignName<A>::kName) + ".injected_failures") return v;
   return -1;
 }
 
@@ -134,7 +135,7 @@ Outcome churn(A& a, int operations) {
   }
   CheckResult c = a.check();
   EXPECT_TRUE(c.ok) << "after freeing everything: " << c.problem;
-  out.injected = injected_failures(a.stats());
+  out.injected = injected_failures<A>(a.stats());
   return out;
 }
 
@@ -193,7 +194,7 @@ TYPED_TEST(FaultInjection, WhenEveryMapFailsNothingIsHandedOutAndNothingBreaks) 
     CheckResult c = a.check();
     EXPECT_TRUE(c.ok) << c.problem;
   }
-  EXPECT_GT(injected_failures(a.stats()), 0);
+  EXPECT_GT(injected_failures<TypeParam>(a.stats()), 0);
 }
 
 }  // namespace
