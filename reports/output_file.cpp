@@ -34,22 +34,34 @@ int write_all(int fd, std::string_view content) {
 
 }  // namespace
 
+OutputKind output_kind(const std::string& path) {
+  if (path.rfind("/dev/", 0) == 0 || path.rfind("/proc/", 0) == 0) return OutputKind::kInPlace;
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0 || S_ISLNK(st.st_mode) || S_ISREG(st.st_mode)) return OutputKind::kReplace;
+  return S_ISDIR(st.st_mode) ? OutputKind::kFolder : OutputKind::kInPlace;
+}
+
 void write_file_atomically(const std::string& path, std::string_view content) {
   if (path == "-") {
     if (int err = write_all(STDOUT_FILENO, content)) fail("standard output", "cannot write", err);
     return;
   }
-  // A device (/dev/stdout, /dev/full, a pipe) cannot be replaced by rename:
-  // write to it directly and report what the device says.
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
-    if (S_ISDIR(st.st_mode)) fail(path, "cannot write", EISDIR);
-    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) fail(path, "cannot open", errno);
-    int err = write_all(fd, content);
-    ::close(fd);
-    if (err) fail(path, "cannot write", err);
-    return;
+  // Where the path names a device or a pipe (/dev/stdout, /dev/full, a FIFO),
+  // write to it directly and report what it says: renaming over it would
+  // replace the device node or /dev's link. Anything else, a link planted at
+  // the path included, is replaced by a complete temporary file: a link there
+  // is never followed (a link to a device outside /dev and /proc neither).
+  switch (output_kind(path)) {
+    case OutputKind::kFolder: fail(path, "cannot write", EISDIR);
+    case OutputKind::kInPlace: {
+      int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+      if (fd < 0) fail(path, "cannot open", errno);
+      int err = write_all(fd, content);
+      if (::close(fd) != 0 && err == 0) err = errno;
+      if (err) fail(path, "cannot write", err);
+      return;
+    }
+    case OutputKind::kReplace: break;
   }
   auto slash = path.rfind('/');
   std::string dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);

@@ -117,16 +117,20 @@ void write_hrt(const Trace& trace, const std::string& path) {
   h.payload_checksum = hrt_checksum(meta.data(), meta.size(), sum);
   h.header_checksum = hrt_checksum(&h, offsetof(HrtHeader, header_checksum), 0);
 
-  // A device or a pipe (/dev/stdout, /dev/full) cannot be replaced by a
-  // rename, and must not be: write to it directly and report what it says.
-  // Anything else gets a fresh temporary file in the same folder (mkstemp:
-  // O_EXCL, so nothing planted at a predictable name is followed), renamed
-  // over the target only once complete.
+  // The same rule as reports/output_file.h's output_kind(): a path under
+  // /dev/ or /proc/, or a FIFO or device node elsewhere, is written directly
+  // (renaming over it would replace the node, or /dev's link); anything else,
+  // a link planted at the path included, gets a fresh temporary file in the
+  // same folder (mkstemp: O_EXCL, nothing planted is followed), renamed over
+  // the path once complete, so the link is replaced, never followed.
   struct stat st {};
-  const bool device = ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode);
-  if (device && S_ISDIR(st.st_mode)) throw std::runtime_error(path + ": cannot write: " + std::strerror(EISDIR));
+  bool device = path.rfind("/dev/", 0) == 0 || path.rfind("/proc/", 0) == 0;
+  if (!device && ::lstat(path.c_str(), &st) == 0 && !S_ISLNK(st.st_mode) && !S_ISREG(st.st_mode)) {
+    if (S_ISDIR(st.st_mode)) throw std::runtime_error(path + ": cannot write: " + std::strerror(EISDIR));
+    device = true;
+  }
   std::string tmp = path + ".tmp.XXXXXX";
-  int fd = device ? ::open(path.c_str(), O_WRONLY | O_CLOEXEC) : ::mkostemp(tmp.data(), O_CLOEXEC);
+  int fd = device ? ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC) : ::mkostemp(tmp.data(), O_CLOEXEC);
   if (fd < 0) throw std::runtime_error(path + ": cannot create: " + errno_text());
   try {
     static const char zeros[64] = {};

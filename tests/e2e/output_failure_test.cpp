@@ -188,5 +188,30 @@ TEST(OutputFailure, AnExistingTargetIsUntouchedWhenTheWriteFails) {
   EXPECT_EQ(entries(ro).size(), 1u);
 }
 
+// /dev/stdout is followed (the user named it) and written in place, never
+// replaced; a link planted elsewhere is replaced, even one to a FIFO or a
+// device, which would otherwise receive the output.
+TEST(OutputFailure, DevicePathsAreWrittenInPlaceAndPlantedLinksReplaced) {
+  Inputs in;
+  for (const Writer& w : writers(in)) {
+    if (w.args[0] == "record" || w.prints_results) continue;  // their stdout holds other text
+    CliResult r = run_cli(with_output(w.args, "/dev/stdout"));
+    EXPECT_EQ(r.status, 0) << w.what << ": " << r.err;
+    EXPECT_FALSE(r.out.empty()) << w.what;
+  }
+  EXPECT_TRUE(fs::is_symlink("/dev/stdout"));
+  std::string fifo = in.dir.file("victim.fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  for (const Writer& w : writers(in)) {
+    std::string out = in.dir.file("out");
+    fs::remove(out);
+    fs::create_symlink(fifo, out);
+    CliResult r = run_cli(with_output(w.args, out));
+    EXPECT_EQ(r.status, 0) << w.what << ": " << r.err;
+    EXPECT_TRUE(fs::is_regular_file(fs::symlink_status(out))) << w.what;
+    EXPECT_TRUE(fs::is_fifo(fs::symlink_status(fifo)));
+  }
+}
+
 }  // namespace
 }  // namespace heapreplay
