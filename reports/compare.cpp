@@ -76,7 +76,7 @@ std::vector<std::string> allocators_of(const std::vector<Aggregate>& groups) {
 std::string context_text(const Report& r, const char* key) {
   if (!r.context.contains(key)) return "";
   const auto& v = r.context[key];
-  return v.is_string() ? v.get<std::string>() : v.dump();
+  return v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string fmt_cell_value(const MetricComparison& r, double v) {

@@ -7,8 +7,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 namespace heapreplay {
@@ -78,13 +76,45 @@ void write_file_atomically(const std::string& path, std::string_view content) {
   }
 }
 
-std::string read_whole_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "cannot read", errno);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) fail(path, "cannot read", EIO);
-  return ss.str();
+std::string read_whole_file(const std::string& path, std::uint64_t max_bytes) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(path, "cannot read", errno);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    fail(path, "cannot read", err);
+  }
+  // A device (/dev/zero, /dev/urandom) would be read for ever; a pipe is
+  // fine, read up to the limit.
+  if (S_ISDIR(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+    ::close(fd);
+    if (S_ISDIR(st.st_mode)) fail(path, "cannot read", EISDIR);
+    throw std::runtime_error(path + ": cannot read: not a file (a device)");
+  }
+  auto too_big = [&] {
+    ::close(fd);
+    throw std::runtime_error(path + ": cannot read: larger than " + std::to_string(max_bytes >> 20) +
+                             " MiB, more than any file heapreplay reads here");
+  };
+  if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > max_bytes) too_big();
+  std::string out;
+  if (S_ISREG(st.st_mode)) out.reserve(static_cast<std::size_t>(st.st_size));
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      fail(path, "cannot read", err);
+    }
+    if (n == 0) break;
+    if (out.size() + static_cast<std::size_t>(n) > max_bytes) too_big();
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return out;
 }
 
 }  // namespace heapreplay

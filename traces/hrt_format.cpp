@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -204,6 +205,16 @@ HrtFile::HrtFile(const std::string& path, bool populate) {
     fail("file is " + std::to_string(bytes_) + " bytes, header says " + std::to_string(h.file_bytes) +
          " (truncated?)");
   if (h.thread_count == 0 || h.thread_count > 0x10000) fail("thread count out of range");
+  // Every object slot and every thread is first named by an event, so neither
+  // count can exceed the events. Checked before anything is sized by them:
+  // the replay's object table holds 16 bytes per slot, and each thread of a
+  // trace replays on a thread of its own.
+  if (h.object_count > h.event_count)
+    fail("object count " + std::to_string(h.object_count) + " exceeds the " + std::to_string(h.event_count) +
+         " events");
+  if (h.thread_count > std::max<std::uint64_t>(h.event_count, 1))
+    fail("thread count " + std::to_string(h.thread_count) + " exceeds the " + std::to_string(h.event_count) +
+         " events");
   auto in_file = [&](std::uint64_t off, std::uint64_t count, std::uint64_t unit) {
     if (off % 8 != 0 || off > bytes_) return false;
     if (count > (bytes_ - off) / unit) return false;
