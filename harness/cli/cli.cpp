@@ -110,9 +110,6 @@ void add_validate_option(po::options_description& d) {
 
 int run_and_report(const std::vector<PreparedTrace>& traces, SessionOptions options, const std::string& output) {
   options.progress = ::isatty(STDERR_FILENO) == 1;
-  // From here on SIGINT/SIGTERM stop the session instead of heapreplay: the
-  // run in progress is killed and what completed is still shown and written.
-  InterruptWatch watch;
   Report report = run_session(traces, options);
   // With the report on stdout (-o -), the table goes to stderr.
   (output == "-" ? std::cerr : std::cout) << render_table(report) << std::flush;

@@ -56,7 +56,10 @@ SessionOptions session_options(const RunFlags& flags, const std::string& command
 void add_validate_option(po::options_description& d);
 
 // Runs the session, prints the table, writes the JSON report; returns the
-// exit status.
+// exit status. The caller holds an InterruptWatch (harness/process/
+// interrupt.h) from before it prepares the traces, so that SIGINT/SIGTERM
+// stop the session (the run in progress killed, what completed written and
+// the status 128 + the signal) rather than heapreplay and its clean-up.
 int run_and_report(const std::vector<PreparedTrace>& traces, SessionOptions options, const std::string& output);
 
 std::string command_line_text(int argc, char** argv);

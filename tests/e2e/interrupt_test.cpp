@@ -188,6 +188,22 @@ TEST(Interrupt, AChildKilledFromOutsideIsRecordedAsSuchThenSigtermExits143) {
   EXPECT_NE(hr.err().find("from outside heapreplay"), std::string::npos) << hr.err();
 }
 
+TEST(Interrupt, BenchIsInterruptedTheSameWay) {
+  TempDir dir;
+  Traces t = make_traces(dir);
+  Background hr(dir, {"bench", "--no-suite", "--trace", t.fast, "--trace", t.slow, "-a", "segfit", "--pace",
+                      "recorded", "-o", dir.file("r.json")});
+  ASSERT_GT(hr.child_with("slow.hrt"), 0) << hr.err();
+  ASSERT_EQ(::kill(hr.pid(), SIGTERM), 0);
+  EXPECT_EQ(hr.wait(), 143) << hr.err();
+  expect_interrupted_report(dir.file("r.json"), "SIGTERM", 2);
+  auto j = nlohmann::json::parse(test::read_file(dir.file("r.json")));
+  ASSERT_EQ(j["runs"].size(), 2u);
+  EXPECT_EQ(j["runs"][0]["status"], "ok");
+  EXPECT_EQ(j["runs"][1]["status"], "interrupted");
+  EXPECT_TRUE(j.contains("aggregates"));
+}
+
 TEST(Interrupt, OurOwnTimeoutKillIsATimeoutNotAKillFromOutside) {
   TempDir dir;
   Traces t = make_traces(dir);
