@@ -1,8 +1,6 @@
 // Child-process runs with a time limit (see spawn.h).
 #include "harness/process/spawn.h"
 
-#include "harness/process/interrupt.h"
-
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -14,6 +12,8 @@
 #include <cstring>
 #include <stdexcept>
 #include <vector>
+
+#include "harness/process/interrupt.h"
 
 extern char** environ;
 

@@ -82,12 +82,21 @@ void expect_tables_intact(const std::string& md) {
 
 TEST(Escaping, NamesAndCommandLinesRenderAsTextInHtmlAndMarkdown) {
   Rendered t;
+#ifdef HEAPREPLAY_SANITIZED
+  // No preload in sanitizer builds: the names come from the files and the
+  // command line only.
+  const bool with_preload = false;
+  auto r = run_cli({"replay", "-a", "segfit", "-r", "2", "-o", t.report, t.img_trace, t.script_trace});
+  ASSERT_EQ(r.status, 0) << r.err;
+#else
+  const bool with_preload = true;
   auto r = run_cli({"replay", "-a", "segfit", "-a", "preload:" + t.lib, "-r", "2", "-o", t.report, t.img_trace,
                     t.script_trace});
   ASSERT_EQ(r.status, 1) << r.err;  // the preload of a file that is no library fails, and says so
   auto j = nlohmann::json::parse(test::read_file(t.report));
   EXPECT_EQ(j["runs"][1]["status"], "failed");
   EXPECT_NE(j["runs"][1]["status_detail"].get<std::string>().find(kLib), std::string::npos);
+#endif
 
   std::string chart = t.dir.write("chart.js", "var Chart = function () {};\n");
   auto rep = run_cli({"report", t.report, "--html", t.dir.file("r.html"), "--chartjs", chart, "--markdown",
@@ -105,15 +114,20 @@ TEST(Escaping, NamesAndCommandLinesRenderAsTextInHtmlAndMarkdown) {
   EXPECT_EQ(scripts[0].find('<'), std::string::npos);
   auto data = nlohmann::json::parse(scripts[0]);
   std::string dumped = data.dump();
-  for (const std::string& s : {kImg, kLib, std::string("</") + kScriptFile})
+  for (const std::string& s : {kImg, std::string("</") + kScriptFile})
     EXPECT_NE(dumped.find(nlohmann::json(s).dump().substr(1, s.size())), std::string::npos) << s;
+  if (with_preload) {
+    EXPECT_NE(dumped.find(nlohmann::json(kLib).dump().substr(1, kLib.size())), std::string::npos);
+  }
   for (std::size_t k = 1; k < scripts.size(); ++k) EXPECT_EQ(scripts[k].find("onerror"), std::string::npos);
 
   std::string md = test::read_file(t.dir.file("r.md"));
   expect_no_markup(md, "the markdown summary");
   expect_tables_intact(md);
   EXPECT_NE(md.find("&lt;img src=x onerror=alert(1)&gt;.rep"), std::string::npos) << md;
-  EXPECT_NE(md.find("&lt;b&gt;\\|\\`x\\`\\*\\_\\[y\\](javascript;alert(4)).so"), std::string::npos) << md;
+  if (with_preload) {
+    EXPECT_NE(md.find("&lt;b&gt;\\|\\`x\\`\\*\\_\\[y\\](javascript;alert(4)).so"), std::string::npos) << md;
+  }
 
   auto cmp = run_cli({"compare", t.report, t.report, "--markdown", t.dir.file("c.md")});
   ASSERT_NE(cmp.status, 2) << cmp.err;
@@ -125,6 +139,9 @@ TEST(Escaping, NamesAndCommandLinesRenderAsTextInHtmlAndMarkdown) {
 }
 
 TEST(Escaping, APreloadPathLdPreloadWouldSplitIsRefused) {
+#ifdef HEAPREPLAY_SANITIZED
+  GTEST_SKIP() << "sanitizer builds have no preload allocator";
+#endif
   TempDir dir;
   std::string lib = dir.write("a b.so", "x");
   auto r = run_cli({"replay", "-a", "preload:" + lib, dir.write("t.rep", kRep)});
