@@ -52,6 +52,11 @@ AllocatorSpec parse_allocator_spec(std::string_view text) {
     if (!allocator_available(e, &why)) throw OptionError("allocator '" + spec.name + "' is not available: " + why);
     if (e.kind == AllocatorKind::kPreload) {
       if (spec.options.empty()) throw OptionError("preload needs a library: preload:/path/to/lib.so");
+      // LD_PRELOAD splits its value at spaces and colons: such a path would
+      // preload other files than the one named.
+      if (spec.options.find_first_of(" :") != std::string::npos)
+        throw OptionError("preload: the library path '" + spec.options +
+                          "' holds a space or a colon, which LD_PRELOAD cannot carry");
       if (::access(spec.options.c_str(), R_OK) != 0)
         throw OptionError("preload: cannot read library '" + spec.options + "'");
     } else if (e.kind != AllocatorKind::kOurs && !spec.options.empty()) {

@@ -5,11 +5,13 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <fstream>
 
 #include "build_config.h"
 #include "harness/allocator_registry.h"
+#include "harness/process/interrupt.h"
 #include "harness/process/spawn.h"
 
 namespace heapreplay {
@@ -96,40 +98,56 @@ Report run_session(const std::vector<PreparedTrace>& traces, const SessionOption
   const std::size_t total = traces.size() * options.allocators.size() * static_cast<std::size_t>(options.repetitions);
   std::size_t done = 0;
   auto start = std::chrono::steady_clock::now();
-  for (int rep = 0; rep < options.repetitions; ++rep) {
-    for (const PreparedTrace& t : traces) {
-      for (const std::string& spec_text : options.allocators) {
-        AllocatorSpec spec = parse_allocator_spec(spec_text);
-        if (options.progress)
-          show_progress(done, total,
-                        spec_text + " on " + t.label + " (repetition " + std::to_string(rep + 1) + "/" +
-                            std::to_string(options.repetitions) + ")",
-                        start);
-        ChildRequest req;
-        req.trace_path = t.hrt_path;
-        req.allocator = spec_text;
-        req.touch = options.touch;
-        req.validate = options.validate;
-        req.memory_limit_bytes = options.memory_limit_bytes;
-        req.sample_every = options.sample_every;
-        req.latency_every = options.latency_every;
-        req.serial = options.serial;
-        req.pace = options.pace;
-        spawn.preload = preload_library(spec);
-        RunResult r = run_in_child(req, spawn);
-        r.trace = t.label;
-        r.repetition = rep;
-        r.allocator = spec_text + (r.locked ? "+lock" : "");
-        if (r.status != "ok" || r.peak_live_bytes == 0) {
-          r.peak_live_bytes = t.summary.peak_live_bytes;
-          r.final_live_bytes = t.summary.final_live_bytes;
+  std::size_t completed = 0;
+  auto stop = [&] {
+    int sig = interrupt_signal();
+    if (sig == 0) return false;
+    const char* abbrev = sigabbrev_np(sig);
+    report.interrupted = Interruption{abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig), completed,
+                                      total};
+    return true;
+  };
+  // Runs everything; returns early once a signal asks to stop.
+  auto run_all = [&] {
+    for (int rep = 0; rep < options.repetitions; ++rep) {
+      for (const PreparedTrace& t : traces) {
+        for (const std::string& spec_text : options.allocators) {
+          if (stop()) return;
+          AllocatorSpec spec = parse_allocator_spec(spec_text);
+          if (options.progress)
+            show_progress(done, total,
+                          spec_text + " on " + t.label + " (repetition " + std::to_string(rep + 1) + "/" +
+                              std::to_string(options.repetitions) + ")",
+                          start);
+          ChildRequest req;
+          req.trace_path = t.hrt_path;
+          req.allocator = spec_text;
+          req.touch = options.touch;
+          req.validate = options.validate;
+          req.memory_limit_bytes = options.memory_limit_bytes;
+          req.sample_every = options.sample_every;
+          req.latency_every = options.latency_every;
+          req.serial = options.serial;
+          req.pace = options.pace;
+          spawn.preload = preload_library(spec);
+          RunResult r = run_in_child(req, spawn);
+          r.trace = t.label;
+          r.repetition = rep;
+          r.allocator = spec_text + (r.locked ? "+lock" : "");
+          if (r.status != "ok" || r.peak_live_bytes == 0) {
+            r.peak_live_bytes = t.summary.peak_live_bytes;
+            r.final_live_bytes = t.summary.final_live_bytes;
+          }
+          if (!r.allocator_version.empty()) report.context["allocators"][spec_text] = r.allocator_version;
+          if (r.status != "interrupted") ++completed;
+          report.runs.push_back(std::move(r));
+          ++done;
         }
-        if (!r.allocator_version.empty()) report.context["allocators"][spec_text] = r.allocator_version;
-        report.runs.push_back(std::move(r));
-        ++done;
       }
     }
-  }
+    stop();  // a signal during the last run
+  };
+  run_all();
   if (options.progress) std::fprintf(stderr, "\r\033[K");
   return report;
 }

@@ -76,7 +76,7 @@ std::vector<std::string> allocators_of(const std::vector<Aggregate>& groups) {
 std::string context_text(const Report& r, const char* key) {
   if (!r.context.contains(key)) return "";
   const auto& v = r.context[key];
-  return v.is_string() ? v.get<std::string>() : v.dump();
+  return v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string fmt_cell_value(const MetricComparison& r, double v) {
@@ -172,7 +172,15 @@ std::size_t Comparison::regressions() const {
       std::count_if(rows.begin(), rows.end(), [](const MetricComparison& r) { return gate_fails(r.verdict); }));
 }
 
-Comparison compare_reports(const Report& base, const Report& now, const CompareOptions& opt) {
+Comparison compare_reports(const Report& base_in, const Report& now_in, const CompareOptions& opt) {
+  // A run killed because the session was interrupted measured nothing and
+  // did not fail: it is left out, as the runs never started are.
+  auto without_interrupted = [](const Report& r) {
+    Report out = r;
+    std::erase_if(out.runs, [](const RunResult& x) { return x.status == "interrupted"; });
+    return out;
+  };
+  const Report base = without_interrupted(base_in), now = without_interrupted(now_in);
   Comparison c;
   c.alpha = opt.alpha;
   std::vector<Aggregate> A = aggregate(base), B = aggregate(now);
@@ -234,6 +242,10 @@ Comparison compare_reports(const Report& base, const Report& now, const CompareO
       c.notes.push_back(std::string("BASE and NEW differ in ") + key + " (" + x + " vs " + y +
                         "): the figures may not be comparable");
   }
+  for (const Report* r : {&base, &now})
+    if (r->interrupted)
+      c.notes.push_back(std::string(r == &base ? "BASE" : "NEW") + " is incomplete (" + interruption_text(*r) +
+                        "): only its completed runs are compared");
   for (const Report* r : {&base, &now})
     if (std::any_of(r->runs.begin(), r->runs.end(), [](const RunResult& x) { return x.validate; })) {
       c.notes.push_back(std::string(r == &base ? "BASE" : "NEW") +

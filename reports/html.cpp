@@ -367,6 +367,8 @@ nlohmann::json html_page_data(const Report& report) {
     items.push_back({label, v.is_string() ? v.get<std::string>()
                                           : v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
   }
+  if (report.interrupted)
+    items.push_back({"incomplete", interruption_text(report) + "; the runs not started are missing"});
   return {{"schema", "heapreplay.html/1"},
           {"allocators", allocators},
           {"traces", std::move(traces)},

@@ -76,6 +76,8 @@ std::string render_markdown(const Report& report) {
   }
   std::string cmd = context_string(report, "command_line");
   if (!cmd.empty()) os << "Command: " << markdown_escape(cmd) << "\n\n";
+  if (report.interrupted)
+    os << "**Incomplete:** " << markdown_escape(interruption_text(report)) << "; the runs not started are missing.\n\n";
 
   std::vector<std::string> header = {"trace", "allocator", "runs", "ns/event"};
   if (repeated) header.push_back("95% CI");

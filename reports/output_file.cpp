@@ -7,8 +7,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 namespace heapreplay {
@@ -34,22 +32,34 @@ int write_all(int fd, std::string_view content) {
 
 }  // namespace
 
+OutputKind output_kind(const std::string& path) {
+  if (path.rfind("/dev/", 0) == 0 || path.rfind("/proc/", 0) == 0) return OutputKind::kInPlace;
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0 || S_ISLNK(st.st_mode) || S_ISREG(st.st_mode)) return OutputKind::kReplace;
+  return S_ISDIR(st.st_mode) ? OutputKind::kFolder : OutputKind::kInPlace;
+}
+
 void write_file_atomically(const std::string& path, std::string_view content) {
   if (path == "-") {
     if (int err = write_all(STDOUT_FILENO, content)) fail("standard output", "cannot write", err);
     return;
   }
-  // A device (/dev/stdout, /dev/full, a pipe) cannot be replaced by rename:
-  // write to it directly and report what the device says.
-  struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
-    if (S_ISDIR(st.st_mode)) fail(path, "cannot write", EISDIR);
-    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0) fail(path, "cannot open", errno);
-    int err = write_all(fd, content);
-    ::close(fd);
-    if (err) fail(path, "cannot write", err);
-    return;
+  // Where the path names a device or a pipe (/dev/stdout, /dev/full, a FIFO),
+  // write to it directly and report what it says: renaming over it would
+  // replace the device node or /dev's link. Anything else, a link planted at
+  // the path included, is replaced by a complete temporary file: a link there
+  // is never followed (a link to a device outside /dev and /proc neither).
+  switch (output_kind(path)) {
+    case OutputKind::kFolder: fail(path, "cannot write", EISDIR);
+    case OutputKind::kInPlace: {
+      int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+      if (fd < 0) fail(path, "cannot open", errno);
+      int err = write_all(fd, content);
+      if (::close(fd) != 0 && err == 0) err = errno;
+      if (err) fail(path, "cannot write", err);
+      return;
+    }
+    case OutputKind::kReplace: break;
   }
   auto slash = path.rfind('/');
   std::string dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
@@ -66,13 +76,45 @@ void write_file_atomically(const std::string& path, std::string_view content) {
   }
 }
 
-std::string read_whole_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "cannot read", errno);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) fail(path, "cannot read", EIO);
-  return ss.str();
+std::string read_whole_file(const std::string& path, std::uint64_t max_bytes) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(path, "cannot read", errno);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    fail(path, "cannot read", err);
+  }
+  // A device (/dev/zero, /dev/urandom) would be read for ever; a pipe is
+  // fine, read up to the limit.
+  if (S_ISDIR(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+    ::close(fd);
+    if (S_ISDIR(st.st_mode)) fail(path, "cannot read", EISDIR);
+    throw std::runtime_error(path + ": cannot read: not a file (a device)");
+  }
+  auto too_big = [&] {
+    ::close(fd);
+    throw std::runtime_error(path + ": cannot read: larger than " + std::to_string(max_bytes >> 20) +
+                             " MiB, more than any file heapreplay reads here");
+  };
+  if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > max_bytes) too_big();
+  std::string out;
+  if (S_ISREG(st.st_mode)) out.reserve(static_cast<std::size_t>(st.st_size));
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      fail(path, "cannot read", err);
+    }
+    if (n == 0) break;
+    if (out.size() + static_cast<std::size_t>(n) > max_bytes) too_big();
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return out;
 }
 
 }  // namespace heapreplay

@@ -1,9 +1,60 @@
 // JSON mapping of RunResult and Report (the schema is reports/SCHEMA.md).
 #include "reports/run_result.h"
 
+#include <limits>
 #include <stdexcept>
+#include <type_traits>
 
 namespace heapreplay {
+
+namespace {
+
+// Numbers read from a report are checked against their field's type before
+// conversion: nlohmann's get<int>() of 1e300 or get<std::uint64_t>() of -5
+// would convert out of range (undefined behaviour for a float). A report is
+// input that others made; a field that lies is an error naming it.
+template <class T>
+T number(const nlohmann::json& v, const char* key) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (v.is_number()) return v.get<T>();
+    throw std::runtime_error(std::string("\"") + key + "\" is not a number");
+  } else {
+    if (v.is_number_unsigned()) {
+      auto x = v.get<std::uint64_t>();
+      if (x <= static_cast<std::uint64_t>(std::numeric_limits<T>::max())) return static_cast<T>(x);
+    } else if (v.is_number_integer()) {
+      auto x = v.get<std::int64_t>();
+      if (x < 0 ? std::is_signed_v<T> && x >= static_cast<std::int64_t>(std::numeric_limits<T>::min())
+                : static_cast<std::uint64_t>(x) <= static_cast<std::uint64_t>(std::numeric_limits<T>::max()))
+        return static_cast<T>(x);
+    }
+    throw std::runtime_error(std::string("\"") + key + "\" is not an integer in the range of its field");
+  }
+}
+
+template <class T>
+T required(const nlohmann::json& j, const char* key) {
+  return number<T>(j.at(key), key);
+}
+
+template <class T>
+T optional(const nlohmann::json& j, const char* key, T fallback) {
+  if (!j.is_object()) throw std::runtime_error("not an object where \"" + std::string(key) + "\" was expected");
+  auto it = j.find(key);
+  return it == j.end() ? fallback : number<T>(*it, key);
+}
+
+template <class T>
+std::vector<T> numbers(const nlohmann::json& v, const char* key) {
+  if (!v.is_array()) throw std::runtime_error(std::string("\"") + key + "\" is not an array");
+  std::vector<T> out;
+  out.reserve(v.size());
+  for (const auto& x : v) out.push_back(number<T>(x, key));
+  return out;
+}
+
+}  // namespace
+
 
 void to_json(nlohmann::json& j, const ThreadResult& t) {
   j = nlohmann::json{{"events", t.events},   {"wall_ns", t.wall_ns}, {"events_per_second", t.events_per_second},
@@ -11,11 +62,11 @@ void to_json(nlohmann::json& j, const ThreadResult& t) {
 }
 
 void from_json(const nlohmann::json& j, ThreadResult& t) {
-  j.at("events").get_to(t.events);
-  j.at("wall_ns").get_to(t.wall_ns);
-  t.events_per_second = j.value("events_per_second", 0.0);
-  t.wait_ns = j.value("wait_ns", std::uint64_t{0});
-  t.waits = j.value("waits", std::uint64_t{0});
+  t.events = required<std::uint64_t>(j, "events");
+  t.wall_ns = required<std::uint64_t>(j, "wall_ns");
+  t.events_per_second = optional(j, "events_per_second", 0.0);
+  t.wait_ns = optional(j, "wait_ns", std::uint64_t{0});
+  t.waits = optional(j, "waits", std::uint64_t{0});
 }
 
 void to_json(nlohmann::json& j, const LatencyStats& l) {
@@ -26,15 +77,15 @@ void to_json(nlohmann::json& j, const LatencyStats& l) {
 }
 
 void from_json(const nlohmann::json& j, LatencyStats& l) {
-  j.at("count").get_to(l.count);
-  j.at("p50_ns").get_to(l.p50_ns);
-  j.at("p90_ns").get_to(l.p90_ns);
-  j.at("p99_ns").get_to(l.p99_ns);
-  j.at("p999_ns").get_to(l.p999_ns);
-  j.at("max_ns").get_to(l.max_ns);
-  l.mean_ns = j.value("mean_ns", 0.0);
-  l.bucket_upper_ns = j.value("bucket_upper_ns", std::vector<double>{});
-  l.bucket_count = j.value("bucket_count", std::vector<std::uint64_t>{});
+  l.count = required<std::uint64_t>(j, "count");
+  l.p50_ns = required<double>(j, "p50_ns");
+  l.p90_ns = required<double>(j, "p90_ns");
+  l.p99_ns = required<double>(j, "p99_ns");
+  l.p999_ns = required<double>(j, "p999_ns");
+  l.max_ns = required<double>(j, "max_ns");
+  l.mean_ns = optional(j, "mean_ns", 0.0);
+  if (j.contains("bucket_upper_ns")) l.bucket_upper_ns = numbers<double>(j["bucket_upper_ns"], "bucket_upper_ns");
+  if (j.contains("bucket_count")) l.bucket_count = numbers<std::uint64_t>(j["bucket_count"], "bucket_count");
   if (l.bucket_upper_ns.size() != l.bucket_count.size())
     throw std::runtime_error("latency histogram: bucket_upper_ns and bucket_count differ in length");
 }
@@ -60,19 +111,16 @@ nlohmann::json samples_to_json(const std::vector<MemorySample>& s) {
 std::vector<MemorySample> samples_from_json(const nlohmann::json& j) {
   std::vector<MemorySample> out;
   if (!j.is_object()) return out;
-  const auto& ev = j.at("event");
-  std::size_t n = ev.size();
-  for (const char* k : {"elapsed_ns", "live_bytes", "usable_bytes", "footprint_bytes", "rss_bytes"})
-    if (j.at(k).size() != n) throw std::runtime_error(std::string("samples: column ") + k + " has the wrong length");
-  out.resize(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    out[i].event = ev[i].get<std::uint64_t>();
-    out[i].elapsed_ns = j["elapsed_ns"][i].get<std::uint64_t>();
-    out[i].live_bytes = j["live_bytes"][i].get<std::uint64_t>();
-    out[i].usable_bytes = j["usable_bytes"][i].get<std::uint64_t>();
-    out[i].footprint_bytes = j["footprint_bytes"][i].get<std::uint64_t>();
-    out[i].rss_bytes = j["rss_bytes"][i].get<std::uint64_t>();
+  const char* keys[] = {"event", "elapsed_ns", "live_bytes", "usable_bytes", "footprint_bytes", "rss_bytes"};
+  std::vector<std::uint64_t> col[6];
+  for (int k = 0; k < 6; ++k) {
+    col[k] = numbers<std::uint64_t>(j.at(keys[k]), keys[k]);
+    if (col[k].size() != col[0].size())
+      throw std::runtime_error(std::string("samples: column ") + keys[k] + " has the wrong length");
   }
+  out.resize(col[0].size());
+  for (std::size_t i = 0; i < out.size(); ++i)
+    out[i] = MemorySample{col[0][i], col[1][i], col[2][i], col[3][i], col[4][i], col[5][i]};
   return out;
 }
 
@@ -124,48 +172,60 @@ void to_json(nlohmann::json& j, const RunResult& r) {
 void from_json(const nlohmann::json& j, RunResult& r) {
   j.at("trace").get_to(r.trace);
   j.at("allocator").get_to(r.allocator);
-  j.at("repetition").get_to(r.repetition);
+  r.repetition = required<int>(j, "repetition");
   j.at("status").get_to(r.status);
   r.status_detail = j.value("status_detail", std::string());
-  r.signal = j.value("signal", 0);
+  r.signal = optional(j, "signal", 0);
   r.touch = j.value("touch", std::string());
   r.validate = j.value("validate", false);
-  j.at("events").get_to(r.events);
-  j.at("wall_ns").get_to(r.wall_ns);
-  j.at("ns_per_event").get_to(r.ns_per_event);
-  r.events_per_second = j.value("events_per_second", 0.0);
-  j.at("peak_live_bytes").get_to(r.peak_live_bytes);
-  r.final_live_bytes = j.value("final_live_bytes", std::uint64_t{0});
-  j.at("peak_rss_bytes").get_to(r.peak_rss_bytes);
-  r.baseline_rss_bytes = j.value("baseline_rss_bytes", std::uint64_t{0});
+  r.events = required<std::uint64_t>(j, "events");
+  r.wall_ns = required<std::uint64_t>(j, "wall_ns");
+  r.ns_per_event = required<double>(j, "ns_per_event");
+  r.events_per_second = optional(j, "events_per_second", 0.0);
+  r.peak_live_bytes = required<std::uint64_t>(j, "peak_live_bytes");
+  r.final_live_bytes = optional(j, "final_live_bytes", std::uint64_t{0});
+  r.peak_rss_bytes = required<std::uint64_t>(j, "peak_rss_bytes");
+  r.baseline_rss_bytes = optional(j, "baseline_rss_bytes", std::uint64_t{0});
   r.rss_method = j.value("rss_method", std::string());
-  j.at("failed_allocations").get_to(r.failed_allocations);
+  r.failed_allocations = required<std::uint64_t>(j, "failed_allocations");
   r.allocator_version = j.value("allocator_version", std::string());
   r.allocator_stats = j.value("allocator_stats", nlohmann::json::object());
-  r.sample_every = j.value("sample_every", std::uint64_t{0});
+  r.sample_every = optional(j, "sample_every", std::uint64_t{0});
   if (j.contains("samples")) r.samples = samples_from_json(j["samples"]);
-  r.peak_footprint_bytes = j.value("peak_footprint_bytes", std::uint64_t{0});
-  r.peak_usable_bytes = j.value("peak_usable_bytes", std::uint64_t{0});
-  r.internal_fragmentation_bytes = j.value("internal_fragmentation_bytes", std::uint64_t{0});
-  r.external_fragmentation_bytes = j.value("external_fragmentation_bytes", std::uint64_t{0});
-  r.fragmentation_at_peak_live = j.value("fragmentation_at_peak_live", 0.0);
-  r.fragmentation_peak_ratio = j.value("fragmentation_peak_ratio", 0.0);
-  r.utilization = j.value("utilization", 0.0);
-  r.final_footprint_bytes = j.value("final_footprint_bytes", std::uint64_t{0});
-  r.retained_after_trim_bytes = j.value("retained_after_trim_bytes", std::uint64_t{0});
-  r.retained_rss_after_trim_bytes = j.value("retained_rss_after_trim_bytes", std::uint64_t{0});
-  r.threads = j.value("threads", 1);
+  r.peak_footprint_bytes = optional(j, "peak_footprint_bytes", std::uint64_t{0});
+  r.peak_usable_bytes = optional(j, "peak_usable_bytes", std::uint64_t{0});
+  r.internal_fragmentation_bytes = optional(j, "internal_fragmentation_bytes", std::uint64_t{0});
+  r.external_fragmentation_bytes = optional(j, "external_fragmentation_bytes", std::uint64_t{0});
+  r.fragmentation_at_peak_live = optional(j, "fragmentation_at_peak_live", 0.0);
+  r.fragmentation_peak_ratio = optional(j, "fragmentation_peak_ratio", 0.0);
+  r.utilization = optional(j, "utilization", 0.0);
+  r.final_footprint_bytes = optional(j, "final_footprint_bytes", std::uint64_t{0});
+  r.retained_after_trim_bytes = optional(j, "retained_after_trim_bytes", std::uint64_t{0});
+  r.retained_rss_after_trim_bytes = optional(j, "retained_rss_after_trim_bytes", std::uint64_t{0});
+  r.threads = optional(j, "threads", 1);
   r.locked = j.value("locked", false);
   r.pace = j.value("pace", std::string("fast"));
-  r.wait_ns = j.value("wait_ns", std::uint64_t{0});
+  r.wait_ns = optional(j, "wait_ns", std::uint64_t{0});
   if (j.contains("per_thread")) j.at("per_thread").get_to(r.per_thread);
-  r.latency_sample_every = j.value("latency_sample_every", std::uint64_t{0});
-  r.clock_overhead_ns = j.value("clock_overhead_ns", 0.0);
+  r.latency_sample_every = optional(j, "latency_sample_every", std::uint64_t{0});
+  r.clock_overhead_ns = optional(j, "clock_overhead_ns", 0.0);
   if (j.contains("latency")) j.at("latency").get_to(r.latency);
 }
 
 nlohmann::json report_to_json(const Report& report) {
-  return nlohmann::json{{"schema", kReportSchema}, {"context", report.context}, {"runs", report.runs}};
+  nlohmann::json j{{"schema", kReportSchema}, {"context", report.context}, {"runs", report.runs}};
+  if (report.interrupted)
+    j["interrupted"] = {{"signal", report.interrupted->signal},
+                        {"completed_runs", report.interrupted->completed_runs},
+                        {"planned_runs", report.interrupted->planned_runs}};
+  return j;
+}
+
+std::string interruption_text(const Report& report) {
+  if (!report.interrupted) return "";
+  return "interrupted by " + report.interrupted->signal + " after " +
+         std::to_string(report.interrupted->completed_runs) + " of " +
+         std::to_string(report.interrupted->planned_runs) + " runs";
 }
 
 Report report_from_json(const nlohmann::json& j) {
@@ -181,8 +241,20 @@ Report report_from_json(const nlohmann::json& j) {
   for (std::size_t i = 0; i < runs.size(); ++i) {
     try {
       r.runs.push_back(runs[i].get<RunResult>());
-    } catch (const nlohmann::json::exception& e) {
+    } catch (const std::exception& e) {
       throw std::runtime_error("run " + std::to_string(i) + ": " + e.what());
+    }
+  }
+  if (j.contains("interrupted")) {
+    const auto& in = j["interrupted"];
+    try {
+      Interruption x;
+      in.at("signal").get_to(x.signal);
+      x.completed_runs = required<std::uint64_t>(in, "completed_runs");
+      x.planned_runs = required<std::uint64_t>(in, "planned_runs");
+      r.interrupted = x;
+    } catch (const std::exception& e) {
+      throw std::runtime_error(std::string("\"interrupted\": ") + e.what());
     }
   }
   return r;

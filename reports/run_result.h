@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -91,10 +92,24 @@ struct RunResult {
   std::map<std::string, LatencyStats> latency;
 };
 
+// Why a session stopped early: a SIGINT or SIGTERM reached heapreplay. The
+// report then holds every run that completed, plus the one that was killed
+// (status "interrupted"); runs never started are not in it.
+struct Interruption {
+  std::string signal;               // "SIGINT" or "SIGTERM"
+  std::uint64_t completed_runs = 0; // runs that ended on their own (any status)
+  std::uint64_t planned_runs = 0;   // runs the session would have made
+};
+
 struct Report {
   nlohmann::json context = nlohmann::json::object();
   std::vector<RunResult> runs;
+  std::optional<Interruption> interrupted;  // absent: the session ran to its end
 };
+
+// One line saying a report is incomplete ("interrupted by SIGINT after 3 of
+// 12 runs"); empty when it is not.
+std::string interruption_text(const Report& report);
 
 void to_json(nlohmann::json& j, const ThreadResult& t);
 void from_json(const nlohmann::json& j, ThreadResult& t);

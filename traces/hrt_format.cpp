@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -117,8 +118,20 @@ void write_hrt(const Trace& trace, const std::string& path) {
   h.payload_checksum = hrt_checksum(meta.data(), meta.size(), sum);
   h.header_checksum = hrt_checksum(&h, offsetof(HrtHeader, header_checksum), 0);
 
-  std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  // The same rule as reports/output_file.h's output_kind(): a path under
+  // /dev/ or /proc/, or a FIFO or device node elsewhere, is written directly
+  // (renaming over it would replace the node, or /dev's link); anything else,
+  // a link planted at the path included, gets a fresh temporary file in the
+  // same folder (mkstemp: O_EXCL, nothing planted is followed), renamed over
+  // the path once complete, so the link is replaced, never followed.
+  struct stat st {};
+  bool device = path.rfind("/dev/", 0) == 0 || path.rfind("/proc/", 0) == 0;
+  if (!device && ::lstat(path.c_str(), &st) == 0 && !S_ISLNK(st.st_mode) && !S_ISREG(st.st_mode)) {
+    if (S_ISDIR(st.st_mode)) throw std::runtime_error(path + ": cannot write: " + std::strerror(EISDIR));
+    device = true;
+  }
+  std::string tmp = path + ".tmp.XXXXXX";
+  int fd = device ? ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC) : ::mkostemp(tmp.data(), O_CLOEXEC);
   if (fd < 0) throw std::runtime_error(path + ": cannot create: " + errno_text());
   try {
     static const char zeros[64] = {};
@@ -139,17 +152,18 @@ void write_hrt(const Trace& trace, const std::string& path) {
     }
     pad_to(h.meta_offset);
     write_all(fd, meta.data(), meta.size(), path);
-    if (::fsync(fd) != 0) throw std::runtime_error(path + ": cannot write: " + errno_text());
+    if (!device && (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0))
+      throw std::runtime_error(path + ": cannot write: " + errno_text());
     if (::close(fd) != 0) {
       fd = -1;
       throw std::runtime_error(path + ": cannot write: " + errno_text());
     }
     fd = -1;
-    if (::rename(tmp.c_str(), path.c_str()) != 0)
+    if (!device && ::rename(tmp.c_str(), path.c_str()) != 0)
       throw std::runtime_error(path + ": cannot rename into place: " + errno_text());
   } catch (...) {
     if (fd >= 0) ::close(fd);
-    ::unlink(tmp.c_str());
+    if (!device) ::unlink(tmp.c_str());
     throw;
   }
 }
@@ -191,6 +205,16 @@ HrtFile::HrtFile(const std::string& path, bool populate) {
     fail("file is " + std::to_string(bytes_) + " bytes, header says " + std::to_string(h.file_bytes) +
          " (truncated?)");
   if (h.thread_count == 0 || h.thread_count > 0x10000) fail("thread count out of range");
+  // Every object slot and every thread is first named by an event, so neither
+  // count can exceed the events. Checked before anything is sized by them:
+  // the replay's object table holds 16 bytes per slot, and each thread of a
+  // trace replays on a thread of its own.
+  if (h.object_count > h.event_count)
+    fail("object count " + std::to_string(h.object_count) + " exceeds the " + std::to_string(h.event_count) +
+         " events");
+  if (h.thread_count > std::max<std::uint64_t>(h.event_count, 1))
+    fail("thread count " + std::to_string(h.thread_count) + " exceeds the " + std::to_string(h.event_count) +
+         " events");
   auto in_file = [&](std::uint64_t off, std::uint64_t count, std::uint64_t unit) {
     if (off % 8 != 0 || off > bytes_) return false;
     if (count > (bytes_ - off) / unit) return false;

@@ -149,7 +149,13 @@ TraceSummary summarize(const TraceView& view) {
   s.events = view.events.size();
   std::vector<std::uint64_t> size(view.object_count, 0);
   std::vector<bool> live(view.object_count, false);
-  std::uint64_t live_bytes = 0, live_objects = 0;
+  // Requests of absurd traces (2^63 bytes, twice) add up past 64 bits: sum in
+  // 128 and report at most UINT64_MAX, never a wrapped-around figure.
+  unsigned __int128 live_bytes = 0;
+  std::uint64_t live_objects = 0;
+  auto clamped = [](unsigned __int128 v) {
+    return v > UINT64_MAX ? UINT64_MAX : static_cast<std::uint64_t>(v);
+  };
   for (const Event& e : view.events) {
     s.op_count[static_cast<int>(e.op)]++;
     if (e.op == Op::kFree) {
@@ -178,13 +184,13 @@ TraceSummary summarize(const TraceView& view) {
     live[e.id] = true;
     live_bytes += bytes;
     ++live_objects;
-    if (live_bytes > s.peak_live_bytes) {
-      s.peak_live_bytes = live_bytes;
+    if (clamped(live_bytes) > s.peak_live_bytes) {
+      s.peak_live_bytes = clamped(live_bytes);
       s.peak_live_event = static_cast<std::uint64_t>(&e - view.events.data()) + 1;
     }
     s.peak_live_objects = std::max(s.peak_live_objects, live_objects);
   }
-  s.final_live_bytes = live_bytes;
+  s.final_live_bytes = clamped(live_bytes);
   return s;
 }
 

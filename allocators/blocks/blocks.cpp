@@ -441,6 +441,7 @@ AllocatorStats Blocks::stats() const {
              {"blocks.free_runs", static_cast<double>(free_runs)},
              {"blocks.free_blocks", static_cast<double>(free_blocks)},
              {"blocks.tail_blocks", static_cast<double>(tail_blocks)}};
+  s.extra.emplace_back("blocks.injected_failures", static_cast<double>(source_->injected_failures()));
   return s;
 }
 

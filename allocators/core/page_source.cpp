@@ -11,6 +11,7 @@ namespace heapreplay {
 PageSourceConfig PageSourceConfig::from_options(OptionMap& opts) {
   PageSourceConfig c;
   if (auto v = opts.take_u64("fail_map_every")) c.fail_map_every = *v;
+  if (auto v = opts.take_u64("fail_commit_every")) c.fail_commit_every = *v;
   if (auto v = opts.take_u64("fail_after_bytes")) c.fail_after_bytes = *v;
   return c;
 }
@@ -26,10 +27,12 @@ std::size_t PageSource::os_page_bytes() {
   return page;
 }
 
-bool PageSource::should_fail(std::size_t more_committed_bytes) {
+bool PageSource::should_fail(std::size_t more_committed_bytes, bool is_commit) {
   ++calls_seen_;
+  if (is_commit) ++commits_seen_;
   bool fail = false;
   if (config_.fail_map_every != 0 && calls_seen_ % config_.fail_map_every == 0) fail = true;
+  if (is_commit && config_.fail_commit_every != 0 && commits_seen_ % config_.fail_commit_every == 0) fail = true;
   if (config_.fail_after_bytes != 0 && committed_bytes_ + more_committed_bytes > config_.fail_after_bytes)
     fail = true;
   if (fail) ++injected_failures_;
@@ -61,7 +64,7 @@ static void* map_aligned(std::size_t bytes, std::size_t alignment, int prot, int
 void* PageSource::map(std::size_t bytes, std::size_t alignment) {
   bytes = round_up(bytes, os_page_bytes());
   if (bytes == 0 || (alignment != 0 && !is_power_of_two(alignment))) return nullptr;
-  if (should_fail(bytes)) return nullptr;
+  if (should_fail(bytes, false)) return nullptr;
   void* p = map_aligned(bytes, alignment, PROT_READ | PROT_WRITE, 0);
   if (p == nullptr) return nullptr;
   ++map_calls_;
@@ -82,7 +85,7 @@ void PageSource::unmap(void* p, std::size_t bytes) {
 void* PageSource::reserve(std::size_t bytes, std::size_t alignment) {
   bytes = round_up(bytes, os_page_bytes());
   if (bytes == 0 || (alignment != 0 && !is_power_of_two(alignment))) return nullptr;
-  if (should_fail(0)) return nullptr;
+  if (should_fail(0, false)) return nullptr;
   void* p = map_aligned(bytes, alignment, PROT_NONE, MAP_NORESERVE);
   if (p == nullptr) return nullptr;
   ++map_calls_;
@@ -92,7 +95,7 @@ void* PageSource::reserve(std::size_t bytes, std::size_t alignment) {
 
 bool PageSource::commit(void* p, std::size_t bytes) {
   bytes = round_up(bytes, os_page_bytes());
-  if (should_fail(bytes)) return false;
+  if (should_fail(bytes, true)) return false;
   if (mprotect(p, bytes, PROT_READ | PROT_WRITE) != 0) return false;
   ++map_calls_;
   add_committed(bytes);

@@ -5,9 +5,10 @@
 // (address space) and committed (readable/writable, may be resident), so a
 // design's footprint is known without asking the kernel.
 //
-// Fault injection: a PageSource can be told to fail every Nth map/commit call
-// or once a byte budget is exceeded, so that designs can be tested for
-// graceful nullptr returns.
+// Fault injection: a PageSource can be told to fail every Nth call that takes
+// memory from the OS (map, reserve or commit), every Nth commit, or any call
+// that would take its committed bytes past a budget, so that designs can be
+// tested for graceful nullptr returns (`-a DESIGN:fail_map_every=7`).
 //
 // Not thread-safe: one instance per allocator instance.
 #pragma once
@@ -21,9 +22,13 @@ namespace heapreplay {
 
 struct PageSourceConfig {
   std::uint64_t fail_map_every = 0;      // fail every Nth map/reserve/commit call (0: never)
+  std::uint64_t fail_commit_every = 0;   // fail every Nth commit call (0: never); designs that only map never commit
   std::uint64_t fail_after_bytes = 0;    // fail a map/commit that would exceed this many committed bytes (0: no limit)
 
-  // Reads fail_map_every / fail_after_bytes from `opts` (keys are removed).
+  bool any() const { return fail_map_every != 0 || fail_commit_every != 0 || fail_after_bytes != 0; }
+
+  // Reads fail_map_every / fail_commit_every / fail_after_bytes from `opts`
+  // (keys are removed).
   static PageSourceConfig from_options(OptionMap& opts);
 };
 
@@ -64,7 +69,7 @@ class PageSource {
   std::uint64_t injected_failures() const { return injected_failures_; }
 
  private:
-  bool should_fail(std::size_t more_committed_bytes);
+  bool should_fail(std::size_t more_committed_bytes, bool is_commit);
   void add_committed(std::size_t bytes);
 
   PageSourceConfig config_;
@@ -74,6 +79,7 @@ class PageSource {
   std::uint64_t map_calls_ = 0;
   std::uint64_t unmap_calls_ = 0;
   std::uint64_t calls_seen_ = 0;
+  std::uint64_t commits_seen_ = 0;
   std::uint64_t injected_failures_ = 0;
 };
 

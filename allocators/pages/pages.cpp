@@ -226,7 +226,12 @@ void* Pages::allocate_multi(std::size_t pages) noexcept {
 
 void* Pages::allocate(std::size_t bytes, std::size_t alignment) noexcept {
   if (alignment == 0) alignment = 1;
-  if (!is_power_of_two(alignment) || alignment > page_bytes_ || base_ == nullptr) return nullptr;
+  if (!is_power_of_two(alignment) || alignment > page_bytes_) return nullptr;
+  // The heap's address space could not be reserved at construction (a
+  // transient refusal, or an injected one): the default setting tries again
+  // rather than failing for ever; the faithful one keeps its fixed heap.
+  if (base_ == nullptr && !config_.faithful) init_heap();
+  if (base_ == nullptr) return nullptr;
   if (unsigned shift = small_class_shift(bytes, alignment); shift != 0) return allocate_small(shift);
   return allocate_multi(pages_for(bytes));
 }
@@ -351,6 +356,7 @@ AllocatorStats Pages::stats() const {
              {"pages.free_runs", static_cast<double>(free_runs_.size())},
              {"pages.live_small_blocks", static_cast<double>(live_small_)},
              {"pages.live_multi_blocks", static_cast<double>(live_multi_)}};
+  s.extra.emplace_back("pages.injected_failures", static_cast<double>(source_->injected_failures()));
   return s;
 }
 

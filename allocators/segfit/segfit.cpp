@@ -362,6 +362,7 @@ AllocatorStats Segfit::stats() const {
       {"segfit.failed_allocations", static_cast<double>(failed_allocations_)},
       {"segfit.invalid_frees", static_cast<double>(invalid_frees_)},
   };
+  s.extra.emplace_back("segfit.injected_failures", static_cast<double>(pages_->injected_failures()));
   return s;
 }
 

@@ -285,6 +285,7 @@ AllocatorStats Sizeclass::stats() const {
              {"sizeclass.large_mappings", static_cast<double>(large_.size())},
              {"sizeclass.large_bytes", static_cast<double>(large_bytes_)},
              {"sizeclass.segments", static_cast<double>(segments_.size())}};
+  s.extra.emplace_back("sizeclass.injected_failures", static_cast<double>(source_->injected_failures()));
   return s;
 }
 

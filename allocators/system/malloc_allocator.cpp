@@ -7,6 +7,9 @@
 #include <gnu/libc-version.h>
 
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
 #include <ostream>
 
 namespace heapreplay {
@@ -220,8 +223,28 @@ bool MallocAllocator::is_active() const {
     case SystemFlavor::kJemalloc: return lookup<Mallctl>("mallctl") != nullptr;
     case SystemFlavor::kMimalloc: return lookup<MiVersion>("mi_version") != nullptr;
     case SystemFlavor::kTcmalloc: return lookup<TcProperty>("MallocExtension_GetNumericProperty") != nullptr;
-    case SystemFlavor::kGlibc:
-    case SystemFlavor::kOther: return true;
+    case SystemFlavor::kGlibc: return true;
+    case SystemFlavor::kOther: {
+      // preload:PATH: the library must be loaded, and the malloc this
+      // process calls must be its own. The dynamic loader only warns about a
+      // preload it cannot load (not an ELF file, wrong architecture) and goes
+      // on with glibc, which would then be measured under the library's name.
+      constexpr std::string_view kPrefix = "preload:";
+      if (name_.rfind(kPrefix, 0) != 0) return true;
+      const std::string path = name_.substr(kPrefix.size());
+      void* handle = dlopen(path.c_str(), RTLD_LAZY | RTLD_NOLOAD);
+      if (handle == nullptr) return false;
+      dlclose(handle);
+      Dl_info info{};
+      void* m = dlsym(RTLD_DEFAULT, "malloc");
+      if (m == nullptr || dladdr(m, &info) == 0 || info.dli_fname == nullptr) return false;
+      char* a = realpath(info.dli_fname, nullptr);
+      char* b = realpath(path.c_str(), nullptr);
+      const bool same = a != nullptr && b != nullptr && std::strcmp(a, b) == 0;
+      std::free(a);
+      std::free(b);
+      return same;
+    }
   }
   return false;
 }

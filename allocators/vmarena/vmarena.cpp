@@ -435,6 +435,7 @@ AllocatorStats Vmarena::stats() const {
       {"vmarena.gaps", static_cast<double>(gaps_.size())},
       {"vmarena.committed_runs", static_cast<double>(committed_.runs())},
   };
+  s.extra.emplace_back("vmarena.injected_failures", static_cast<double>(pages_->injected_failures()));
   return s;
 }
 

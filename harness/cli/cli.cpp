@@ -8,6 +8,7 @@
 #include "allocators/core/options.h"
 #include "harness/allocator_dispatch.h"
 #include "harness/allocator_registry.h"
+#include "harness/process/interrupt.h"
 #include "harness/replay/replay.h"
 #include "harness/session.h"
 #include "reports/aggregate.h"
@@ -114,11 +115,14 @@ int run_and_report(const std::vector<PreparedTrace>& traces, SessionOptions opti
   (output == "-" ? std::cerr : std::cout) << render_table(report) << std::flush;
   bool all_ok = true;
   for (const RunResult& r : report.runs) {
-    if (r.status == "ok") continue;
+    if (r.status == "ok" || r.status == "interrupted") continue;
     all_ok = false;
     std::cerr << "heapreplay: " << r.allocator << " on " << r.trace << " (repetition " << r.repetition + 1
               << "): " << r.status << (r.status_detail.empty() ? "" : ": " + r.status_detail) << '\n';
   }
+  if (report.interrupted)
+    std::cerr << "heapreplay: " << interruption_text(report)
+              << "; the runs not started are in neither the table nor the report\n";
   if (!output.empty()) {
     try {
       nlohmann::json j = report_to_json(report);
@@ -130,6 +134,7 @@ int run_and_report(const std::vector<PreparedTrace>& traces, SessionOptions opti
     }
     std::cerr << "heapreplay: report written to " << output << '\n';
   }
+  if (report.interrupted) return exit_interrupted(interrupt_signal());
   return all_ok ? kExitOk : kExitRunFailed;
 }
 

@@ -17,6 +17,10 @@ inline constexpr int kExitRunFailed = 1;   // some run failed/crashed/timed out 
 inline constexpr int kExitRegression = 1;  // compare: a metric regressed significantly, or NEW runs failed
 inline constexpr int kExitBadInput = 2;    // bad usage, unknown name, malformed trace or report
 inline constexpr int kExitOutputFailed = 3; // results could not be written (full disk, no such folder, ...)
+// bench/replay stopped by a signal: 128 + its number, as a shell reports a
+// process the signal ended (130 for SIGINT, 143 for SIGTERM); the report of
+// the runs completed so far was written.
+inline constexpr int exit_interrupted(int signal) { return 128 + signal; }
 
 namespace po = boost::program_options;
 
@@ -52,7 +56,10 @@ SessionOptions session_options(const RunFlags& flags, const std::string& command
 void add_validate_option(po::options_description& d);
 
 // Runs the session, prints the table, writes the JSON report; returns the
-// exit status.
+// exit status. The caller holds an InterruptWatch (harness/process/
+// interrupt.h) from before it prepares the traces, so that SIGINT/SIGTERM
+// stop the session (the run in progress killed, what completed written and
+// the status 128 + the signal) rather than heapreplay and its clean-up.
 int run_and_report(const std::vector<PreparedTrace>& traces, SessionOptions options, const std::string& output);
 
 std::string command_line_text(int argc, char** argv);

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "harness/cli/cli.h"
+#include "harness/process/interrupt.h"
 #include "traces/generators/suites.h"
 
 namespace heapreplay::cli {
@@ -46,15 +47,24 @@ int cmd_bench(const std::vector<std::string>& args, const std::string& command_l
   if (flags.allocators.empty()) flags.allocators = {"all"};
   SessionOptions opt = session_options(flags, command_line);
 
+  // From here on SIGINT/SIGTERM stop the session, not heapreplay: preparing
+  // stops at the next trace, the run in progress is killed, and what
+  // completed is shown and written (run_and_report).
+  InterruptWatch watch;
   TraceWorkspace workspace;
   std::vector<PreparedTrace> prepared;
   if (chosen) {
     // One at a time: each trace is written out, then dropped from memory.
-    for (const SuiteEntry& e : chosen->entries)
+    for (const SuiteEntry& e : chosen->entries) {
+      if (interrupt_signal() != 0) break;
       prepared.push_back(workspace.add(generate_entry(e), "suite:" + std::string(e.name)));
+    }
   }
-  for (const std::string& t : traces) prepared.push_back(workspace.prepare(t, format));
-  if (prepared.empty()) throw UsageError("nothing to run (--no-suite and no --trace)");
+  for (const std::string& t : traces) {
+    if (interrupt_signal() != 0) break;
+    prepared.push_back(workspace.prepare(t, format));
+  }
+  if (prepared.empty() && interrupt_signal() == 0) throw UsageError("nothing to run (--no-suite and no --trace)");
   return run_and_report(prepared, opt, flags.output);
 }
 

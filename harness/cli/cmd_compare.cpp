@@ -117,13 +117,20 @@ int cmd_compare(const std::vector<std::string>& args) {
     return kExitBadInput;
   }
   std::cout << render_comparison_text(c) << std::flush;
+  std::string failing;
+  bool markdown_written = false;
   try {
+    failing = markdown;
     if (!markdown.empty()) write_file_atomically(markdown, render_comparison_markdown(c));
+    markdown_written = !markdown.empty();
+    failing = json_out;
     if (!json_out.empty())
       write_file_atomically(json_out,
                             comparison_to_json(c).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   } catch (const std::runtime_error& e) {
-    std::cerr << "heapreplay compare: " << e.what() << '\n';
+    std::cerr << "heapreplay compare: " << e.what() << " (" << failing << " not written"
+              << (markdown_written ? "; " + markdown + " was written before it" : "")
+              << "; the comparison above is complete)\n";
     return kExitOutputFailed;
   }
   return c.regressions() > 0 ? kExitRunFailed : kExitOk;

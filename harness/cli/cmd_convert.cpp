@@ -22,7 +22,7 @@ int cmd_convert(const std::vector<std::string>& args) {
   try {
     write_hrt(t, out);
   } catch (const std::runtime_error& e) {
-    std::cerr << "heapreplay: " << e.what() << '\n';
+    std::cerr << "heapreplay: " << e.what() << " (" << out << " not written)\n";
     return kExitOutputFailed;
   }
   std::cerr << "heapreplay: " << in << " (" << t.format << "): " << t.events.size() << " events, "

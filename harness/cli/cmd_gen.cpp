@@ -43,7 +43,7 @@ int write_trace(const Trace& t, const std::string& out) {
   try {
     write_hrt(t, out);
   } catch (const std::runtime_error& e) {
-    std::cerr << "heapreplay: " << e.what() << '\n';
+    std::cerr << "heapreplay: " << e.what() << " (" << out << " not written)\n";
     return kExitOutputFailed;
   }
   return kExitOk;

@@ -90,7 +90,7 @@ int cmd_record(const std::vector<std::string>& args) {
     if (parent.empty()) parent = ".";
     struct stat st {};
     if (::stat(parent.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || ::access(parent.c_str(), W_OK | X_OK) != 0) {
-      std::cerr << "heapreplay: " << output << ": cannot write there (no such folder, or no permission)\n";
+      std::cerr << "heapreplay: " << output << ": cannot write there (no such folder, or no permission); the program was not run, nothing written\n";
       return kExitOutputFailed;
     }
   }
@@ -149,7 +149,10 @@ int cmd_record(const std::vector<std::string>& args) {
     try {
       write_hrt(trace, path);
     } catch (const std::runtime_error& e) {
-      std::cerr << "heapreplay: " << e.what() << '\n';
+      // The run cannot be repeated: keep what it recorded.
+      dir.keep();
+      std::cerr << "heapreplay: " << e.what() << " (" << path << " not written; the raw recording is kept in "
+                << dir.path() << ")\n";
       return kExitOutputFailed;
     }
     ThreadSummary ts = summarize_threads(trace.view());

@@ -1,5 +1,6 @@
 // heapreplay replay: traces of any format through the allocators named.
 #include "harness/cli/cli.h"
+#include "harness/process/interrupt.h"
 #include "traces/readers/trace_format.h"
 
 namespace heapreplay::cli {
@@ -22,9 +23,16 @@ int cmd_replay(const std::vector<std::string>& args, const std::string& command_
   SessionOptions opt = session_options(flags, command_line);
   opt.validate = vm.count("validate") > 0;
 
+  // From here on SIGINT/SIGTERM stop the session, not heapreplay: preparing
+  // stops at the next trace, the run in progress is killed, and what
+  // completed is shown and written (run_and_report).
+  InterruptWatch watch;
   TraceWorkspace workspace;
   std::vector<PreparedTrace> prepared;
-  for (const std::string& t : traces) prepared.push_back(workspace.prepare(t, format));
+  for (const std::string& t : traces) {
+    if (interrupt_signal() != 0) break;
+    prepared.push_back(workspace.prepare(t, format));
+  }
   return run_and_report(prepared, opt, flags.output);
 }
 

@@ -75,28 +75,38 @@ int cmd_report(const std::vector<std::string>& args) {
   std::string chartjs_source = html.empty() ? std::string() : read_chartjs(chartjs);
 
   Report report = read_report(path);
-  bool wrote_something = false;
+  if (report.interrupted)
+    std::cerr << "heapreplay report: " << path << " is incomplete: " << interruption_text(report)
+              << "; it holds only the completed runs\n";
+  std::vector<std::string> written;  // outputs complete before any failure
+  std::string failing;
   try {
     if (!format.empty()) {
       nlohmann::json j = format == "gbench" ? export_gbench(report)
                          : format == "bmf"  ? export_bmf(report)
                                             : export_github_action(report);
-      write_file_atomically(output.empty() ? "-" : output, dump(j));
-      wrote_something = true;
+      failing = output.empty() ? "-" : output;
+      write_file_atomically(failing, dump(j));
+      written.push_back(failing);
     }
     if (!markdown.empty()) {
+      failing = markdown;
       write_file_atomically(markdown, render_markdown(report));
-      wrote_something = true;
+      written.push_back(markdown);
     }
     if (!html.empty()) {
+      failing = html;
       write_file_atomically(html, render_html(report, chartjs_source));
-      wrote_something = true;
+      written.push_back(html);
     }
   } catch (const std::runtime_error& e) {
-    std::cerr << "heapreplay report: " << e.what() << '\n';
+    std::string done;
+    for (const std::string& w : written) done += (done.empty() ? "" : ", ") + (w == "-" ? "standard output" : w);
+    std::cerr << "heapreplay report: " << e.what() << " (" << (failing == "-" ? "standard output" : failing)
+              << " not written" << (done.empty() ? "" : "; written before it: " + done) << ")\n";
     return kExitOutputFailed;
   }
-  if (!wrote_something) std::cout << render_table(report);
+  if (written.empty()) std::cout << render_table(report);
   return kExitOk;
 }
 

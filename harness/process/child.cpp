@@ -139,7 +139,7 @@ int run_child(const ChildRequest& req) {
       if constexpr (requires { a.is_active(); }) {
         if (!a.is_active()) {
           r.status = "failed";
-          r.status_detail = spec.name + " is not the active malloc in the child (preload failed?)";
+          r.status_detail = spec.text + " is not the active malloc in the child (preload failed?)";
           write_result(req.result_fd, r);
           return kChildRunFailed;
         }

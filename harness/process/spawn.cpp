@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "harness/process/interrupt.h"
+
 extern char** environ;
 
 namespace heapreplay {
@@ -117,6 +119,7 @@ RunResult run_in_child(const ChildRequest& req, const SpawnOptions& opt) {
   std::string result_text, err_text;
   auto deadline = std::chrono::steady_clock::now() + opt.timeout;
   bool timed_out = false;
+  int interrupted_by = 0;
   pollfd fds[2] = {{result_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
   int open_fds = 2;
   while (open_fds > 0) {
@@ -125,6 +128,7 @@ RunResult run_in_child(const ChildRequest& req, const SpawnOptions& opt) {
       timed_out = true;
       break;
     }
+    if ((interrupted_by = interrupt_signal()) != 0) break;
     int n = ::poll(fds, 2, static_cast<int>(std::min<long long>(left.count(), 1000)));
     if (n < 0 && errno != EINTR) break;
     for (int k = 0; k < 2; ++k) {
@@ -141,7 +145,7 @@ RunResult run_in_child(const ChildRequest& req, const SpawnOptions& opt) {
       }
     }
   }
-  if (timed_out) ::kill(pid, SIGKILL);
+  if (timed_out || interrupted_by != 0) ::kill(pid, SIGKILL);
   for (auto& f : fds)
     if (f.fd >= 0) ::close(f.fd);
   int status = 0;
@@ -157,6 +161,16 @@ RunResult run_in_child(const ChildRequest& req, const SpawnOptions& opt) {
     } catch (const nlohmann::json::exception&) {
     }
   }
+  // A signal to heapreplay that arrived while the child was ending (or that
+  // reached the child too, as Ctrl-C reaches the whole process group) still
+  // makes the run interrupted rather than crashed.
+  if (interrupted_by == 0 && !have_result) interrupted_by = interrupt_signal();
+  if (interrupted_by != 0) {
+    r.status = "interrupted";
+    r.signal = 0;
+    r.status_detail = "heapreplay received " + signal_text(interrupted_by) + "; the run was killed before it ended";
+    return r;
+  }
   if (timed_out) {
     r.status = "timeout";
     r.status_detail = "no result within " + std::to_string(opt.timeout.count() / 1000.0).substr(0, 6) + " s; killed";
@@ -167,7 +181,10 @@ RunResult run_in_child(const ChildRequest& req, const SpawnOptions& opt) {
     r.status = "crashed";
     r.signal = sig;
     r.status_detail = "killed by " + signal_text(sig);
-    if (sig == SIGKILL) r.status_detail += " (out of memory, or killed from outside)";
+    // heapreplay kills a run only at its time-out (status timeout) or when
+    // interrupted (status interrupted), so this SIGKILL came from outside.
+    if (sig == SIGKILL)
+      r.status_detail += " (signal 9) from outside heapreplay: another process, or the kernel's out-of-memory killer";
     std::string msg = last_line(err_text);
     if (!msg.empty()) r.status_detail += ": " + msg;
     return r;

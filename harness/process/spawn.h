@@ -18,7 +18,9 @@ struct SpawnOptions {
 };
 
 // Never throws for anything the child does; the returned result's status is
-// ok, failed (with the reason), crashed (with the signal) or timeout.
+// ok, failed (with the reason), crashed (with the signal), timeout, or
+// interrupted: SIGINT/SIGTERM reached heapreplay under an InterruptWatch
+// (interrupt.h) while the run was going, and the child was killed.
 RunResult run_in_child(const ChildRequest& request, const SpawnOptions& options);
 
 // Path of the running executable (/proc/self/exe).

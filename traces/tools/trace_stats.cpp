@@ -128,7 +128,12 @@ TraceStats compute_stats(const TraceView& view, const StatsOptions& options) {
   s.live_curve.assign(points, 0.0);
   std::vector<std::uint64_t> size_of(view.object_count, 0);
   std::vector<bool> live(view.object_count, false);
-  std::uint64_t live_bytes = 0;
+  // 128 bits: absurd requests (2^63 bytes, twice) add up past 64 bits; the
+  // figures reported are capped at UINT64_MAX rather than wrapped around.
+  unsigned __int128 live_bytes = 0;
+  auto clamped = [](unsigned __int128 v) {
+    return v > UINT64_MAX ? UINT64_MAX : static_cast<std::uint64_t>(v);
+  };
   std::size_t window = 0;
   std::uint64_t window_end = points ? s.events / points : 0, window_start = 0;
   double window_sum = 0;
@@ -148,14 +153,14 @@ TraceStats compute_stats(const TraceView& view, const StatsOptions& options) {
         size_of[e.id] = bytes;
         live[e.id] = true;
         live_bytes += bytes;
-        if (live_bytes > s.peak_live_bytes) {
-          s.peak_live_bytes = live_bytes;
+        if (clamped(live_bytes) > s.peak_live_bytes) {
+          s.peak_live_bytes = clamped(live_bytes);
           s.peak_live_event = i;
         }
       }
     }
     if (points == 0) continue;
-    window_sum += static_cast<double>(live_bytes);
+    window_sum += static_cast<double>(clamped(live_bytes));
     if (i + 1 == window_end) {
       s.live_curve[window] = window_sum / static_cast<double>(window_end - window_start);
       window_sum = 0;
@@ -164,7 +169,7 @@ TraceStats compute_stats(const TraceView& view, const StatsOptions& options) {
       window_end = window < points ? (window + 1) * s.events / points : s.events + 1;
     }
   }
-  s.final_live_bytes = live_bytes;
+  s.final_live_bytes = clamped(live_bytes);
   return s;
 }
 
