@@ -8,10 +8,11 @@
 // latency_every-th event of its own stream into a recorder of its own (merged
 // at the end) and keeps its own live requested and usable bytes (a thread
 // that frees what another allocated goes below zero; the sum is right). Every
-// few events a thread offers to take the memory samples that are due: the
-// first to get the sampler (try_lock, never waiting) sums the threads'
-// progress and live bytes and reads the footprint and RSS, while the others
-// go on.
+// check_every events of its own a thread adds them to a shared count (one
+// atomic add per batch, not per event); when that count has reached the next
+// sample point, the thread that gets the sampler (try_lock, never waiting)
+// sums the threads' live bytes and reads the footprint and RSS, while the
+// others go on.
 #pragma once
 
 #include <atomic>
@@ -66,21 +67,24 @@ struct alignas(64) ThreadMeter {
 struct ThreadedMeasure {
   ReplayMeasurement* ms = nullptr;
   ThreadMeter* meters = nullptr;
-  Progress* progress = nullptr;
   std::size_t threads = 0;
   bool count_usable = false;         // usable bytes from usable_size() (the allocator keeps no counter)
-  std::uint64_t check_every = 0;     // events of a thread between two offers to sample
-  std::mutex sampler;                // try_lock only: a busy sampler is never waited for
-  const std::uint64_t* next_sample = nullptr;  // into ms->sample_at; under `sampler`
+  std::uint64_t check_every = 0;     // events of a thread between two additions to `counted`
+  alignas(64) std::atomic<std::uint64_t> counted{0};  // events the threads have added so far
+  std::atomic<std::uint64_t> next_due{~std::uint64_t{0}};  // *next_sample, readable without the lock
+  alignas(64) std::mutex sampler;                     // try_lock only: a busy sampler is never waited for
+  const std::uint64_t* next_sample = nullptr;         // into ms->sample_at; under `sampler`
 };
 
-// Takes the sample due, if any and if no other thread is taking one.
+// Adds a thread's batch of events; takes the sample due, if any and if no
+// other thread is taking one.
 template <class A>
-void offer_sample(A& a, ThreadedMeasure& tm, ThreadMeter& mine, std::chrono::steady_clock::time_point start) {
-  if (!tm.sampler.try_lock()) return;
+void offer_sample(A& a, ThreadedMeasure& tm, ThreadMeter& mine, std::uint64_t batch,
+                  std::chrono::steady_clock::time_point start) {
+  const std::uint64_t total = tm.counted.fetch_add(batch, std::memory_order_relaxed) + batch;
+  if (total < tm.next_due.load(std::memory_order_relaxed) || !tm.sampler.try_lock()) return;
   std::lock_guard<std::mutex> g(tm.sampler, std::adopt_lock);
-  std::uint64_t done = 0;
-  for (std::size_t t = 0; t < tm.threads; ++t) done += tm.progress[t].done.load(std::memory_order_relaxed);
+  const std::uint64_t done = tm.counted.load(std::memory_order_relaxed);
   if (done < *tm.next_sample) return;
   auto s0 = std::chrono::steady_clock::now();
   ReplayMeasurement& ms = *tm.ms;
@@ -100,6 +104,7 @@ void offer_sample(A& a, ThreadedMeasure& tm, ThreadMeter& mine, std::chrono::ste
   m.rss_bytes = rss > ms.rss_baseline_bytes ? rss - ms.rss_baseline_bytes : 0;
   if (ms.samples.size() < ms.samples.capacity()) ms.samples.push_back(m);
   while (*tm.next_sample <= done) ++tm.next_sample;
+  tm.next_due.store(*tm.next_sample, std::memory_order_relaxed);
   mine.sampling_ns += static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - s0).count());
 }
@@ -166,7 +171,7 @@ std::uint64_t run_stream(A& a, const TraceView& trace, const ThreadStream& strea
     if constexpr (M) {
       if (--until_check == 0) {
         until_check = check_every;
-        offer_sample(a, *tm, *meter, start);
+        offer_sample(a, *tm, *meter, check_every, start);
       }
     }
     if (std::uint64_t w = stream.wait[k]) {
@@ -290,12 +295,13 @@ ThreadedOutcome replay_threads_with(A& a, const TraceView& trace, const ThreadPl
   if constexpr (M) {
     tm.ms = ms;
     tm.meters = meters.data();
-    tm.progress = progress.data();
     tm.threads = n;
     tm.count_usable = !allocated_bytes_of(a).has_value();
-    // Each thread offers about twice per sample interval's share of its events.
-    tm.check_every = ms->sample_every ? std::max<std::uint64_t>(1, ms->sample_every / (2 * std::max<std::size_t>(n, 1))) : 0;
+    // Samples land within an eighth of an interval of their point (times
+    // the threads running at once), for one shared atomic add per batch.
+    tm.check_every = ms->sample_every ? std::max<std::uint64_t>(1, ms->sample_every / 8) : 0;
     tm.next_sample = ms->sample_at.data();
+    tm.next_due.store(*tm.next_sample);
     for (std::size_t t = 0; t < n; ++t) {
       meters[t].latency = LatencyRecorder(ms->latency_every ? plan.threads[t].events.size() / ms->latency_every + 1 : 0);
     }
