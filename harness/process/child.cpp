@@ -174,13 +174,16 @@ int run_child(const ChildRequest& req) {
         if (ms.latency_every != 0) ms.latency.set_clock_overhead_ns(LatencyRecorder::measure_clock_overhead_ns());
       }
 
-      // Baseline: everything so far (trace mapping, table, allocator set-up)
-      // is the harness's, not the allocator's.
+      // The threads' plan (16 bytes per event) is the harness's: made before
+      // the baseline, so that neither RSS nor a process-wide allocated-bytes
+      // counter charges it to the allocator.
+      ThreadPlan plan;
+      if (threaded) plan = plan_threads(trace);
+      // Baseline: everything so far (trace mapping, table, plan, allocator
+      // set-up) is the harness's, not the allocator's.
       ProcMemory before = read_proc_memory();
       ms.rss_baseline_bytes = before.rss_anon_bytes;
       ms.allocated_baseline_bytes = detail::allocated_bytes_of(a).value_or(0);
-      ThreadPlan plan;
-      if (threaded) plan = plan_threads(trace);
       bool reset = reset_peak_rss();
       ReplayOutcome out;
       if (threaded) {

@@ -12,9 +12,12 @@
 // atomic add per batch, not per event); when that count has reached the next
 // sample point, the thread that gets the sampler (try_lock, never waiting)
 // sums the threads' live bytes and reads the footprint and RSS, while the
-// others go on.
+// others go on. As in single-threaded runs, the time samples take is left out
+// of the wall times (and of the samples' elapsed_ns): reading the
+// allocator's statistics takes its locks and slows the other threads too.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -72,6 +75,7 @@ struct ThreadedMeasure {
   std::uint64_t check_every = 0;     // events of a thread between two additions to `counted`
   alignas(64) std::atomic<std::uint64_t> counted{0};  // events the threads have added so far
   std::atomic<std::uint64_t> next_due{~std::uint64_t{0}};  // *next_sample, readable without the lock
+  std::atomic<std::uint64_t> sampling_ns{0};               // time all samples so far took (written under the lock)
   alignas(64) std::mutex sampler;                     // try_lock only: a busy sampler is never waited for
   const std::uint64_t* next_sample = nullptr;         // into ms->sample_at; under `sampler`
 };
@@ -95,7 +99,9 @@ void offer_sample(A& a, ThreadedMeasure& tm, ThreadMeter& mine, std::uint64_t ba
   }
   MemorySample m;
   m.event = done;
-  m.elapsed_ns = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(s0 - start).count());
+  m.elapsed_ns =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(s0 - start).count()) -
+      tm.sampling_ns.load(std::memory_order_relaxed);
   m.live_bytes = live > 0 ? static_cast<std::uint64_t>(live) : 0;
   m.usable_bytes = tm.count_usable ? (usable > 0 ? static_cast<std::uint64_t>(usable) : 0) : usable_now(a, ms);
   if (m.usable_bytes > ms.peak_usable_bytes) ms.peak_usable_bytes = m.usable_bytes;
@@ -105,8 +111,10 @@ void offer_sample(A& a, ThreadedMeasure& tm, ThreadMeter& mine, std::uint64_t ba
   if (ms.samples.size() < ms.samples.capacity()) ms.samples.push_back(m);
   while (*tm.next_sample <= done) ++tm.next_sample;
   tm.next_due.store(*tm.next_sample, std::memory_order_relaxed);
-  mine.sampling_ns += static_cast<std::uint64_t>(
+  const auto spent = static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - s0).count());
+  mine.sampling_ns += spent;
+  tm.sampling_ns.store(tm.sampling_ns.load(std::memory_order_relaxed) + spent, std::memory_order_relaxed);
 }
 
 template <class A, Touch T, bool M>
@@ -282,6 +290,7 @@ std::uint64_t run_stream(A& a, const TraceView& trace, const ThreadStream& strea
   }
   out.events = stream.events.size();
   out.wall_ns = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count());
+  if constexpr (M) out.wall_ns -= std::min(out.wall_ns, tm->sampling_ns.load(std::memory_order_relaxed));
   return failed;
 }
 
@@ -333,6 +342,7 @@ ThreadedOutcome replay_threads_with(A& a, const TraceView& trace, const ThreadPl
     out.failed_allocations += failed[t];
   }
   if constexpr (M) {
+    out.wall_ns -= std::min(out.wall_ns, tm.sampling_ns.load());
     std::int64_t live = 0, usable = 0;
     for (std::size_t t = 0; t < n; ++t) {
       live += meters[t].live.load();
@@ -341,7 +351,8 @@ ThreadedOutcome replay_threads_with(A& a, const TraceView& trace, const ThreadPl
       ms->sampling_ns += meters[t].sampling_ns;
     }
     ms->live_bytes = live > 0 ? static_cast<std::uint64_t>(live) : 0;
-    ms->usable_bytes = usable > 0 ? static_cast<std::uint64_t>(usable) : 0;
+    // The caller may not see the counter (it is Locked's, around its design).
+    ms->usable_bytes = tm.count_usable ? (usable > 0 ? static_cast<std::uint64_t>(usable) : 0) : usable_now(a, *ms);
   }
   return out;
 }

@@ -137,7 +137,7 @@ TEST(ThreadReplay, MeasuredRunSamplesMemoryAndTimesEveryKthEventOfEachThread) {
   ThreadPlan plan = plan_threads(t.view());
   TraceSummary summary = summarize(t.view());
   Segfit s;
-  Locked<Segfit> locked(s);  // keeps no allocated-bytes counter: usable bytes come from usable_size()
+  Locked<Segfit> locked(s);  // counts usable bytes itself, inside its lock (segfit keeps no counter)
   ObjectTable table(t.object_count);
   ReplayMeasurement ms;
   ms.sample_every = 1000;
@@ -149,6 +149,11 @@ TEST(ThreadReplay, MeasuredRunSamplesMemoryAndTimesEveryKthEventOfEachThread) {
   // Per-thread live counts summed: exactly what the trace leaves live.
   EXPECT_EQ(ms.live_bytes, summary.final_live_bytes);
   EXPECT_GE(ms.usable_bytes, ms.live_bytes);
+  EXPECT_EQ(ms.usable_bytes, locked.allocated_bytes());
+  std::uint64_t usable = 0;  // what the wrapper counted, block by block
+  for (std::uint32_t id = 0; id < t.object_count; ++id)
+    if (table.data()[id].ptr != nullptr) usable += s.usable_size(table.data()[id].ptr);
+  EXPECT_EQ(usable, ms.usable_bytes);
   // About one sample per 1000 events (a point passed while another thread
   // sampled is skipped, never taken twice), in the order taken.
   EXPECT_GE(ms.samples.size(), 50u);
