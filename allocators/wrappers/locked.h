@@ -5,6 +5,7 @@
 // nobody mistakes the figures for a concurrent design.
 #pragma once
 
+#include <cstdint>
 #include <mutex>
 #include <ostream>
 #include <string>
@@ -23,15 +24,37 @@ class Locked {
 
   void* allocate(std::size_t n, std::size_t align) noexcept {
     std::lock_guard<std::mutex> g(m_);
-    return parent_.allocate(n, align);
+    void* p = parent_.allocate(n, align);
+    if constexpr (kCounts)
+      if (p != nullptr) allocated_ += parent_.usable_size(p);
+    return p;
   }
   void deallocate(void* p, std::size_t n, std::size_t align) noexcept {
     std::lock_guard<std::mutex> g(m_);
+    if constexpr (kCounts)
+      if (p != nullptr) allocated_ -= parent_.usable_size(p);
     parent_.deallocate(p, n, align);
   }
   void* reallocate(void* p, std::size_t old_n, std::size_t n, std::size_t align) noexcept {
     std::lock_guard<std::mutex> g(m_);
-    return parent_.reallocate(p, old_n, n, align);
+    std::size_t before = 0;
+    if constexpr (kCounts)
+      if (p != nullptr) before = parent_.usable_size(p);
+    void* q = parent_.reallocate(p, old_n, n, align);
+    if constexpr (kCounts)
+      if (q != nullptr) allocated_ = allocated_ - before + parent_.usable_size(q);
+    return q;
+  }
+  // Usable bytes of the blocks handed out through this wrapper and not yet
+  // given back: the parent's own counter where it keeps one, else counted
+  // here, inside the lock every call takes anyway (a replay that asked
+  // usable_size() itself would take the lock twice more per block).
+  std::uint64_t allocated_bytes() const {
+    std::lock_guard<std::mutex> g(m_);
+    if constexpr (kCounts)
+      return allocated_;
+    else
+      return parent_.allocated_bytes();
   }
   std::size_t usable_size(void* p) const {
     std::lock_guard<std::mutex> g(m_);
@@ -56,8 +79,10 @@ class Locked {
   std::string name() const { return parent_.name() + "+lock"; }
 
  private:
+  static constexpr bool kCounts = !requires(const P& p) { p.allocated_bytes(); };
   P& parent_;
   mutable std::mutex m_;
+  std::uint64_t allocated_ = 0;  // kCounts: sum of usable_size() of the live blocks
 };
 
 }  // namespace heapreplay

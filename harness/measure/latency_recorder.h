@@ -38,6 +38,13 @@ class LatencyRecorder {
                                  0xFFFFFFFF)));
   }
 
+  // Adds another recorder's samples to this one's (after a threaded replay:
+  // each thread records into its own, merged at the end). May allocate.
+  void merge(const LatencyRecorder& other) {
+    for (int op = 0; op < kOpCount; ++op)
+      samples_[op].insert(samples_[op].end(), other.samples_[op].begin(), other.samples_[op].end());
+  }
+
   // Per op name ("malloc", ...) with at least one sample.
   std::map<std::string, LatencyStats> summarize() const;
 

@@ -47,7 +47,7 @@ std::string version_of(const A& a) {
 // records what it still holds.
 template <class A>
 void record_measurements(A& a, ReplayMeasurement& ms, const ReplayOutcome& out, const TraceSummary& summary,
-                         RunResult& r) {
+                         bool threaded, RunResult& r) {
   // The state after the last event, untimed.
   MemorySample last;
   last.event = out.events;
@@ -67,9 +67,10 @@ void record_measurements(A& a, ReplayMeasurement& ms, const ReplayOutcome& out, 
   r.peak_footprint_bytes = std::max(r.peak_footprint_bytes, st.footprint_peak_bytes);
   // The sample taken right after the trace's peak of live bytes (the replay
   // samples that event on purpose; with failed allocations, the fullest one).
+  // Threads do not replay in trace order: there, the fullest sample.
   const MemorySample* at_peak = &ms.samples.back();
   for (const MemorySample& m : ms.samples) {
-    if (m.event == summary.peak_live_event) {
+    if (!threaded && m.event == summary.peak_live_event) {
       at_peak = &m;
       break;
     }
@@ -165,34 +166,39 @@ int run_child(const ChildRequest& req) {
       // and --serial replay in trace order on one thread.
       const bool threaded = !req.serial && !req.validate && (trace.thread_count > 1 || paced);
       ReplayMeasurement ms;
-      const bool measure = detail::touchable<A>() && !req.validate && !threaded;
+      const bool measure = detail::touchable<A>() && !req.validate;
       if (measure) {
         std::uint64_t n = trace.events.size();
         ms.sample_every = req.sample_every == kAutomatic ? std::max<std::uint64_t>(1, n / 300) : req.sample_every;
         ms.latency_every = req.latency_every == kAutomatic ? 101 : req.latency_every;
-        ms.extra_sample_at = summary.peak_live_event;
+        // Threads reach the trace's peak in an order of their own: no sample
+        // is aimed at it there.
+        ms.extra_sample_at = threaded ? 0 : summary.peak_live_event;
         ms.track_usable = ms.sample_every != 0;
         ms.prepare(trace);
         if (ms.latency_every != 0) ms.latency.set_clock_overhead_ns(LatencyRecorder::measure_clock_overhead_ns());
       }
 
-      // Baseline: everything so far (trace mapping, table, allocator set-up)
-      // is the harness's, not the allocator's.
+      // The threads' plan (16 bytes per event) is the harness's: made before
+      // the baseline, so that neither RSS nor a process-wide allocated-bytes
+      // counter charges it to the allocator.
+      ThreadPlan plan;
+      if (threaded) plan = plan_threads(trace);
+      // Baseline: everything so far (trace mapping, table, plan, allocator
+      // set-up) is the harness's, not the allocator's.
       ProcMemory before = read_proc_memory();
       ms.rss_baseline_bytes = before.rss_anon_bytes;
       ms.allocated_baseline_bytes = detail::allocated_bytes_of(a).value_or(0);
-      ThreadPlan plan;
-      if (threaded) plan = plan_threads(trace);
       bool reset = reset_peak_rss();
       ReplayOutcome out;
       if (threaded) {
         Pace pace = paced ? Pace::kRecorded : Pace::kAsFastAsPossible;
         ThreadedOutcome t;
         if constexpr (A::kThreadSafe) {
-          t = replay_threads(a, trace, plan, table, *touch, pace);
+          t = replay_threads(a, trace, plan, table, *touch, pace, measure ? &ms : nullptr);
         } else {
           Locked<A> locked(a);
-          t = replay_threads(locked, trace, plan, table, *touch, pace);
+          t = replay_threads(locked, trace, plan, table, *touch, pace, measure ? &ms : nullptr);
           r.locked = true;
         }
         out.events = t.events;
@@ -214,7 +220,7 @@ int run_child(const ChildRequest& req) {
         out = replay(a, trace, table, opt, measure ? &ms : nullptr);
       }
       ProcMemory after = read_proc_memory();
-      if (measure) record_measurements(a, ms, out, summary, r);
+      if (measure) record_measurements(a, ms, out, summary, threaded, r);
 
       r.events = out.events;
       r.wall_ns = out.wall_ns;

@@ -242,6 +242,40 @@ TEST(Cli, EveryRealTraceReplaysValidatedThroughOurDesigns) {
 namespace heapreplay {
 namespace {
 
+TEST(CliMeasure, ThreadedRunCarriesMemorySamplesAndLatencyPerOperation) {
+  test::TempDir dir;
+  // Two threads: thread 0 allocates 3000 blocks, thread 1 frees every other
+  // one (cross-thread frees), thread 0 frees 100 of its own.
+  std::string text = "heapreplay-text 1\n";
+  for (int i = 0; i < 3000; ++i) text += "t=0 malloc " + std::to_string(i) + " " + std::to_string(100 + i % 500) + "\n";
+  for (int i = 0; i < 3000; i += 2) text += "t=1 free " + std::to_string(i) + "\n";
+  for (int i = 1; i < 200; i += 2) text += "t=0 free " + std::to_string(i) + "\n";
+  std::string trace = dir.write("mt.txt", text);
+  std::uint64_t final_live = 0;
+  for (int i = 201; i < 3000; i += 2) final_live += 100 + i % 500;
+  auto r = test::run_cli({"replay", "-a", "segfit", "--latency-every", "7", "-o", dir.file("r.json"), trace});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto run = nlohmann::json::parse(test::read_file(dir.file("r.json")))["runs"][0];
+  EXPECT_EQ(run["threads"], 2);
+  EXPECT_EQ(run["allocator"], "segfit+lock");
+  EXPECT_EQ(run["sample_every"], 15);  // 4600 events / 300
+  const auto& s = run["samples"];
+  ASSERT_GE(s["event"].size(), 50u);
+  EXPECT_EQ(s["event"].back(), 4600);  // the final sample
+  EXPECT_EQ(s["live_bytes"].back(), final_live);
+  EXPECT_GE(s["usable_bytes"].back().get<std::uint64_t>(), final_live);
+  EXPECT_GT(run["peak_footprint_bytes"].get<std::uint64_t>(), 0u);
+  EXPECT_EQ(run["latency_sample_every"], 7);
+  // Thread 0 has 3100 events, thread 1 1500: each times every 7th of its own.
+  EXPECT_EQ(run["latency"]["malloc"]["count"].get<std::uint64_t>() + run["latency"]["free"]["count"].get<std::uint64_t>(),
+            3100u / 7 + 1500u / 7);
+  for (const char* op : {"malloc", "free"}) {
+    const auto& l = run["latency"][op];
+    EXPECT_LE(l["p50_ns"].get<double>(), l["p99_ns"].get<double>()) << op;
+    EXPECT_LE(l["p99_ns"].get<double>(), l["max_ns"].get<double>()) << op;
+  }
+}
+
 TEST(CliMeasure, ReportCarriesMemorySeriesFragmentationAndLatency) {
   test::TempDir dir;
   // 2000 mallocs of 100..2099 bytes, then every other one freed.

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <mutex>
 #include <set>
 
@@ -127,6 +128,53 @@ TEST(ThreadReplay, OurDesignBehindALockStaysConsistent) {
   ObjectTable table(t.object_count);
   ThreadedOutcome out = replay_threads(locked, t.view(), plan, table, Touch::kPages, Pace::kAsFastAsPossible);
   EXPECT_EQ(out.events, t.events.size());
+  CheckResult c = s.check();
+  EXPECT_TRUE(c.ok) << c.problem;
+}
+
+TEST(ThreadReplay, MeasuredRunSamplesMemoryAndTimesEveryKthEventOfEachThread) {
+  Trace t = producer_consumer(4, 100000, 3);
+  ThreadPlan plan = plan_threads(t.view());
+  TraceSummary summary = summarize(t.view());
+  Segfit s;
+  Locked<Segfit> locked(s);  // counts usable bytes itself, inside its lock (segfit keeps no counter)
+  ObjectTable table(t.object_count);
+  ReplayMeasurement ms;
+  ms.sample_every = 1000;
+  ms.latency_every = 10;
+  ms.prepare(t.view());
+  ThreadedOutcome out =
+      replay_threads(locked, t.view(), plan, table, Touch::kPages, Pace::kAsFastAsPossible, &ms);
+  ASSERT_EQ(out.events, t.events.size());
+  // Per-thread live counts summed: exactly what the trace leaves live.
+  EXPECT_EQ(ms.live_bytes, summary.final_live_bytes);
+  EXPECT_GE(ms.usable_bytes, ms.live_bytes);
+  EXPECT_EQ(ms.usable_bytes, locked.allocated_bytes());
+  std::uint64_t usable = 0;  // what the wrapper counted, block by block
+  for (std::uint32_t id = 0; id < t.object_count; ++id)
+    if (table.data()[id].ptr != nullptr) usable += s.usable_size(table.data()[id].ptr);
+  EXPECT_EQ(usable, ms.usable_bytes);
+  // About one sample per 1000 events (a point passed while another thread
+  // sampled is skipped, never taken twice), in the order taken.
+  EXPECT_GE(ms.samples.size(), 50u);
+  EXPECT_LE(ms.samples.size(), 99u);
+  std::uint64_t prev = 0, max_live = 0;
+  for (const MemorySample& m : ms.samples) {
+    EXPECT_GT(m.event, prev);
+    EXPECT_LE(m.event, t.events.size());
+    prev = m.event;
+    max_live = std::max(max_live, m.live_bytes);
+    EXPECT_GT(m.footprint_bytes, 0u);
+  }
+  EXPECT_GT(max_live, 0u);
+  // Each thread timed its events 9, 19, ...: every call was timed once.
+  std::uint64_t expected = 0;
+  for (const ThreadStream& st : plan.threads) expected += st.events.size() / 10;
+  std::uint64_t timed = 0;
+  auto lat = ms.latency.summarize();
+  for (const auto& [op, stats] : lat) timed += stats.count;
+  EXPECT_EQ(timed, expected);
+  EXPECT_TRUE(lat.count("malloc") && lat.count("free") && lat.count("realloc"));
   CheckResult c = s.check();
   EXPECT_TRUE(c.ok) << c.problem;
 }

@@ -22,7 +22,8 @@
  *   --work N          rounds of arithmetic per object, to stand for the work a real program does (default 0)
  *   --fork            then fork: the child makes a small workload of its own, prints its line, exits
  *   --exec            then exec this program again (--threads 2 --items 1000, role=exec)
- *   --exit-in-thread  end with exit() called from a new thread while the workers are still alive (blocked)
+ *   --exit-in-thread  end from a new thread while the workers are still alive (blocked): that thread
+ *                     prints the counts, then does the --fork, --exec and --raise there, then calls exit()
  *   --raise SIG       end with raise(SIG) after printing (e.g. 9 for SIGKILL, 11 for SIGSEGV)
  *   --role NAME       the role printed (default main) */
 #define _GNU_SOURCE
@@ -332,6 +333,33 @@ static void child_workload(void) {
   print_counts("child", 1, &c);
 }
 
+static int do_fork, do_exec, raise_sig;
+
+/* After the counts are printed: --fork, --exec, --raise, in that order. */
+static void finish(void) {
+  if (do_fork) {
+    pid_t pid = fork();
+    if (pid < 0) fail("fork");
+    if (pid == 0) {
+      child_workload();
+      exit(0);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) fail("the forked child failed");
+  }
+  if (do_exec) {
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) fail("readlink /proc/self/exe");
+    self[n] = '\0';
+    char *args[] = {self, "--threads", "2", "--items", "1000", "--role", "exec", NULL};
+    execv(self, args);
+    fail("exec");
+  }
+  if (raise_sig) raise(raise_sig);
+}
+
 static const char *exiting_role;
 static unsigned exiting_threads;
 
@@ -340,11 +368,12 @@ static void *exit_main(void *arg) {
   struct counts t;
   total_counts(&t);
   print_counts(exiting_role, exiting_threads, &t);
-  exit(0); /* the workers are alive, blocked; main is in pthread_join */
+  finish(); /* the workers are alive, blocked; main is in pthread_join */
+  exit(0);
 }
 
 int main(int argc, char **argv) {
-  int do_fork = 0, do_exec = 0, exit_in_thread = 0, raise_sig = 0;
+  int exit_in_thread = 0;
   const char *role = "main";
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
@@ -411,26 +440,6 @@ int main(int argc, char **argv) {
   free(queues);
   free(workers);
 
-  if (do_fork) {
-    pid_t pid = fork();
-    if (pid < 0) fail("fork");
-    if (pid == 0) {
-      child_workload();
-      exit(0);
-    }
-    int status;
-    waitpid(pid, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) fail("the forked child failed");
-  }
-  if (do_exec) {
-    char self[4096];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0) fail("readlink /proc/self/exe");
-    self[n] = '\0';
-    char *args[] = {self, "--threads", "2", "--items", "1000", "--role", "exec", NULL};
-    execv(self, args);
-    fail("exec");
-  }
-  if (raise_sig) raise(raise_sig);
+  finish();
   return 0;
 }

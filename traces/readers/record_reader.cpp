@@ -180,7 +180,18 @@ class Merger {
         top = ready_.top();
       }
       ready_.pop();
-      step(top.stream);
+      // Threads run in bursts: go on with this stream for as long as its next
+      // record still comes first, without a round trip through the queue
+      // (the same order as pushing it back and popping it again).
+      const std::size_t i = top.stream;
+      while (step(i)) {
+        const Key next = key_of(i);
+        if ((!ready_.empty() && !(ready_.top() > next)) ||
+            (parked_count_ > 0 && oldest_parked_time() + kMaxWaitNs < next.time)) {
+          ready_.push(next);
+          break;
+        }
+      }
     }
     b_.import_stats().source_lines = total;
     return b_.finish();
@@ -207,10 +218,12 @@ class Merger {
     bool operator>(const Parked& o) const { return time != o.time ? time > o.time : stream > o.stream; }
   };
 
-  void push(std::size_t i) {
+  Key key_of(std::size_t i) const {
     const hr_record& r = streams_[i].cur;
-    ready_.push({HR_RECORD_TIME(r.head), HR_RECORD_OP(r.head) == HR_OP_FREE ? 1 : 0, i});
+    return {HR_RECORD_TIME(r.head), HR_RECORD_OP(r.head) == HR_OP_FREE ? 1 : 0, i};
   }
+
+  void push(std::size_t i) { ready_.push(key_of(i)); }
 
   std::uint64_t oldest_parked_time() {
     while (!parked_.empty()) {
@@ -233,7 +246,10 @@ class Merger {
     push(p.stream);
   }
 
-  void step(std::size_t i) {
+  // Emits stream i's current record, or parks the stream. Returns true when
+  // the stream has a next record that is neither queued nor parked: the
+  // caller queues it (or goes on with it).
+  bool step(std::size_t i) {
     Stream& s = streams_[i];
     const hr_record r = s.cur;
     std::uint64_t a = produced(r);
@@ -248,7 +264,7 @@ class Merger {
         ++parked_count_;
         parked_.push({HR_RECORD_TIME(r.head), i, s.park_serial});
         waiters_[a].push_back(i);
-        return;
+        return false;
       } else {
         ++stats_.forced;  // no other thread frees it soon: the free was lost
       }
@@ -257,7 +273,7 @@ class Merger {
     emit(r, s.seq);
     if (std::uint64_t rel = released(r)) wake(rel);
     advance(s);
-    if (!s.done()) push(i);
+    return !s.done();
   }
 
   // Whether another thread's stream releases addr no later than kMaxWaitNs
