@@ -50,5 +50,15 @@ TEST(ReportFuzzRegressions, NumberOverflowNamesTheFile) {
   EXPECT_NE(r.err.find(path + ": not a JSON report: number overflow"), std::string::npos) << r.err;
 }
 
+// The second: a float too large for a whole-number field (4e70 bytes) was
+// converted with a plain cast, undefined behaviour that UBSan stopped at.
+TEST(ReportFuzzRegressions, FloatForAWholeNumberIsRefused) {
+  const std::string path = (kRegressions / "float-for-whole-number.json").string();
+  auto r = test::run_cli({"report", path});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find(path + ": run 0: \"retained_rss_after_trim_bytes\" must be a whole number"), std::string::npos)
+      << r.err;
+}
+
 }  // namespace
 }  // namespace heapreplay
