@@ -32,8 +32,12 @@ if(HEAPREPLAY_FUZZ)
   if(HEAPREPLAY_SANITIZE)
     message(FATAL_ERROR "HEAPREPLAY_FUZZ=ON already sanitizes our code: leave HEAPREPLAY_SANITIZE off")
   endif()
+  # -O1 and line tables only: the usual fuzzing build, quicker to compile
+  # than -O2 -g with about the same speed under the sanitizers. Assertions
+  # stay on (-UNDEBUG): a broken invariant is a finding.
   target_compile_options(hr_flags INTERFACE -fsanitize=fuzzer-no-link,address,undefined
-                                            -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g)
+                                            -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+                                            -O1 -gline-tables-only -UNDEBUG)
   target_link_options(hr_flags INTERFACE -fsanitize=address,undefined)
   target_compile_definitions(hr_flags INTERFACE HEAPREPLAY_SANITIZED=1 HEAPREPLAY_FUZZING=1)
 endif()

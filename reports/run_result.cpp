@@ -14,7 +14,12 @@ namespace {
 // number is checked here: a JSON integer, or a float with an integral value,
 // inside the field's range.
 std::uint64_t whole(const nlohmann::json& v, const char* key, std::uint64_t max) {
+  // A JSON integer is held as unsigned when parsed from text, as signed when
+  // built from an int (to_json): both are fine when not negative.
   if (v.is_number_unsigned() && v.get<std::uint64_t>() <= max) return v.get<std::uint64_t>();
+  if (v.is_number_integer() && !v.is_number_unsigned() && v.get<std::int64_t>() >= 0 &&
+      static_cast<std::uint64_t>(v.get<std::int64_t>()) <= max)
+    return static_cast<std::uint64_t>(v.get<std::int64_t>());
   if (v.is_number_float()) {
     const double d = v.get<double>();
     // 2^64 is exact as a double; every double below it converts exactly.

@@ -191,6 +191,12 @@ HrtFile::HrtFile(const std::string& path, bool populate) {
     fail("file is " + std::to_string(bytes_) + " bytes, header says " + std::to_string(h.file_bytes) +
          " (truncated?)");
   if (h.thread_count == 0 || h.thread_count > 0x10000) fail("thread count out of range");
+  // Readers size per-object tables by object_count (summarize, the replay's
+  // object table): it must be bounded by the file. Every slot is taken by an
+  // allocation event, so a real trace never has more slots than events.
+  if (h.object_count > h.event_count)
+    fail("object count " + std::to_string(h.object_count) + " is larger than the event count " +
+         std::to_string(h.event_count));
   auto in_file = [&](std::uint64_t off, std::uint64_t count, std::uint64_t unit) {
     if (off % 8 != 0 || off > bytes_) return false;
     if (count > (bytes_ - off) / unit) return false;
