@@ -209,7 +209,11 @@ Comparison compare_reports(const Report& base_in, const Report& now_in, const Co
     if (!only_new.empty()) c.notes.push_back("only in NEW, not compared: " + join(only_new, ", "));
   } else {
     std::vector<std::string> in_a = allocators_of(A), in_b = allocators_of(B);
-    for (const auto& [x, y] : opt.match) {
+    for (const auto& pair : opt.match) {
+      // Named, not a structured binding: Clang 14 (the fuzz build) cannot
+      // capture a binding in the lambda below.
+      const std::string& x = pair.first;
+      const std::string& y = pair.second;
       if (std::find(in_a.begin(), in_a.end(), x) == in_a.end())
         throw std::invalid_argument("--match: BASE has no allocator '" + x + "' (it has " + join(in_a, ", ") + ")");
       if (std::find(in_b.begin(), in_b.end(), y) == in_b.end())

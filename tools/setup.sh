@@ -3,11 +3,12 @@
 #
 #   tools/setup.sh bench   install what is missing, build, run `heapreplay bench`
 #   tools/setup.sh test    install what is missing, build, run every test (ctest),
-#                          then build our own code with ASan+UBSan and test it again
+#                          then build our own code with ASan+UBSan and test it again,
+#                          then build the libFuzzer targets (Clang) and run each briefly
 #   tools/setup.sh build   install what is missing and build only
 #
 # Installing uses apt-get (as root, or through sudo) and does nothing when every
-# package is already there. Builds go to build/ (Release) and build-asan/.
+# package is already there. Builds go to build/ (Release), build-asan/ and build-fuzz/.
 set -euo pipefail
 
 mode=${1:-bench}
@@ -26,6 +27,9 @@ packages=(
   # gbench export; Chart.js is bundled into HTML reports; headless Chromium and
   # zlib let the HTML test draw the page and check its screenshot.
   libbenchmark-tools python3-scipy libjs-chart.js chromium zlib1g-dev
+  # The fuzz targets (tests/fuzz): Clang and its libFuzzer runtime
+  # (libclang_rt.fuzzer*.a is in libclang-rt-14-dev).
+  clang libclang-rt-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -39,11 +43,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-build() {  # build DIR [cmake options...]
-  local dir=$1
+build() {  # build DIR [cmake options...] [-- build targets...]
+  local dir=$1 targets=()
   shift
-  cmake -S . -B "$dir" -G Ninja -DHEAPREPLAY_WERROR=ON "$@" >/dev/null
-  cmake --build "$dir" -j "$jobs"
+  local opts=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do opts+=("$1"); shift; done
+  [ $# -gt 0 ] && shift && targets=(--target "$@")
+  cmake -S . -B "$dir" -G Ninja -DHEAPREPLAY_WERROR=ON "${opts[@]}" >/dev/null
+  cmake --build "$dir" -j "$jobs" "${targets[@]}"
 }
 
 case "$mode" in
@@ -62,5 +69,10 @@ case "$mode" in
     build build-asan -DHEAPREPLAY_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEAPREPLAY_BENCHMARKS=OFF
     (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
        ctest --output-on-failure -j "$jobs" -LE system)
+    # Every fuzz target (tests/fuzz) for a few seconds on its seeds: Clang with
+    # libFuzzer, ASan and UBSan; only the libraries the targets link are built.
+    CC=clang CXX=clang++ build build-fuzz -DHEAPREPLAY_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DHEAPREPLAY_TESTS=OFF -DHEAPREPLAY_BENCHMARKS=OFF -- hr_fuzzers
+    (cd build-fuzz && ctest --output-on-failure -j "$jobs" -L fuzz)
     ;;
 esac

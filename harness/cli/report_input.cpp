@@ -13,12 +13,14 @@ Report read_report(const std::string& path) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // Not only parse_error: a number too large for a double ("1E+999") is an
+    // out_of_range thrown by the parser.
     std::string what = e.what();
     // "[json.exception.parse_error.101] parse error at line 3, column 1: ..." -> from "parse error".
-    auto at = what.find("parse error");
+    auto at = what.find("] ");
     throw std::runtime_error(path + ": not a JSON report" + (text.empty() ? " (empty file)" : "") + ": " +
-                             (at == std::string::npos ? what : what.substr(at)));
+                             (at == std::string::npos ? what : what.substr(at + 2)));
   }
   try {
     return report_from_json(j);

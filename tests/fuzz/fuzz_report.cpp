@@ -1,0 +1,52 @@
+// libFuzzer target: the JSON report reader of `heapreplay compare` and
+// `heapreplay report` (cli::read_report, the CLI's own function), then,
+// for a report it accepts, what those commands do with it: the table, the
+// markdown and HTML pages, the three exports, and compare of the report
+// against itself with every rendering of the comparison.
+#include <nlohmann/json.hpp>
+
+#include "fuzz_support.h"
+#include "harness/cli/cli.h"
+#include "reports/aggregate.h"
+#include "reports/compare.h"
+#include "reports/exports/exports.h"
+#include "reports/html.h"
+#include "reports/markdown.h"
+#include "reports/table.h"
+
+using namespace heapreplay;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  fuzz::MemFile file(data, size);
+  Report r;
+  try {
+    r = cli::read_report(file.path());
+  } catch (const std::runtime_error&) {
+    return 0;
+  }
+  // A report that read_report accepted is well formed: nothing below may throw.
+  (void)aggregate_runs(r);
+  (void)render_table(r);
+  (void)render_markdown(r);
+  (void)render_html(r, "/* Chart */");
+  (void)export_gbench(r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  (void)export_bmf(r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  (void)export_github_action(r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  // The JSON the report would be written as reads back.
+  try {
+    (void)report_from_json(report_to_json(r));
+  } catch (const std::exception& e) {
+    fuzz::fail(std::string("a report read from JSON does not read back after writing: ") + e.what());
+  }
+  CompareOptions opt;
+  Comparison c;
+  try {
+    c = compare_reports(r, r, opt);
+  } catch (const std::invalid_argument&) {
+    return 0;  // no (trace, allocator) in common: an empty report
+  }
+  (void)render_comparison_text(c);
+  (void)render_comparison_markdown(c);
+  (void)comparison_to_json(c).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return 0;
+}
