@@ -242,6 +242,13 @@ HrtFile::HrtFile(const std::string& path, bool populate) {
     bool ok = static_cast<unsigned>(e.op) < kOpCount && e.thread < h.thread_count &&
               (e.id < h.object_count || (e.id == kNoObject && e.op == Op::kFree));
     if (!ok) fail("event " + std::to_string(i) + " is invalid (op, object id or thread out of range)");
+    // aux means something only for aligned calls (every value) and calloc
+    // (the overflow bit, with size 2^64-1): anything else cannot come from a
+    // writer of ours, and would not survive a conversion to text.
+    bool aux_ok = e.op == Op::kAligned || e.aux == 0 ||
+                  (e.op == Op::kCalloc && e.aux == kCallocOverflow && e.size == ~std::uint64_t{0});
+    if (!aux_ok) fail("event " + std::to_string(i) + " is invalid (aux " + std::to_string(e.aux) + " for " +
+                      op_name(e.op) + ")");
   }
 }
 
