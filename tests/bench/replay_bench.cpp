@@ -122,6 +122,9 @@ void BM_Measured(benchmark::State& state) {
 BENCHMARK(BM_MinimalLoop)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ReplayNull)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ReplayGlibc)->Unit(benchmark::kMillisecond);
+// Through null the replay touches no fresh memory, so these four differ by
+// what measuring itself costs per event, without page-fault noise.
+BENCHMARK(BM_Measured<NullAllocator>)->DenseRange(0, 3)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Measured<GlibcMalloc>)->DenseRange(0, 3)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Measured<Sizeclass>)->DenseRange(0, 3)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Measured<Segfit>)->DenseRange(0, 3)->UseManualTime()->Unit(benchmark::kMillisecond);
