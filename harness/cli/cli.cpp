@@ -14,6 +14,7 @@
 #include "reports/aggregate.h"
 #include "reports/output_file.h"
 #include "reports/table.h"
+#include "traces/hrt_format.h"
 
 namespace heapreplay::cli {
 
@@ -145,6 +146,16 @@ std::string command_line_text(int argc, char** argv) {
     s += argv[i];
   }
   return s;
+}
+
+int write_trace(const Trace& t, const std::string& out) {
+  try {
+    write_hrt(t, out);
+  } catch (const std::runtime_error& e) {
+    std::cerr << "heapreplay: " << e.what() << " (" << out << " not written)\n";
+    return kExitOutputFailed;
+  }
+  return kExitOk;
 }
 
 }  // namespace heapreplay::cli

@@ -64,6 +64,10 @@ int run_and_report(const std::vector<PreparedTrace>& traces, SessionOptions opti
 
 std::string command_line_text(int argc, char** argv);
 
+// Writes `t` as .hrt to `out` (atomically; see write_hrt). On failure prints
+// one line saying what was not written and returns kExitOutputFailed.
+int write_trace(const Trace& t, const std::string& out);
+
 int cmd_replay(const std::vector<std::string>& args, const std::string& command_line);
 int cmd_bench(const std::vector<std::string>& args, const std::string& command_line);
 int cmd_convert(const std::vector<std::string>& args);

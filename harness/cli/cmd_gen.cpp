@@ -39,16 +39,6 @@ std::uint64_t parse_seed(const std::string& text) {
   return v;
 }
 
-int write_trace(const Trace& t, const std::string& out) {
-  try {
-    write_hrt(t, out);
-  } catch (const std::runtime_error& e) {
-    std::cerr << "heapreplay: " << e.what() << " (" << out << " not written)\n";
-    return kExitOutputFailed;
-  }
-  return kExitOk;
-}
-
 std::string describe(const Trace& t) {
   TraceSummary s = summarize(t.view());
   return std::to_string(t.events.size()) + " events, " + std::to_string(t.thread_count) + " thread(s), peak live " +

@@ -107,16 +107,6 @@ std::pair<std::uint64_t, std::uint64_t> parse_factor(const std::string& text) {
   return {num, den};
 }
 
-int write_trace(const Trace& t, const std::string& out) {
-  try {
-    write_hrt(t, out);
-  } catch (const std::runtime_error& e) {
-    std::cerr << "heapreplay: " << e.what() << " (" << out << " not written)\n";
-    return kExitOutputFailed;
-  }
-  return kExitOk;
-}
-
 std::string counts(const Trace& t) {
   return std::to_string(t.events.size()) + " events, " + std::to_string(t.thread_count) + " thread(s)";
 }

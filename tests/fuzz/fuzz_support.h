@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +16,7 @@
 #include <string>
 #include <string_view>
 
+#include "traces/readers/import.h"
 #include "traces/readers/text_reader.h"
 #include "traces/readers/text_writer.h"
 #include "traces/thread_summary.h"
@@ -125,6 +127,26 @@ inline std::string trace_problem(const Trace& t, bool round_trip = true) {
 
 inline void check_trace(const Trace& t, bool round_trip = true) {
   if (std::string why = trace_problem(t, round_trip); !why.empty()) fail(why);
+}
+
+// The body of every text-format reader's target: the input goes through
+// format detection on its head and then the reader, as `heapreplay
+// replay/info/convert` use them; whatever the reader accepts must pass
+// check_trace.
+inline int fuzz_text_reader(const std::uint8_t* data, std::size_t size, TraceFormat format) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  try {
+    (void)detect_format(text.substr(0, std::min(text.size(), kDetectHeadBytes)), "fuzz-input");
+  } catch (const TraceError&) {
+  }
+  Trace t;
+  try {
+    t = parse_trace(text, format, "fuzz-input");
+  } catch (const TraceError&) {
+    return 0;  // malformed input, reported as such: what a reader must do
+  }
+  check_trace(t);
+  return 0;
 }
 
 }  // namespace heapreplay::fuzz
