@@ -231,7 +231,9 @@ HrtFile::HrtFile(const std::string& path, bool populate) {
 
   auto* bytes = static_cast<const unsigned char*>(base_);
   std::uint64_t sum = hrt_checksum(bytes + h.events_offset, h.event_count * sizeof(Event), 0);
-  sum = hrt_checksum(bytes + h.timestamps_offset, timed ? h.event_count * 8 : 0, sum);
+  // Without timestamps their offset is not checked and may point anywhere:
+  // no pointer is formed from it then (the checksum still takes its 0 bytes).
+  sum = hrt_checksum(timed ? bytes + h.timestamps_offset : bytes, timed ? h.event_count * 8 : 0, sum);
   sum = hrt_checksum(bytes + h.meta_offset, h.meta_bytes, sum);
   if (sum != h.payload_checksum) fail("payload checksum mismatch (file corrupted)");
 

@@ -89,5 +89,12 @@ TEST(TraceFuzzRegressions, HrtRefusesMoreSlotsThanEvents) {
             "object count 3674210312 exceeds the 14 events");
 }
 
+// The third (UBSan, in a 10-minute campaign): a file without timestamps
+// whose unused timestamps offset was 2^32 below the mapping's address; the
+// checksum formed the out-of-range pointer before taking its 0 bytes.
+TEST(TraceFuzzRegressions, HrtIgnoresTheTimestampOffsetOfAnUntimedFile) {
+  (void)open_hrt_input(kRegressions / "hrt" / "untimed-offset-overflow");
+}
+
 }  // namespace
 }  // namespace heapreplay
