@@ -78,7 +78,8 @@ seed_shared() {  # seed_shared TARGET CORPUS: real traces of the target's format
 }
 
 run_one() {  # run_one TARGET: one campaign of one target; its log in $work/logs
-  local t=$1 corpus="$work/corpus/$t"
+  local t=$1
+  local corpus="$work/corpus/$t"  # a second local: in the first, $t would still be the caller's
   mkdir -p "$corpus"
   [ "$shared" = 1 ] && [ -d "$shared_dir" ] && seed_shared "$t" "$corpus"
   local dict=()
