@@ -51,13 +51,14 @@ std::vector<std::string> recording_environment(const RecordRequest& req) {
       continue;
     }
     if (starts_with(*e, HR_RECORD_ENV_DIR "=") || starts_with(*e, HR_RECORD_ENV_FORK "=") ||
-        starts_with(*e, HR_RECORD_ENV_PID "="))
+        starts_with(*e, HR_RECORD_ENV_PID "=") || starts_with(*e, HR_RECORD_ENV_CLOCK "="))
       continue;
     env.emplace_back(*e);
   }
   env.push_back("LD_PRELOAD=" + preload);
   env.push_back(std::string(HR_RECORD_ENV_DIR "=") + req.recording_dir);
   env.push_back(std::string(HR_RECORD_ENV_FORK "=") + (req.follow_fork ? "child" : "none"));
+  env.push_back(std::string(HR_RECORD_ENV_CLOCK "=") + req.clock);
   env.push_back(std::string(HR_RECORD_ENV_PID "=") + std::string(20, ' '));
   return env;
 }

@@ -43,6 +43,7 @@ struct RecordRequest {
   std::string library;            // the recording library
   std::string recording_dir;      // a RecordingDir's path
   bool follow_fork = false;       // forked children record to images of their own
+  std::string clock = "auto";     // the record clock: auto, tsc or monotonic ($HEAPREPLAY_RECORD_CLOCK)
 };
 
 // The path execvp would run for `name`: `name` itself when it holds a '/',

@@ -10,6 +10,11 @@
  *    TLS; records go straight into a shared file mapping (mmap of the thread's
  *    file, 1 MiB at a time). No lock is taken on the hot path: a call costs a
  *    clock read and a handful of stores.
+ *  - The clock is the TSC where the kernel keeps time with it (x86-64): one
+ *    rdtsc instead of clock_gettime's fenced read and arithmetic. Times are
+ *    ticks; (ticks, ns) pairs in the headers and at each chunk let the reader
+ *    turn them into ns. $HEAPREPLAY_RECORD_CLOCK=monotonic asks for
+ *    CLOCK_MONOTONIC ns instead.
  *  - Looking up the real functions with dlsym can itself call malloc or
  *    calloc: while that thread resolves, such calls get blocks from a small
  *    static buffer, and free, realloc and malloc_usable_size of those blocks
@@ -130,7 +135,8 @@ static char rec_dir[PATH_MAX - 64];   /* $HEAPREPLAY_RECORD_DIR */
 static char image_dir[PATH_MAX - 32]; /* rec_dir/<pid>.<image> once the image exists */
 static atomic_int image_state;
 static struct hr_process_header *process; /* the mapped process file */
-static uint64_t base_ns;
+static uint64_t base_time;                /* record times count from here (ticks or ns) */
+static int clock_kind = HR_CLOCK_MONOTONIC;
 static uint32_t page_bytes = 4096;
 static atomic_uint thread_seq;
 static pthread_key_t exit_key;
@@ -158,6 +164,54 @@ static uint64_t now_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The record clock. rdtsc is not ordered with the loads before it: fine after
+ * a call that hands a block out (the time is read before the caller can pass
+ * the block on), but a free or realloc must not read a time from before it
+ * loaded the pointer another thread handed over: those use the fenced read. */
+static inline uint64_t now(void) {
+#if defined(__x86_64__)
+  if (HR_LIKELY(clock_kind == HR_CLOCK_TSC)) return __builtin_ia32_rdtsc();
+#endif
+  return now_ns();
+}
+
+static inline uint64_t now_fenced(void) {
+#if defined(__x86_64__)
+  if (HR_LIKELY(clock_kind == HR_CLOCK_TSC)) {
+    __builtin_ia32_lfence();
+    return __builtin_ia32_rdtsc();
+  }
+#endif
+  return now_ns();
+}
+
+/* A (TSC, CLOCK_MONOTONIC) pair: the ticks halfway through the ns read. */
+static void clock_pair(uint64_t *ticks, uint64_t *ns) {
+  uint64_t a = now_fenced();
+  *ns = now_ns();
+  uint64_t b = now_fenced();
+  *ticks = a + (b - a) / 2;
+}
+
+/* Whether the TSC can time this recording: x86-64 and asked for, or the
+ * kernel's clocksource (the kernel checks that it is constant and in step
+ * across CPUs before it picks it). */
+static int choose_clock(const char *asked) {
+#if defined(__x86_64__)
+  if (asked && strcmp(asked, "monotonic") == 0) return HR_CLOCK_MONOTONIC;
+  if (asked && strcmp(asked, "tsc") == 0) return HR_CLOCK_TSC;
+  int fd = open("/sys/devices/system/clocksource/clocksource0/current_clocksource", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return HR_CLOCK_MONOTONIC;
+  char buf[8];
+  ssize_t n = read(fd, buf, sizeof buf);
+  close(fd);
+  return n == 4 && memcmp(buf, "tsc\n", 4) == 0 ? HR_CLOCK_TSC : HR_CLOCK_MONOTONIC;
+#else
+  (void)asked;
+  return HR_CLOCK_MONOTONIC;
+#endif
 }
 
 /* ---- small helpers that allocate nothing ---- */
@@ -254,7 +308,12 @@ static int create_image(void) {
   struct hr_process_header *h = m;
   struct timespec rt;
   clock_gettime(CLOCK_REALTIME, &rt);
-  base_ns = now_ns();
+  uint64_t base_ticks = 0, base_ns;
+  if (clock_kind == HR_CLOCK_TSC)
+    clock_pair(&base_ticks, &base_ns);
+  else
+    base_ns = now_ns();
+  base_time = clock_kind == HR_CLOCK_TSC ? base_ticks : base_ns;
   h->version = HR_RECORD_VERSION;
   h->pid = (uint32_t)pid;
   h->ppid = (uint32_t)getppid();
@@ -265,6 +324,17 @@ static int create_image(void) {
   h->realtime_ns = (uint64_t)rt.tv_sec * 1000000000u + (uint64_t)rt.tv_nsec;
   ssize_t n = readlink("/proc/self/exe", h->exe, sizeof h->exe - 1);
   h->exe[n > 0 ? n : 0] = '\0';
+  h->clock = (uint32_t)clock_kind;
+  if (clock_kind == HR_CLOCK_TSC) {
+    /* A second pair far enough from the first to give the tick rate to
+     * 0.1% on its own, for a recording too short for any other pair. */
+    uint64_t ticks, ns;
+    do clock_pair(&ticks, &ns);
+    while (ns - base_ns < 50000);
+    h->base_ticks = base_ticks;
+    h->calib_ticks = ticks;
+    h->calib_ns = ns;
+  }
   HR_BARRIER();
   memcpy(h->magic, HR_RECORD_PROCESS_MAGIC, 8);
   process = h;
@@ -331,6 +401,7 @@ static int start_thread(struct hr_thread *t) {
   h->word_bytes = sizeof(uint64_t);
   h->tid = (uint32_t)gettid();
   h->seq = t->seq;
+  if (clock_kind == HR_CLOCK_TSC) clock_pair(&h->start_ticks, &h->start_ns);
   memcpy(h->magic, HR_RECORD_THREAD_MAGIC, 8);
   t->chunk = chunk;
   t->chunk_index = 0;
@@ -339,6 +410,19 @@ static int start_thread(struct hr_thread *t) {
   t->state = HR_THREAD_ACTIVE;
   pthread_setspecific(exit_key, t);
   return 0;
+}
+
+/* Stores words 1..n-1, then the head: a record is whole or absent. */
+static inline void store(uint64_t *slot, unsigned n, uint64_t head, uint64_t addr, uint64_t size, uint64_t extra) {
+  slot[1] = addr;
+  if (n > 2) slot[2] = size;
+  if (n > 3) slot[3] = extra;
+  __atomic_store_n(&slot[0], head, __ATOMIC_RELEASE);
+}
+
+static uint64_t make_head(unsigned op, uint64_t t) {
+  uint64_t delta = t > base_time ? t - base_time : 0;
+  return (uint64_t)op | (delta << 8);
 }
 
 static int next_chunk(struct hr_thread *t) {
@@ -362,6 +446,12 @@ static int next_chunk(struct hr_thread *t) {
   t->chunk_index++;
   t->cur = chunk;
   t->end = (uint64_t *)((char *)chunk + HR_RECORD_CHUNK_BYTES);
+  if (clock_kind == HR_CLOCK_TSC) { /* a clock pair per MiB: the reader's tick rate follows the TSC's */
+    uint64_t ticks, ns;
+    clock_pair(&ticks, &ns);
+    store(t->cur, 2, make_head(HR_OP_SYNC, ticks), ns, 0, 0);
+    t->cur += 2;
+  }
   return 0;
 }
 
@@ -390,19 +480,6 @@ static void write_exited(struct hr_thread *t, const uint64_t *words, unsigned n)
     t->next_offset += n * sizeof *words;
 out:
   close(fd);
-}
-
-/* Stores words 1..n-1, then the head: a record is whole or absent. */
-static inline void store(uint64_t *slot, unsigned n, uint64_t head, uint64_t addr, uint64_t size, uint64_t extra) {
-  slot[1] = addr;
-  if (n > 2) slot[2] = size;
-  if (n > 3) slot[3] = extra;
-  __atomic_store_n(&slot[0], head, __ATOMIC_RELEASE);
-}
-
-static uint64_t make_head(unsigned op, uint64_t t_ns) {
-  uint64_t delta = t_ns > base_ns ? t_ns - base_ns : 0;
-  return (uint64_t)op | (delta << 8);
 }
 
 /* Everything that is not "room in the mapped chunk": first call of a thread,
@@ -484,13 +561,13 @@ static void atfork_child(void) {
   t->internal = 0;
   t->in_real = 0;
   t->destructor_rounds = 0;
+  process = NULL; /* the parent's, and not mapped here */
   if (!follow_fork) {
     atomic_store(&enabled, 0);
     t->state = HR_THREAD_OFF;
     return;
   }
   t->state = HR_THREAD_FRESH;
-  process = NULL;
   forked_child = 1;
   atomic_store(&thread_seq, 0);
   atomic_store(&image_state, HR_IMAGE_NONE);
@@ -509,6 +586,7 @@ static void init_recording(void) {
   put_str(rec_dir, rec_dir + sizeof rec_dir, dir);
   long page = sysconf(_SC_PAGESIZE);
   if (page > 0) page_bytes = (uint32_t)page;
+  clock_kind = choose_clock(getenv(HR_RECORD_ENV_CLOCK));
   if (pthread_key_create(&exit_key, thread_exit) != 0) return;
   if (pthread_atfork(NULL, NULL, atfork_child) != 0) return;
   atomic_store(&enabled, 1);
@@ -568,12 +646,24 @@ __attribute__((constructor)) static void hr_record_start(void) {
   }
 }
 
+/* A last clock pair at normal exit (exit() or returning from main): with it,
+ * the tick rate of a TSC recording spans the whole run. */
+__attribute__((destructor)) static void hr_record_stop(void) {
+  struct hr_process_header *h = process;
+  if (!h || clock_kind != HR_CLOCK_TSC || !recording()) return;
+  uint64_t ticks, ns;
+  clock_pair(&ticks, &ns);
+  h->exit_ns = ns;
+  HR_BARRIER();
+  h->exit_ticks = ticks; /* last: a pair cut in half reads as none */
+}
+
 /* ---- the interposed functions ---- */
 
 HR_EXPORT void *malloc(size_t size) {
   if (HR_UNLIKELY(need_boot())) return boot_alloc(size, 16);
   void *p = REAL_CALL(real.malloc(size));
-  if (recording()) record(HR_OP_MALLOC, now_ns(), (uintptr_t)p, size, 0);
+  if (recording()) record(HR_OP_MALLOC, now(), (uintptr_t)p, size, 0);
   return p;
 }
 
@@ -584,7 +674,7 @@ HR_EXPORT void *calloc(size_t count, size_t size) {
     return boot_alloc(total, 16); /* static storage: already zero */
   }
   void *p = REAL_CALL(real.calloc(count, size));
-  if (recording()) record(HR_OP_CALLOC, now_ns(), (uintptr_t)p, count, size);
+  if (recording()) record(HR_OP_CALLOC, now(), (uintptr_t)p, count, size);
   return p;
 }
 
@@ -595,7 +685,7 @@ HR_EXPORT void free(void *p) {
     real.free(p);
     return;
   }
-  uint64_t t = now_ns(); /* before: the block may be handed out again once free returns */
+  uint64_t t = now_fenced(); /* before: the block may be handed out again once free returns */
   ++self.in_real;
   real.free(p);
   --self.in_real;
@@ -623,7 +713,7 @@ HR_EXPORT void *realloc(void *old, size_t size) {
   }
   if (HR_UNLIKELY(is_boot(old))) return realloc_boot(old, size);
   void *p = REAL_CALL(real.realloc(old, size));
-  if (recording()) record(HR_OP_REALLOC, now_ns(), (uintptr_t)p, size, (uintptr_t)old);
+  if (recording()) record(HR_OP_REALLOC, now_fenced(), (uintptr_t)p, size, (uintptr_t)old);
   return p;
 }
 
@@ -632,7 +722,7 @@ HR_EXPORT void *realloc(void *old, size_t size) {
 HR_EXPORT void *reallocarray(void *old, size_t count, size_t size) {
   size_t total;
   if (__builtin_mul_overflow(count, size, &total)) {
-    if (!need_boot() && !is_boot(old) && recording()) record(HR_OP_REALLOC, now_ns(), 0, UINT64_MAX, (uintptr_t)old);
+    if (!need_boot() && !is_boot(old) && recording()) record(HR_OP_REALLOC, now_fenced(), 0, UINT64_MAX, (uintptr_t)old);
     errno = ENOMEM;
     return NULL;
   }
@@ -642,7 +732,7 @@ HR_EXPORT void *reallocarray(void *old, size_t count, size_t size) {
 HR_EXPORT void *memalign(size_t align, size_t size) {
   if (HR_UNLIKELY(need_boot())) return boot_alloc(size, align);
   void *p = REAL_CALL(real.memalign(align, size));
-  if (recording()) record(HR_OP_MEMALIGN, now_ns(), (uintptr_t)p, size, align);
+  if (recording()) record(HR_OP_MEMALIGN, now(), (uintptr_t)p, size, align);
   return p;
 }
 
@@ -656,21 +746,21 @@ HR_EXPORT int posix_memalign(void **out, size_t align, size_t size) {
   void *p = NULL;
   int rc = real.posix_memalign ? REAL_CALL(real.posix_memalign(&p, align, size)) : EINVAL;
   if (rc == 0) *out = p;
-  if (recording()) record(HR_OP_POSIX_MEMALIGN, now_ns(), rc == 0 ? (uintptr_t)p : 0, size, align);
+  if (recording()) record(HR_OP_POSIX_MEMALIGN, now(), rc == 0 ? (uintptr_t)p : 0, size, align);
   return rc;
 }
 
 HR_EXPORT void *aligned_alloc(size_t align, size_t size) {
   if (HR_UNLIKELY(need_boot())) return boot_alloc(size, align);
   void *p = REAL_CALL(real.aligned_alloc ? real.aligned_alloc(align, size) : real.memalign(align, size));
-  if (recording()) record(HR_OP_ALIGNED_ALLOC, now_ns(), (uintptr_t)p, size, align);
+  if (recording()) record(HR_OP_ALIGNED_ALLOC, now(), (uintptr_t)p, size, align);
   return p;
 }
 
 HR_EXPORT void *valloc(size_t size) {
   if (HR_UNLIKELY(need_boot())) return boot_alloc(size, page_bytes);
   void *p = REAL_CALL(real.valloc ? real.valloc(size) : real.memalign(page_bytes, size));
-  if (recording()) record(HR_OP_VALLOC, now_ns(), (uintptr_t)p, size, page_bytes);
+  if (recording()) record(HR_OP_VALLOC, now(), (uintptr_t)p, size, page_bytes);
   return p;
 }
 
@@ -678,7 +768,7 @@ HR_EXPORT void *pvalloc(size_t size) {
   if (HR_UNLIKELY(need_boot())) return boot_alloc(size, page_bytes);
   size_t rounded = size ? (size + page_bytes - 1) & ~(size_t)(page_bytes - 1) : page_bytes;
   void *p = REAL_CALL(real.pvalloc ? real.pvalloc(size) : real.memalign(page_bytes, rounded));
-  if (recording()) record(HR_OP_PVALLOC, now_ns(), (uintptr_t)p, size, page_bytes);
+  if (recording()) record(HR_OP_PVALLOC, now(), (uintptr_t)p, size, page_bytes);
   return p;
 }
 

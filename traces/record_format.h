@@ -28,8 +28,11 @@
 #define HR_RECORD_ENV_PID                                              \
   "HEAPREPLAY_RECORD_PID" /* the pid of the program started; with FORK \
                              unset, only that pid (any of its images) records */
+#define HR_RECORD_ENV_CLOCK                                                      \
+  "HEAPREPLAY_RECORD_CLOCK" /* "monotonic", "tsc", or "auto"/unset: the TSC where \
+                               the kernel's clocksource is the TSC (x86-64), else CLOCK_MONOTONIC */
 
-#define HR_RECORD_VERSION 2u
+#define HR_RECORD_VERSION 3u
 #define HR_RECORD_PROCESS_MAGIC "HRRECPRC" /* 8 bytes, no terminator in the file */
 #define HR_RECORD_THREAD_MAGIC "HRRECTHR"
 #define HR_RECORD_PROCESS_FILE "process"
@@ -58,13 +61,25 @@ enum hr_record_op {
   HR_OP_DROPPED = 10,       /* size calls made while the thread was already recording (a signal
                                handler interrupting the recorder) were not recorded */
   HR_OP_PAD = 11,           /* one word: the rest of this chunk is unused; records go on in the next */
+  HR_OP_SYNC = 12,          /* not a call: a clock pair of a TSC recording, taken as a chunk begins;
+                               the head's time in ticks, addr = CLOCK_MONOTONIC ns at the same moment */
+};
+
+/* What record times count. */
+enum hr_record_clock {
+  HR_CLOCK_MONOTONIC = 0, /* CLOCK_MONOTONIC ns since the process header's base_ns */
+  HR_CLOCK_TSC = 1,       /* x86 time-stamp counter ticks since base_ticks; the reader turns them into ns
+                             through the (ticks, ns) pairs the recording holds (headers, HR_OP_SYNC) */
 };
 
 /* One call is 2 to 4 words of 8 bytes: the head, then the first
- * hr_record_words(op) - 1 of addr, size, extra. head = op | (time_ns << 8),
- * where time_ns is CLOCK_MONOTONIC minus the process header's base_ns: taken
- * after the call returned for anything that allocates, before the call for
- * free. The head is stored last, so a record is either whole or absent. The
+ * hr_record_words(op) - 1 of addr, size, extra. head = op | (time << 8),
+ * where time counts the process header's clock from its base (ns of
+ * CLOCK_MONOTONIC, or TSC ticks): taken after the call returned for anything
+ * that allocates, before the call for free (fenced, for free and realloc, so
+ * that the time is read after the loads that found the block: a thread never
+ * times its free of a block before the time another thread's allocation of
+ * it was read). The head is stored last, so a record is either whole or absent. The
  * short forms matter: the page cache the records go through costs the
  * recorded program time per byte. This struct is a record decoded. */
 struct hr_record {
@@ -82,6 +97,7 @@ static inline unsigned hr_record_words(unsigned op) {
       return 1;
     case HR_OP_FREE:
     case HR_OP_DROPPED:
+    case HR_OP_SYNC:
       return 2;
     case HR_OP_MALLOC:
     case HR_OP_VALLOC:
@@ -108,7 +124,9 @@ struct hr_thread_header {
   uint32_t word_bytes; /* 8 */
   uint32_t tid;        /* the kernel's thread id (gettid) */
   uint32_t seq;        /* this file's number: the order in which the image's threads first recorded */
-  uint8_t reserved[40];
+  uint64_t start_ticks; /* HR_CLOCK_TSC: a clock pair taken as the thread began recording ... */
+  uint64_t start_ns;    /* ... (the TSC, CLOCK_MONOTONIC); 0 for HR_CLOCK_MONOTONIC */
+  uint8_t reserved[24];
 };
 HR_RECORD_STATIC_ASSERT(sizeof(struct hr_thread_header) == 64, "hr_thread_header is 64 bytes");
 
@@ -121,12 +139,20 @@ struct hr_process_header {
   uint32_t image;       /* 0 for the first image of this pid that recorded, then 1 after an exec, ... */
   uint32_t page_bytes;  /* the page size (valloc and pvalloc alignment) */
   uint32_t forked;      /* 1: the image is a forked child that did not exec (yet) */
-  uint64_t base_ns;     /* CLOCK_MONOTONIC when the image began recording */
+  uint64_t base_ns;     /* CLOCK_MONOTONIC when the image began recording (HR_CLOCK_MONOTONIC: record
+                           times count from here) */
   uint64_t realtime_ns; /* CLOCK_REALTIME at the same moment */
   uint32_t error_errno; /* non-zero: recording stopped early on this errno ... */
   uint32_t error_where; /* ... while doing this (enum hr_record_error) */
   char exe[256];        /* readlink("/proc/self/exe"), NUL-terminated, cut at 255 bytes */
-  uint8_t reserved[200];
+  uint32_t clock;       /* enum hr_record_clock */
+  uint32_t reserved0;
+  uint64_t base_ticks;  /* HR_CLOCK_TSC: the TSC at base_ns; record times count from here */
+  uint64_t calib_ticks; /* HR_CLOCK_TSC: a second clock pair, at least 50 us after the first */
+  uint64_t calib_ns;
+  uint64_t exit_ticks; /* HR_CLOCK_TSC: a last clock pair, stored at normal exit (0: none) */
+  uint64_t exit_ns;
+  uint8_t reserved[152];
 };
 HR_RECORD_STATIC_ASSERT(sizeof(struct hr_process_header) == 512, "hr_process_header is 512 bytes");
 

@@ -21,10 +21,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const char* kRecordUsage = "[-o OUT.hrt] [--follow-fork child|none] [--tmpdir DIR] -- PROGRAM [ARGS...]";
+const char* kRecordUsage =
+    "[-o OUT.hrt] [--follow-fork child|none] [--clock auto|tsc|monotonic] [--tmpdir DIR] -- PROGRAM [ARGS...]";
 
 bool takes_value(const std::string& a) {
-  return a == "-o" || a == "--output" || a == "--follow-fork" || a == "--tmpdir";
+  return a == "-o" || a == "--output" || a == "--follow-fork" || a == "--tmpdir" || a == "--clock";
 }
 
 std::string how_it_ended(const ProgramExit& e) {
@@ -62,13 +63,16 @@ int cmd_record(const std::vector<std::string>& args) {
     if (takes_value(args[i]) && i + 1 < args.size()) ours.push_back(args[++i]);
   }
 
-  std::string output, follow = "none", tmpdir;
+  std::string output, follow = "none", tmpdir, clock = "auto";
   po::options_description d("Options");
   d.add_options()("output,o", po::value(&output),
                   "the trace of the program (default: PROGRAM.PID.hrt here); other process images it recorded "
                   "go next to it as OUT.PID[.IMAGE].hrt")(
       "follow-fork", po::value(&follow)->default_value("none"),
       "child: record each forked child (and what it execs) to a trace of its own; none: only the program")(
+      "clock", po::value(&clock)->default_value("auto"),
+      "what times the calls: tsc (the x86-64 time-stamp counter, the cheapest), monotonic (clock_gettime), or "
+      "auto: tsc where the kernel keeps time with it, else monotonic")(
       "tmpdir", po::value(&tmpdir),
       "where the private folder for the raw recording is made (default: $TMPDIR or /tmp)");
   po::positional_options_description pos;
@@ -77,10 +81,16 @@ int cmd_record(const std::vector<std::string>& args) {
   if (program.empty()) throw UsageError("no program given: heapreplay record " + std::string(kRecordUsage));
   if (follow != "child" && follow != "none")
     throw UsageError("--follow-fork must be child or none, not '" + follow + "'");
+  if (clock != "auto" && clock != "tsc" && clock != "monotonic")
+    throw UsageError("--clock must be auto, tsc or monotonic, not '" + clock + "'");
+#if !defined(__x86_64__)
+  if (clock == "tsc") throw UsageError("--clock tsc needs an x86-64 machine");
+#endif
 
   RecordRequest req;
   req.argv = program;
   req.follow_fork = follow == "child";
+  req.clock = clock;
   req.library = recorder_library_path();
   req.program_path = find_program(program[0]);
 

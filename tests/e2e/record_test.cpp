@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -24,6 +25,7 @@
 #include <sstream>
 
 #include "support/cli_runner.h"
+#include "traces/hrt_format.h"
 
 namespace heapreplay {
 namespace {
@@ -134,6 +136,48 @@ TEST(Record, MultiThreadedCountsPerKindMatchWhatTheProgramDid) {
                         " events, 5 thread(s), 20628 cross-thread frees"),
       std::string::npos)
       << full.cli.err;
+}
+
+// Either record clock times calls in real nanoseconds: a program that
+// allocates, sleeps 300 ms and allocates again has that gap between two
+// consecutive events, no shorter than the sleep and no longer than the whole
+// run took by the test's own clock (a TSC scaled wrong by even 30% fails one).
+TEST(Record, EachClockTimesCallsInNanoseconds) {
+  std::vector<std::string> clocks = {"monotonic", "auto"};
+#if defined(__x86_64__)
+  clocks.push_back("tsc");
+#endif
+  for (const std::string& clock : clocks) {
+    TempDir dir;
+    const auto start = std::chrono::steady_clock::now();
+    auto r = run_cli({"record", "--clock", clock, "-o", dir.file("t.hrt"), "--", "perl", "-e",
+                      "my @a; push @a, 'x' x $_ for 1..2000; select(undef, undef, undef, 0.3); "
+                      "push @a, 'y' x $_ for 1..2000;"});
+    const auto wall = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start);
+    ASSERT_EQ(r.status, 0) << clock << ": " << r.err;
+    Trace t = read_hrt(dir.file("t.hrt"));
+    ASSERT_EQ(t.timestamps_ns.size(), t.events.size()) << clock;
+    ASSERT_GT(t.events.size(), 4000u) << clock;
+    std::uint64_t gap = 0;
+    std::size_t after = 0;
+    for (std::size_t i = 1; i < t.timestamps_ns.size(); ++i) {
+      ASSERT_GE(t.timestamps_ns[i], t.timestamps_ns[i - 1]) << clock << ": one thread's times go back at event " << i;
+      if (t.timestamps_ns[i] - t.timestamps_ns[i - 1] > gap) {
+        gap = t.timestamps_ns[i] - t.timestamps_ns[i - 1];
+        after = i;
+      }
+    }
+    EXPECT_GE(gap, 300'000'000u) << clock;
+    EXPECT_LT(gap, static_cast<std::uint64_t>(wall.count())) << clock;
+    EXPECT_LT(t.timestamps_ns.back(), static_cast<std::uint64_t>(wall.count())) << clock;
+    EXPECT_GT(after, 2000u) << clock << ": the gap is the sleep, after the first 2000 strings";
+  }
+}
+
+TEST(Record, AnUnknownClockIsAUsageError) {
+  auto r = run_cli({"record", "--clock", "sundial", "--", "true"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--clock must be auto, tsc or monotonic, not 'sundial'"), std::string::npos) << r.err;
 }
 
 // Checks every image a run printed a line for against the same image of a

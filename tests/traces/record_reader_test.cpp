@@ -41,8 +41,18 @@ class Recording {
     fs::remove_all(root_, ec);
   }
 
+  // A TSC recording's process header pairs: record times count ticks from
+  // base_ticks; calib (and exit, when its ticks are not 0) are (ticks, ns)
+  // as the library writes them, absolute.
+  struct Tsc {
+    std::uint64_t base_ticks;
+    std::pair<std::uint64_t, std::uint64_t> calib;
+    std::pair<std::uint64_t, std::uint64_t> exit{0, 0};
+  };
+
   // Writes an image folder with a process header; returns its path.
-  std::string image(std::uint32_t pid, std::uint32_t image = 0, std::uint32_t error_errno = 0) {
+  std::string image(std::uint32_t pid, std::uint32_t image = 0, std::uint32_t error_errno = 0,
+                    const Tsc* tsc = nullptr) {
     std::string dir = root_ + "/" + std::to_string(pid) + "." + std::to_string(image);
     fs::create_directory(dir);
     hr_process_header h{};
@@ -56,6 +66,14 @@ class Recording {
     h.error_errno = error_errno;
     h.error_where = error_errno ? HR_ERROR_EXTEND : 0;
     std::strcpy(h.exe, "/usr/bin/example");
+    if (tsc) {
+      h.clock = HR_CLOCK_TSC;
+      h.base_ticks = tsc->base_ticks;
+      h.calib_ticks = tsc->calib.first;
+      h.calib_ns = tsc->calib.second;
+      h.exit_ticks = tsc->exit.first;
+      h.exit_ns = tsc->exit.second;
+    }
     std::string bytes(HR_RECORD_PROCESS_FILE_BYTES, '\0');
     std::memcpy(bytes.data(), &h, sizeof h);
     std::ofstream(dir + "/process", std::ios::binary) << bytes;
@@ -74,8 +92,10 @@ class Recording {
   // boundary goes after a pad word, as the library does) and `zero_tail`
   // unwritten words after them.
   static void thread(const std::string& dir, std::uint32_t seq, const std::vector<Rec>& recs,
-                     std::size_t zero_tail = 3) {
+                     std::size_t zero_tail = 3, std::pair<std::uint64_t, std::uint64_t> start = {0, 0}) {
     hr_thread_header h{};
+    h.start_ticks = start.first;
+    h.start_ns = start.second;
     std::memcpy(h.magic, HR_RECORD_THREAD_MAGIC, 8);
     h.version = HR_RECORD_VERSION;
     h.word_bytes = sizeof(std::uint64_t);
@@ -396,6 +416,107 @@ TEST(RecordReader, DamagedFilesAreRefusedWithTheirName) {
   }
   testing::expect_trace_error([&] { read_recorded_image(images.at(0)); },
                               dir + "/thread-0: record 0 runs past the end of its chunk");
+}
+
+}  // namespace
+}  // namespace heapreplay
+
+namespace heapreplay {
+namespace {
+
+// Base (5000 ticks, 1000 ns); calibration 2000 ticks and 1000 ns later: two
+// ticks a ns.
+const Recording::Tsc kTwoTicksPerNs{5000, {7000, 2000}};
+
+std::vector<std::uint64_t> times(const Trace& t) { return t.timestamps_ns; }
+
+TEST(RecordReader, TscTicksBecomeNanosecondsThroughTheClockPairs) {
+  Recording r;
+  std::string dir = r.image(1, 0, 0, &kTwoTicksPerNs);
+  // A clock pair at tick 6000 since the base (ns 2500 since it): from 2000 to
+  // 6000 ticks the TSC ran 4000 ticks in 1500 ns. Past the last pair, the
+  // mean rate of the whole span (6000 ticks in 2500 ns).
+  Recording::thread(dir, 0,
+                    {{HR_OP_MALLOC, 0, 0x1000, 8},
+                     {HR_OP_MALLOC, 400, 0x2000, 8},
+                     {HR_OP_SYNC, 6000, 1000 + 2500},
+                     {HR_OP_FREE, 2000, 0x1000},
+                     {HR_OP_FREE, 5000, 0x2000},
+                     {HR_OP_MALLOC, 8400, 0x3000, 8}});
+  RecordingStats stats;
+  Trace t = read_one(r.root(), &stats);
+  ASSERT_EQ(t.events.size(), 5u);  // the clock pair is not a call
+  EXPECT_EQ(stats.records, 5u);
+  EXPECT_EQ(stats.clock_pairs, 3u);
+  EXPECT_EQ(times(t), (std::vector<std::uint64_t>{0, 200, 1000, 1000 + 3000 * 1500 / 4000, 2500 + 2400 * 2500 / 6000}));
+}
+
+TEST(RecordReader, TscThreadStartsAndTheExitPairRefineTheScaleAndOrderTheMerge) {
+  Recording r;
+  Recording::Tsc tsc = kTwoTicksPerNs;
+  tsc.exit = {5000 + 40000, 1000 + 10000};  // the rate falls to 4 ticks a ns after 2000 ticks
+  std::string dir = r.image(1, 0, 0, &tsc);
+  // Thread 1 starts at tick 22000 (ns 5500 since the base). Ticks: thread 0
+  // frees at 21000 (ns 1000 + 19000 * 4500 / 20000 = 5275); thread 1's
+  // malloc of the same address at 23000 (5500 + 1000 * 4500 / 18000 = 5750).
+  Recording::thread(dir, 0, {{HR_OP_MALLOC, 100, 0x1000, 8}, {HR_OP_FREE, 21000, 0x1000}});
+  Recording::thread(dir, 1, {{HR_OP_MALLOC, 23000, 0x1000, 16}, {HR_OP_FREE, 39000, 0x1000}}, 3,
+                    {5000 + 22000, 1000 + 5500});
+  RecordingStats stats;
+  Trace t = read_one(r.root(), &stats);
+  EXPECT_EQ(stats.clock_pairs, 4u);
+  EXPECT_EQ(shape(t), (std::vector<std::string>{"0:malloc:0:8", "0:free:0:0", "1:malloc:0:16", "1:free:0:0"}));
+  EXPECT_EQ(times(t), (std::vector<std::uint64_t>{50, 5275, 5750, 5500 + 17000 * 4500 / 18000}));
+  EXPECT_EQ(consistency_error(t), "");
+}
+
+TEST(RecordReader, TscTimesOfAYearLongRunAreScaledWithoutOverflow) {
+  Recording r;
+  // 2.1 ticks a ns; the last tick a record can hold (2^56 - 1) is 397 days in.
+  const Recording::Tsc tsc{1'000'000'000'000'000, {1'000'000'000'000'000 + 210'000'000, 1000 + 100'000'000}};
+  std::string dir = r.image(1, 0, 0, &tsc);
+  const std::uint64_t last = (std::uint64_t{1} << 56) - 1;
+  Recording::thread(dir, 0, {{HR_OP_MALLOC, last - 21, 0x1000, 8}, {HR_OP_FREE, last, 0x1000}});
+  auto t = times(read_one(r.root()));
+  ASSERT_EQ(t.size(), 2u);
+  EXPECT_EQ(t[0], static_cast<std::uint64_t>(static_cast<unsigned __int128>(last - 21) * 100'000'000 / 210'000'000));
+  EXPECT_EQ(t[1] - t[0], 10u);
+}
+
+TEST(RecordReader, ATscRecordingWithoutTwoClockPairsIsRefused) {
+  Recording r;
+  const Recording::Tsc broken{5000, {0, 0}};  // a calibration pair that was never written
+  std::string dir = r.image(1, 0, 0, &broken);
+  Recording::thread(dir, 0, {{HR_OP_MALLOC, 10, 0x1000, 8}});
+  try {
+    read_one(r.root());
+    ADD_FAILURE() << "read a TSC recording it cannot time";
+  } catch (const TraceError& e) {
+    EXPECT_NE(std::string(e.what()).find("two clock pairs"), std::string::npos) << e.what();
+  }
+  // A pair from a chunk is enough.
+  Recording::thread(dir, 0, {{HR_OP_MALLOC, 10, 0x1000, 8}, {HR_OP_SYNC, 4000, 1000 + 2000}});
+  EXPECT_EQ(times(read_one(r.root())), (std::vector<std::uint64_t>{5}));
+}
+
+TEST(RecordReader, AnUnknownClockIsRefused) {
+  Recording r;
+  std::string dir = r.image(1);
+  std::string bytes(HR_RECORD_PROCESS_FILE_BYTES, '\0');
+  {
+    std::ifstream in(dir + "/process", std::ios::binary);
+    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  const std::uint32_t clock = 7;
+  std::memcpy(bytes.data() + offsetof(hr_process_header, clock), &clock, sizeof clock);
+  std::ofstream(dir + "/process", std::ios::binary) << bytes;
+  Recording::thread(dir, 0, {{HR_OP_MALLOC, 10, 0x1000, 8}});
+  try {
+    read_one(r.root());
+    ADD_FAILURE() << "read a recording of an unknown clock";
+  } catch (const TraceError& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown clock 7"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

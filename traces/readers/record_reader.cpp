@@ -41,6 +41,59 @@ const char* error_where_text(std::uint32_t where) {
 
 constexpr std::size_t kChunkWords = HR_RECORD_CHUNK_BYTES / sizeof(std::uint64_t);
 
+// Turns record times into ns since base_ns. CLOCK_MONOTONIC recordings count
+// ns already. TSC recordings count ticks: the scale is piecewise linear
+// through the recording's (ticks, ns) pairs (process header, thread headers,
+// HR_OP_SYNC records), so that it follows the TSC's rate as it was measured
+// along the run; past the last pair it goes on at the mean rate of the whole.
+class TimeScale {
+ public:
+  using Pair = std::pair<std::uint64_t, std::uint64_t>;  // (ticks, ns) since the base
+
+  explicit TimeScale(bool ticks) : ticks_(ticks) {}
+
+  void add(Pair p) { pairs_.push_back(p); }
+
+  // Sorts the pairs and drops any that would make time run backwards. False
+  // when no rate can be had (fewer than two pairs with time between them).
+  bool finish() {
+    if (!ticks_) return true;
+    std::sort(pairs_.begin(), pairs_.end());
+    std::vector<Pair> kept;
+    for (const Pair& p : pairs_) {
+      if (!kept.empty() && (p.first == kept.back().first || p.second < kept.back().second)) continue;
+      kept.push_back(p);
+    }
+    pairs_ = std::move(kept);
+    return pairs_.size() >= 2 && pairs_.back().second > pairs_.front().second;
+  }
+
+  std::size_t pairs() const { return ticks_ ? pairs_.size() : 0; }
+
+  // `hint` is the segment the caller's last time fell in: a stream's times
+  // rise, so it is nearly always the right one.
+  std::uint64_t ns(std::uint64_t t, std::size_t& hint) const {
+    if (!ticks_) return t;
+    const std::size_t n = pairs_.size();
+    if (hint >= n || t < pairs_[hint].first || (hint + 1 < n && t >= pairs_[hint + 1].first)) {
+      auto it = std::upper_bound(pairs_.begin(), pairs_.end(), t, [](std::uint64_t v, const Pair& p) { return v < p.first; });
+      hint = it == pairs_.begin() ? 0 : static_cast<std::size_t>(it - pairs_.begin()) - 1;
+    }
+    const Pair& a = pairs_[hint];
+    if (t < a.first) return a.second;  // before the base pair: cannot be, as the recorder writes them
+    const Pair& b = hint + 1 < n ? pairs_[hint + 1] : pairs_.back();
+    const Pair& from = hint + 1 < n ? a : pairs_.front();  // past the end: the mean rate
+    const unsigned __int128 add =
+        static_cast<unsigned __int128>(t - a.first) * (b.second - from.second) / (b.first - from.first);
+    constexpr std::uint64_t kMax = ~std::uint64_t{0} >> 8;  // as far as a record's time can go
+    return add > kMax - a.second ? kMax : a.second + static_cast<std::uint64_t>(add);
+  }
+
+ private:
+  bool ticks_;
+  std::vector<Pair> pairs_;
+};
+
 // A thread's records, in program order: the file as 8-byte words, and where
 // the current record starts.
 struct Stream {
@@ -49,7 +102,10 @@ struct Stream {
   std::size_t pos = 0;      // the current record's first word
   std::size_t end = 0;      // past the last record
   hr_record cur{};          // the current record, decoded
-  std::uint64_t count = 0;  // records in the stream
+  std::uint64_t time = 0;   // its time in ns since base_ns
+  std::size_t hint = 0;     // for TimeScale::ns
+  const TimeScale* scale = nullptr;
+  std::uint64_t count = 0;  // calls in the stream
   std::uint32_t seq = 0;
   bool parked = false;
   bool force = false;  // emit the next record without waiting
@@ -58,9 +114,17 @@ struct Stream {
   bool done() const { return pos >= end; }
 };
 
-// The first record at or after pos, past any padding (end if none).
-std::size_t skip_pads(const std::uint64_t* w, std::size_t pos, std::size_t end) {
-  while (pos < end && HR_RECORD_OP(w[pos]) == HR_OP_PAD) pos = (pos / kChunkWords + 1) * kChunkWords;
+// The first call at or after pos, past padding and clock pairs (end if none).
+std::size_t skip_meta(const std::uint64_t* w, std::size_t pos, std::size_t end) {
+  while (pos < end) {
+    const unsigned op = HR_RECORD_OP(w[pos]);
+    if (op == HR_OP_PAD)
+      pos = (pos / kChunkWords + 1) * kChunkWords;
+    else if (op == HR_OP_SYNC)
+      pos += hr_record_words(HR_OP_SYNC);
+    else
+      break;
+  }
   return pos < end ? pos : end;
 }
 
@@ -73,13 +137,27 @@ hr_record decode(const std::uint64_t* w, std::size_t pos) {
   return r;
 }
 
-// Moves to the next record (pos stays at end once there).
-void advance(Stream& s) {
-  s.pos = skip_pads(s.words, s.pos + hr_record_words(HR_RECORD_OP(s.cur.head)), s.end);
-  if (!s.done()) s.cur = decode(s.words, s.pos);
+void load(Stream& s) {
+  s.cur = decode(s.words, s.pos);
+  s.time = s.scale->ns(HR_RECORD_TIME(s.cur.head), s.hint);
 }
 
-Stream open_stream(const fs::path& path) {
+// Moves to the next record (pos stays at end once there).
+void advance(Stream& s) {
+  s.pos = skip_meta(s.words, s.pos + hr_record_words(HR_RECORD_OP(s.cur.head)), s.end);
+  if (!s.done()) load(s);
+}
+
+// A (ticks, ns) pair as times since the image's base; none when it is not
+// after the base in both (a pair never written is zeros).
+std::optional<TimeScale::Pair> since_base(const RecordedImage& image, std::uint64_t ticks, std::uint64_t ns) {
+  if (ticks < image.base_ticks || ns < image.base_ns || (ticks == 0 && ns == 0)) return std::nullopt;
+  return TimeScale::Pair{ticks - image.base_ticks, ns - image.base_ns};
+}
+
+// Opens a thread file; the clock pairs it holds (TSC recordings) go to
+// `scale`. The stream's first record is loaded once the scale is finished.
+Stream open_stream(const fs::path& path, const RecordedImage& image, TimeScale& scale) {
   Stream s;
   s.file = std::make_unique<MappedFile>(path.string());
   std::string_view bytes = s.file->text();
@@ -96,13 +174,14 @@ Stream open_stream(const fs::path& path) {
         path.string(), 0,
         "thread recording version " + std::to_string(h.version) + " is not " + std::to_string(HR_RECORD_VERSION));
   s.seq = h.seq;
+  if (auto p = since_base(image, h.start_ticks, h.start_ns)) scale.add(*p);
   // The mapping is page-aligned (a copy, when the file cannot be mapped, is
   // aligned for any scalar), so the words can be read in place.
   const auto* w = reinterpret_cast<const std::uint64_t*>(bytes.data());
   const std::size_t limit = bytes.size() / sizeof(std::uint64_t);
   const std::size_t first = HR_RECORD_THREAD_HEADER_BYTES / sizeof(std::uint64_t);
   std::size_t pos = first;
-  std::uint64_t index = 0;
+  std::uint64_t index = 0, calls = 0;
   while (pos < limit) {
     // Acquire: a process of the recording may still be writing (a child that
     // outlived the program), and a head is stored after the rest.
@@ -118,14 +197,21 @@ Stream open_stream(const fs::path& path) {
     }
     if (pos + n > limit || pos / kChunkWords != (pos + n - 1) / kChunkWords)
       throw TraceError(path.string(), 0, "record " + std::to_string(index) + " runs past the end of its chunk");
+    if (op == HR_OP_SYNC) {
+      if (image.clock == HR_CLOCK_TSC) {
+        if (auto p = since_base(image, image.base_ticks + HR_RECORD_TIME(head), w[pos + 1])) scale.add(*p);
+      }
+    } else {
+      ++calls;
+    }
     pos += n;
     ++index;
   }
   s.words = w;
-  s.count = index;
+  s.count = calls;
   s.end = std::min(pos, limit);
-  s.pos = skip_pads(w, first, s.end);
-  if (!s.done()) s.cur = decode(w, s.pos);
+  s.pos = skip_meta(w, first, s.end);
+  s.scale = &scale;
   return s;
 }
 
@@ -219,8 +305,8 @@ class Merger {
   };
 
   Key key_of(std::size_t i) const {
-    const hr_record& r = streams_[i].cur;
-    return {HR_RECORD_TIME(r.head), HR_RECORD_OP(r.head) == HR_OP_FREE ? 1 : 0, i};
+    const Stream& s = streams_[i];
+    return {s.time, HR_RECORD_OP(s.cur.head) == HR_OP_FREE ? 1 : 0, i};
   }
 
   void push(std::size_t i) { ready_.push(key_of(i)); }
@@ -256,13 +342,13 @@ class Merger {
     if (a != 0 && b_.is_live(a)) {
       if (s.force) {
         ++stats_.forced;
-      } else if (release_coming(i, a, HR_RECORD_TIME(r.head))) {
+      } else if (release_coming(i, a, s.time)) {
         // Its previous object is freed later in the merge: wait for that free.
         ++stats_.waited;
         s.parked = true;
         s.park_serial = ++park_serial_;
         ++parked_count_;
-        parked_.push({HR_RECORD_TIME(r.head), i, s.park_serial});
+        parked_.push({s.time, i, s.park_serial});
         waiters_[a].push_back(i);
         return false;
       } else {
@@ -270,7 +356,7 @@ class Merger {
       }
     }
     s.force = false;
-    emit(r, s.seq);
+    emit(r, s.time, s.seq);
     if (std::uint64_t rel = released(r)) wake(rel);
     advance(s);
     return !s.done();
@@ -287,12 +373,13 @@ class Merger {
       if (k == waiting) continue;
       const Stream& s = streams_[k];
       std::uint64_t seen = 0;
+      std::size_t hint = s.hint;
       for (std::size_t pos = s.pos; pos < s.end;) {
         const hr_record r = decode(s.words, pos);
-        if (HR_RECORD_TIME(r.head) > t + kMaxWaitNs) break;
+        if (s.scale->ns(HR_RECORD_TIME(r.head), hint) > t + kMaxWaitNs) break;
         if (released(r) == addr) return true;
         if (++seen == kLookAhead) return true;  // too far to tell: wait; the time limit still holds
-        pos = skip_pads(s.words, pos + hr_record_words(HR_RECORD_OP(r.head)), s.end);
+        pos = skip_meta(s.words, pos + hr_record_words(HR_RECORD_OP(r.head)), s.end);
       }
     }
     return false;
@@ -313,8 +400,7 @@ class Merger {
     }
   }
 
-  void emit(const hr_record& r, std::uint64_t thread) {
-    const std::uint64_t t = HR_RECORD_TIME(r.head);
+  void emit(const hr_record& r, std::uint64_t t, std::uint64_t thread) {
     ImportStats& st = b_.import_stats();
     const std::uint64_t page = image_.page_bytes;
     switch (HR_RECORD_OP(r.head)) {
@@ -419,6 +505,12 @@ bool read_process_header(const fs::path& dir, RecordedImage& out) {
   out.page_bytes = h.page_bytes != 0 && (h.page_bytes & (h.page_bytes - 1)) == 0 ? h.page_bytes : 4096;
   out.base_ns = h.base_ns;
   out.realtime_ns = h.realtime_ns;
+  out.clock = h.clock;
+  if (h.clock == HR_CLOCK_TSC) {
+    out.base_ticks = h.base_ticks;
+    out.clock_pairs = {{h.base_ticks, h.base_ns}, {h.calib_ticks, h.calib_ns}};
+    if (h.exit_ticks != 0) out.clock_pairs.emplace_back(h.exit_ticks, h.exit_ns);
+  }
   if (h.error_errno != 0)
     out.error = std::string(error_where_text(h.error_where)) + ": " + std::strerror(static_cast<int>(h.error_errno));
   return true;
@@ -447,18 +539,32 @@ Trace read_recorded_image(const RecordedImage& image, RecordingStats* stats) {
   std::error_code ec;
   fs::directory_iterator it(image.dir, ec);
   if (ec) throw TraceError(image.dir, 0, "cannot read the recording: " + ec.message());
+  if (image.clock != HR_CLOCK_MONOTONIC && image.clock != HR_CLOCK_TSC)
+    throw TraceError(image.dir + "/" HR_RECORD_PROCESS_FILE, 0, "unknown clock " + std::to_string(image.clock));
+  TimeScale scale(image.clock == HR_CLOCK_TSC);
+  for (const auto& [ticks, ns] : image.clock_pairs) {
+    if (auto p = since_base(image, ticks, ns)) scale.add(*p);
+  }
   const std::string prefix = HR_RECORD_THREAD_PREFIX;
   for (const fs::directory_entry& e : it) {
     std::string name = e.path().filename().string();
     if (name.compare(0, prefix.size(), prefix) != 0 || !e.is_regular_file(ec) || e.is_symlink(ec)) continue;
-    streams.push_back(open_stream(e.path()));
+    streams.push_back(open_stream(e.path(), image, scale));
+  }
+  if (!scale.finish())
+    throw TraceError(image.dir + "/" HR_RECORD_PROCESS_FILE, 0,
+                     "TSC recording without two clock pairs: its ticks cannot be turned into time");
+  for (Stream& s : streams) {
+    if (!s.done()) load(s);
   }
   // Ties between equal times go by file number.
   std::sort(streams.begin(), streams.end(), [](const Stream& a, const Stream& b) { return a.seq < b.seq; });
   RecordingStats local;
   Merger merger(streams, image, stats ? *stats : local);
   if (stats) *stats = RecordingStats{};
-  return merger.run();
+  Trace t = merger.run();
+  if (stats) stats->clock_pairs = scale.pairs();
+  return t;
 }
 
 }  // namespace heapreplay

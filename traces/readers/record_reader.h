@@ -4,7 +4,8 @@
 //
 // The threads' streams are merged into one trace in causal order. Each
 // thread's own records stay in program order; across threads, records go by
-// their CLOCK_MONOTONIC time, which the recorder takes *after* a call that
+// their time (CLOCK_MONOTONIC, or TSC ticks turned into ns through the clock
+// pairs the recording holds), which the recorder takes *after* a call that
 // returns a block and *before* a free, so a free is always timed before any
 // allocation that could have reused its block. Where times alone would still
 // put an allocation of an address before the free that released it (equal
@@ -16,6 +17,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "traces/trace.h"
@@ -33,6 +35,11 @@ struct RecordedImage {
   std::uint32_t page_bytes = 4096;
   std::uint64_t base_ns = 0;      // CLOCK_MONOTONIC when recording began; trace times count from here
   std::uint64_t realtime_ns = 0;  // CLOCK_REALTIME at the same moment
+  std::uint32_t clock = 0;        // hr_record_clock: what the records' times count
+  std::uint64_t base_ticks = 0;   // HR_CLOCK_TSC: the TSC at base_ns; record times count from here
+  // HR_CLOCK_TSC: the process header's (TSC, CLOCK_MONOTONIC) pairs as
+  // written (the base, the calibration pair, the exit pair if any).
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> clock_pairs;
   std::string error;              // non-empty: recording stopped early, and why
 };
 
@@ -43,6 +50,7 @@ struct RecordingStats {
   std::uint64_t waited = 0;   // allocations ordered after a later-timed free of their address
   std::uint64_t forced = 0;   // allocations of a live address whose free never came (the old object is
                               // freed first, as TraceBuilder's kFreeOld says; also in reused_live)
+  std::uint64_t clock_pairs = 0;  // HR_CLOCK_TSC: (ticks, ns) pairs the tick-to-ns scale went through
 };
 
 // The images of a recording folder, ordered by pid, then image. Folders that
