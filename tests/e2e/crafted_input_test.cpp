@@ -35,36 +35,18 @@ struct Limited {
 
 // heapreplay with `args`, under RLIMIT_AS = 1 GiB where the build allows it.
 Limited run_limited(const std::vector<std::string>& args) {
-  TempDir dir;
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int o = ::open(dir.file("out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int e = ::open(dir.file("err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int in = ::open("/dev/null", O_RDONLY);
-    ::dup2(in, 0);
-    ::dup2(o, 1);
-    ::dup2(e, 2);
-#ifndef HEAPREPLAY_SANITIZED
-    rlimit lim{std::uint64_t{1} << 30, std::uint64_t{1} << 30};
-    ::setrlimit(RLIMIT_AS, &lim);
-#endif
-    std::vector<std::string> argv = {test::heapreplay_binary()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::vector<char*> v;
-    for (auto& a : argv) v.push_back(a.data());
-    v.push_back(nullptr);
-    ::execv(v[0], v.data());
-    ::_exit(127);
-  }
-  int raw = 0;
   rusage ru{};
-  ::wait4(pid, &raw, 0, &ru);
-  Limited r;
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  r.out = test::read_file(dir.file("out"));
-  r.err = test::read_file(dir.file("err"));
-  r.peak_rss_kib = ru.ru_maxrss;
-  return r;
+  test::CliResult c = test::run_cli_in_child(
+      args,
+      [] {
+#ifndef HEAPREPLAY_SANITIZED
+        rlimit lim{std::uint64_t{1} << 30, std::uint64_t{1} << 30};
+        ::setrlimit(RLIMIT_AS, &lim);
+#endif
+        return true;
+      },
+      &ru);
+  return {c.status, c.out, c.err, ru.ru_maxrss};
 }
 
 void expect_refused(const Limited& r, const std::string& path, const std::string& reason, const std::string& what) {

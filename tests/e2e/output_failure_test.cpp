@@ -30,32 +30,8 @@ constexpr uid_t kNobody = 65534;
 // Runs heapreplay as `uid` (from root): the one way to meet "permission
 // denied" when the tests run as root, which write permission does not stop.
 CliResult run_cli_as(uid_t uid, const std::vector<std::string>& args) {
-  TempDir dir;
-  std::string out = dir.file("out"), err = dir.file("err");
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int in = ::open("/dev/null", O_RDONLY);
-    ::dup2(in, 0);
-    ::dup2(o, 1);
-    ::dup2(e, 2);
-    if (::setgroups(0, nullptr) != 0 || ::setgid(uid) != 0 || ::setuid(uid) != 0) ::_exit(126);
-    std::vector<std::string> argv = {test::heapreplay_binary()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::vector<char*> v;
-    for (auto& a : argv) v.push_back(a.data());
-    v.push_back(nullptr);
-    ::execv(v[0], v.data());
-    ::_exit(127);
-  }
-  int raw = 0;
-  ::waitpid(pid, &raw, 0);
-  CliResult r;
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  r.out = test::read_file(out);
-  r.err = test::read_file(err);
-  return r;
+  return test::run_cli_in_child(args,
+                                [uid] { return ::setgroups(0, nullptr) == 0 && ::setgid(uid) == 0 && ::setuid(uid) == 0; });
 }
 
 // Inputs every command below reads, made once per test.

@@ -2,6 +2,8 @@
 // its exit status, stdout and stderr (through files in a private folder).
 #pragma once
 
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -69,6 +71,42 @@ inline CliResult run_cli(const std::vector<std::string>& args) {
   r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
   r.out = read_file(dir.file("out"));
   r.err = read_file(dir.file("err"));
+  return r;
+}
+
+// Runs heapreplay with `args` in a forked child that calls `setup()` first
+// (to set a limit, or drop privileges: a false return ends the child with
+// status 126); stdin is /dev/null. `usage`, when given, gets the child's
+// resource usage (peak RSS in ru_maxrss).
+template <class Setup>
+CliResult run_cli_in_child(const std::vector<std::string>& args, Setup setup, rusage* usage = nullptr) {
+  TempDir dir;
+  const std::string out = dir.file("out"), err = dir.file("err");
+  std::vector<std::string> argv = {heapreplay_binary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char*> v;
+  for (auto& a : argv) v.push_back(a.data());
+  v.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int in = ::open("/dev/null", O_RDONLY);
+    ::dup2(in, 0);
+    ::dup2(o, 1);
+    ::dup2(e, 2);
+    if (!setup()) ::_exit(126);
+    ::execv(v[0], v.data());
+    ::_exit(127);
+  }
+  int raw = 0;
+  rusage ru{};
+  ::wait4(pid, &raw, 0, &ru);
+  if (usage) *usage = ru;
+  CliResult r;
+  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  r.out = read_file(out);
+  r.err = read_file(err);
   return r;
 }
 
