@@ -33,10 +33,16 @@ int write_all(int fd, std::string_view content) {
 }  // namespace
 
 OutputKind output_kind(const std::string& path) {
-  if (path.rfind("/dev/", 0) == 0 || path.rfind("/proc/", 0) == 0) return OutputKind::kInPlace;
+  if (path.rfind("/proc/", 0) == 0) return OutputKind::kInPlace;
   struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0 || S_ISLNK(st.st_mode) || S_ISREG(st.st_mode)) return OutputKind::kReplace;
-  return S_ISDIR(st.st_mode) ? OutputKind::kFolder : OutputKind::kInPlace;
+  if (::lstat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode)) return OutputKind::kReplace;
+  if (S_ISDIR(st.st_mode)) return OutputKind::kFolder;
+  if (S_ISLNK(st.st_mode)) {
+    const bool system_link = (path.rfind("/dev/", 0) == 0 && path.find('/', 5) == std::string::npos) ||
+                             path.rfind("/dev/fd/", 0) == 0;
+    return system_link ? OutputKind::kInPlace : OutputKind::kReplace;
+  }
+  return OutputKind::kInPlace;
 }
 
 void write_file_atomically(const std::string& path, std::string_view content) {

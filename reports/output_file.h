@@ -9,12 +9,14 @@
 
 namespace heapreplay {
 
-// How an output path is written. kInPlace: a path under /dev/ or /proc/
-// (/dev/stdout, /dev/full, /proc/self/fd/N: followed, as the user named it)
-// or a FIFO, socket or device node elsewhere; written directly. kReplace: no
-// such file, a regular file, or a link: a temporary file in the same folder
-// is renamed over it, so a planted link is replaced, never followed.
-// kFolder: an error.
+// How an output path is written. kInPlace: a device node, FIFO or socket
+// (/dev/full, /dev/null), a path under /proc/ (/proc/self/fd/N), or one of
+// the links the system keeps in /dev itself and /dev/fd (/dev/stdout,
+// /dev/fd/1): written directly, the link followed as the user named it.
+// kReplace: no such file, a regular file, or any other link (one planted in
+// /tmp or /dev/shm included): a temporary file in the same folder is renamed
+// over it, so a planted link is replaced, never followed. kFolder: an error.
+// traces/hrt_format.cpp applies the same rule to .hrt files.
 enum class OutputKind { kReplace, kInPlace, kFolder };
 OutputKind output_kind(const std::string& path);
 

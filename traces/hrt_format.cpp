@@ -118,17 +118,19 @@ void write_hrt(const Trace& trace, const std::string& path) {
   h.payload_checksum = hrt_checksum(meta.data(), meta.size(), sum);
   h.header_checksum = hrt_checksum(&h, offsetof(HrtHeader, header_checksum), 0);
 
-  // The same rule as reports/output_file.h's output_kind(): a path under
-  // /dev/ or /proc/, or a FIFO or device node elsewhere, is written directly
-  // (renaming over it would replace the node, or /dev's link); anything else,
-  // a link planted at the path included, gets a fresh temporary file in the
-  // same folder (mkstemp: O_EXCL, nothing planted is followed), renamed over
-  // the path once complete, so the link is replaced, never followed.
+  // The same rule as reports/output_file.h's output_kind(): a device node,
+  // FIFO or socket, a path under /proc/, or one of the system's links in /dev
+  // and /dev/fd (/dev/stdout) is written directly (renaming over it would
+  // replace the node, or the link); anything else, a link planted at the path
+  // included, gets a fresh temporary file in the same folder (mkstemp: O_EXCL,
+  // nothing planted is followed), renamed over the path once complete, so the
+  // link is replaced, never followed.
   struct stat st {};
-  bool device = path.rfind("/dev/", 0) == 0 || path.rfind("/proc/", 0) == 0;
-  if (!device && ::lstat(path.c_str(), &st) == 0 && !S_ISLNK(st.st_mode) && !S_ISREG(st.st_mode)) {
+  bool device = path.rfind("/proc/", 0) == 0;
+  if (!device && ::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
     if (S_ISDIR(st.st_mode)) throw std::runtime_error(path + ": cannot write: " + std::strerror(EISDIR));
-    device = true;
+    device = !S_ISLNK(st.st_mode) || (path.rfind("/dev/", 0) == 0 && path.find('/', 5) == std::string::npos) ||
+             path.rfind("/dev/fd/", 0) == 0;
   }
   std::string tmp = path + ".tmp.XXXXXX";
   int fd = device ? ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC) : ::mkostemp(tmp.data(), O_CLOEXEC);

@@ -189,5 +189,33 @@ TEST(OutputFailure, DevicePathsAreWrittenInPlaceAndPlantedLinksReplaced) {
   }
 }
 
+// A folder under /dev that holds ordinary files (/dev/shm, a tmpfs) takes
+// every output like any other folder, and a link planted there is replaced,
+// not followed.
+TEST(OutputFailure, OutputsInDevShmAreOrdinaryFilesAndLinksThereAreReplaced) {
+  std::error_code ec;
+  if (!fs::is_directory("/dev/shm", ec) || ::access("/dev/shm", W_OK) != 0) GTEST_SKIP() << "no writable /dev/shm";
+  Inputs in;
+  std::string tmpl = "/dev/shm/hrtest-XXXXXX";
+  ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+  const std::string shm = tmpl;
+  const std::string victim = in.dir.write("victim", "precious");
+  for (const Writer& w : writers(in)) {
+    const std::string out = shm + "/out";
+    fs::remove(out, ec);
+    CliResult r = run_cli(with_output(w.args, out));
+    EXPECT_EQ(r.status, 0) << w.what << ": " << r.err;
+    EXPECT_TRUE(fs::is_regular_file(fs::symlink_status(out))) << w.what;
+    EXPECT_GT(fs::file_size(out, ec), 0u) << w.what;
+    fs::remove(out, ec);
+    fs::create_symlink(victim, out);
+    r = run_cli(with_output(w.args, out));
+    EXPECT_EQ(r.status, 0) << w.what << ": " << r.err;
+    EXPECT_TRUE(fs::is_regular_file(fs::symlink_status(out))) << w.what << ": the link is replaced";
+    EXPECT_EQ(test::read_file(victim), "precious") << w.what;
+  }
+  fs::remove_all(shm, ec);
+}
+
 }  // namespace
 }  // namespace heapreplay
