@@ -16,6 +16,10 @@ if(HEAPREPLAY_SANITIZE)
                                             -fno-omit-frame-pointer)
   target_link_options(hr_flags INTERFACE -fsanitize=address,undefined)
   target_compile_definitions(hr_flags INTERFACE HEAPREPLAY_SANITIZED=1)
+  # -O1 and line tables (after the build type's -O2 -g, so they win): what the
+  # sanitizers' documentation suggests, and a third quicker to compile (the
+  # largest test file: 25 s against 45 s), which is most of CI's time.
+  target_compile_options(hr_flags INTERFACE -O1 -g1)
   # With -fsanitize, GCC 12 reports -Wmaybe-uninitialized inside libstdc++
   # (std::regex, std::function) where nothing is uninitialised.
   target_compile_options(hr_flags INTERFACE -Wno-maybe-uninitialized)
