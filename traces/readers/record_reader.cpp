@@ -65,7 +65,14 @@ class TimeScale {
       kept.push_back(p);
     }
     pairs_ = std::move(kept);
-    return pairs_.size() >= 2 && pairs_.back().second > pairs_.front().second;
+    if (pairs_.size() < 2 || pairs_.back().second == pairs_.front().second) return false;
+    for (std::size_t k = 0; k < pairs_.size(); ++k) {
+      const bool last = k + 1 == pairs_.size();
+      const Pair& from = last ? pairs_.front() : pairs_[k];  // past the end: the mean rate
+      const Pair& to = last ? pairs_.back() : pairs_[k + 1];
+      segments_.push_back(Segment(pairs_[k], to.second - from.second, to.first - from.first));
+    }
+    return true;
   }
 
   std::size_t pairs() const { return ticks_ ? pairs_.size() : 0; }
@@ -79,19 +86,45 @@ class TimeScale {
       auto it = std::upper_bound(pairs_.begin(), pairs_.end(), t, [](std::uint64_t v, const Pair& p) { return v < p.first; });
       hint = it == pairs_.begin() ? 0 : static_cast<std::size_t>(it - pairs_.begin()) - 1;
     }
-    const Pair& a = pairs_[hint];
-    if (t < a.first) return a.second;  // before the base pair: cannot be, as the recorder writes them
-    const Pair& b = hint + 1 < n ? pairs_[hint + 1] : pairs_.back();
-    const Pair& from = hint + 1 < n ? a : pairs_.front();  // past the end: the mean rate
-    const unsigned __int128 add =
-        static_cast<unsigned __int128>(t - a.first) * (b.second - from.second) / (b.first - from.first);
+    const Segment& s = segments_[hint];
+    if (t < s.ticks) return s.ns;  // before the base pair: cannot be, as the recorder writes them
     constexpr std::uint64_t kMax = ~std::uint64_t{0} >> 8;  // as far as a record's time can go
-    return add > kMax - a.second ? kMax : a.second + static_cast<std::uint64_t>(add);
+    const std::uint64_t add = s.scale(t - s.ticks);
+    return add > kMax - s.ns ? kMax : s.ns + add;
   }
 
  private:
+  // From `start` on, num ns every den ticks, as whole and fractional ns per
+  // tick (the fraction in 64 bits, rounded up), so that a time costs one
+  // multiplication, exact (floor(d * num / den)) for every d < 2^64 / den:
+  // every d between pairs up to 2 s apart, which is nearly every record (a
+  // chunk has a pair every MiB). Other times take one 128-bit division.
+  struct Segment {
+    std::uint64_t ticks, ns;  // the pair it starts at
+    std::uint64_t num, den;
+    std::uint64_t whole, frac;
+    std::uint64_t exact_below;
+    Segment(const Pair& start, std::uint64_t n, std::uint64_t d)
+        : ticks(start.first), ns(start.second), num(n), den(d), whole(n / d) {
+      const unsigned __int128 rem = n % d;
+      frac = static_cast<std::uint64_t>(((rem << 64) + d - 1) / d);
+      exact_below = ~std::uint64_t{0} / d;
+    }
+    std::uint64_t scale(std::uint64_t d) const {
+      if (d >= exact_below) {
+        const unsigned __int128 v = static_cast<unsigned __int128>(d) * num / den;
+        return v > ~std::uint64_t{0} ? ~std::uint64_t{0} : static_cast<std::uint64_t>(v);
+      }
+      const auto hi = static_cast<std::uint64_t>((static_cast<unsigned __int128>(d) * frac) >> 64);
+      std::uint64_t w;
+      if (__builtin_mul_overflow(d, whole, &w) || __builtin_add_overflow(w, hi, &w)) return ~std::uint64_t{0};
+      return w;
+    }
+  };
+
   bool ticks_;
   std::vector<Pair> pairs_;
+  std::vector<Segment> segments_;  // one per pair: from it to the next (the last: on at the mean rate)
 };
 
 // A thread's records, in program order: the file as 8-byte words, and where
