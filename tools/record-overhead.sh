@@ -3,13 +3,14 @@
 # by libhr_record.so alone, recorded end to end by `heapreplay record`
 # (including the conversion to .hrt), and recorded by heaptrack.
 #
-#   tools/record-overhead.sh [--build DIR] [--reps N] [--perl | -- COMMAND...]
+#   tools/record-overhead.sh [--build DIR] [--reps N] [--clock C] [--perl | -- COMMAND...]
 #
 # The default program is our allocation-heavy multi-threaded test program
 # (tests/support/mt_alloc.c): mt_alloc --threads 2 --items 1000000. A COMMAND
 # whose first word is mt_alloc runs the built one. --perl runs the perl script
 # of tools/record-mtrace.sh --perl-workload (1.6 million calls of a real
-# interpreter). Defaults: --build build, --reps 5.
+# interpreter). --clock auto|tsc|monotonic is the recording clock (as
+# `heapreplay record --clock`). Defaults: --build build, --reps 5, --clock auto.
 # The modes run interleaved (A B C D A B C D ...), so that drift in the
 # machine's load hits each alike; the table gives the median of each. It
 # prints the two figures the recorder is held to: recorded / unrecorded wall
@@ -23,14 +24,16 @@ set -euo pipefail
 build=build
 reps=5
 perl=0
+clock=auto
 root=$(cd "$(dirname "$0")/.." && pwd)
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) build=$2; shift 2 ;;
     --reps) reps=$2; shift 2 ;;
     --perl) perl=1; shift ;;
+    --clock) clock=$2; shift 2 ;;
     --) shift; break ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "$0: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -84,12 +87,13 @@ run_plain() { wall "${cmd[@]}"; }
 # The library alone: what the program pays while it runs.
 run_library() {
   rm -rf "$work/raw" && mkdir -m 700 "$work/raw"
-  wall env HEAPREPLAY_RECORD_DIR="$work/raw" HEAPREPLAY_RECORD_FORK=child LD_PRELOAD="$library" "${cmd[@]}"
+  wall env HEAPREPLAY_RECORD_DIR="$work/raw" HEAPREPLAY_RECORD_FORK=child HEAPREPLAY_RECORD_CLOCK="$clock" \
+    LD_PRELOAD="$library" "${cmd[@]}"
 }
 # What a user waits for: the run, then the merge into an .hrt.
 run_record() {
   rm -f "$work/t.hrt"
-  wall "$heapreplay" record -o "$work/t.hrt" -- "${cmd[@]}"
+  wall "$heapreplay" record --clock "$clock" -o "$work/t.hrt" -- "${cmd[@]}"
 }
 run_heaptrack() {
   rm -f "$work"/ht.*
@@ -113,7 +117,7 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { prin
 events=$("$heapreplay" info --json "$work/t.hrt" | awk -F': ' '/"events"/ { gsub(",", "", $2); print $2 }')
 raw_bytes=$(du -sb "$work/raw" | cut -f1)
 if [ $perl = 1 ]; then what="perl (tools/record-mtrace.sh --perl-workload)"; else what="${cmd[*]}"; fi
-echo "workload: ${what#"$build/bin/"}  ($events events recorded; raw recording $((raw_bytes / 1048576)) MiB)"
+echo "workload: ${what#"$build/bin/"}  ($events events recorded; raw recording $((raw_bytes / 1048576)) MiB; clock $clock)"
 echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 printf "%-34s %10s %8s %9s %9s %8s   %s\n" "mode" "wall s" "x plain" "added s" "CPU s" "x plain" "wall of each run (s)"
