@@ -517,9 +517,20 @@ static void record_slow(struct hr_thread *t, unsigned op, uint64_t t_ns, uint64_
   }
 }
 
+#ifdef HR_RECORD_CLOCK_ONLY
+static HR_TLS uint64_t clock_sink;
+#endif
+
 static inline void record(unsigned op, uint64_t t_ns, uint64_t addr, uint64_t size, uint64_t extra) {
   const unsigned n = hr_record_words(op); /* op is a constant at every call site: so is n */
   struct hr_thread *t = &self;
+#ifdef HR_RECORD_CLOCK_ONLY
+  /* libhr_record_clock_only.so, a measuring build for tools/record-overhead.sh:
+   * the interposition and the clock read, nothing stored, so that what they
+   * cost a program can be told from what recording adds. */
+  clock_sink += t_ns + addr + size + extra + n + (uint64_t)(t->busy | t->internal | t->in_real);
+  return;
+#endif
   if (HR_UNLIKELY(t->busy | t->internal | t->in_real)) {
     if (t->busy && !t->internal) ++t->dropped; /* a signal handler interrupted a record of this thread */
     return;

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Measures what recording costs a program: its wall time unrecorded, recorded
-# by libhr_record.so alone, recorded end to end by `heapreplay record`
-# (including the conversion to .hrt), and recorded by heaptrack.
+# Measures what recording costs a program: its wall time unrecorded, under
+# libhr_record_clock_only.so (the recording library with nothing stored: the
+# calls forwarded and the clock read, what any recorder that times each call
+# pays), recorded by libhr_record.so alone, recorded end to end by
+# `heapreplay record` (including the conversion to .hrt), and recorded by
+# heaptrack.
 #
 #   tools/record-overhead.sh [--build DIR] [--reps N] [--clock C] [--perl | -- COMMAND...]
 #
@@ -33,7 +36,7 @@ while [ $# -gt 0 ]; do
     --perl) perl=1; shift ;;
     --clock) clock=$2; shift 2 ;;
     --) shift; break ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "$0: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -42,10 +45,11 @@ case "$build" in /*) ;; *) build=$root/$build ;; esac
 heapreplay=$build/bin/heapreplay
 mt_alloc=$build/bin/mt_alloc
 library=$build/lib/libhr_record.so
-if [ ! -x "$heapreplay" ] || [ ! -x "$mt_alloc" ] || [ ! -f "$library" ]; then
-  echo "$0: building heapreplay and mt_alloc in $build" >&2
+clock_only=$build/lib/libhr_record_clock_only.so
+if [ ! -x "$heapreplay" ] || [ ! -x "$mt_alloc" ] || [ ! -f "$library" ] || [ ! -f "$clock_only" ]; then
+  echo "$0: building heapreplay, mt_alloc and the recording libraries in $build" >&2
   [ -f "$build/CMakeCache.txt" ] || cmake -S "$root" -B "$build" -G Ninja >/dev/null
-  cmake --build "$build" --target heapreplay mt_alloc -j 1 >/dev/null
+  cmake --build "$build" --target heapreplay mt_alloc hr_record hr_record_clock_only -j 1 >/dev/null
 fi
 cmd=("$@")
 if [ $perl = 1 ]; then
@@ -84,6 +88,12 @@ wall() {
 }
 
 run_plain() { wall "${cmd[@]}"; }
+# Forwarding and the clock read, nothing stored.
+run_clock() {
+  rm -rf "$work/raw" && mkdir -m 700 "$work/raw"
+  wall env HEAPREPLAY_RECORD_DIR="$work/raw" HEAPREPLAY_RECORD_FORK=child HEAPREPLAY_RECORD_CLOCK="$clock" \
+    LD_PRELOAD="$clock_only" "${cmd[@]}"
+}
 # The library alone: what the program pays while it runs.
 run_library() {
   rm -rf "$work/raw" && mkdir -m 700 "$work/raw"
@@ -100,7 +110,7 @@ run_heaptrack() {
   wall heaptrack -o "$work/ht" "${cmd[@]}"
 }
 
-modes=(plain library record)
+modes=(plain clock library record)
 [ $have_heaptrack = 1 ] && modes+=(heaptrack)
 declare -A times cpus
 for ((r = 1; r <= reps; r++)); do
@@ -129,6 +139,7 @@ for m in "${modes[@]}"; do
   cpu=$(echo "${cpus[$m]}" | median)
   case $m in
     plain) label="unrecorded" ;;
+    clock) label="clock read only (nothing stored)" ;;
     library) label="libhr_record.so (recording only)" ;;
     record) label="heapreplay record (with .hrt)" ;;
     heaptrack) label="heaptrack" ;;
