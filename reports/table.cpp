@@ -17,6 +17,23 @@ std::string fixed(double v, int digits) {
   return buf;
 }
 
+// A name from a report as the terminal should see it: control characters
+// (escape sequences, newlines, carriage returns) as \xNN, so that a trace's
+// file name cannot move the cursor, recolour the screen or forge rows.
+std::string printable(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string ci_width(const Summary& s) {
@@ -50,10 +67,10 @@ std::string render_table(const Report& report) {
     const Aggregate& a = aggregates[g];
     std::string count = std::to_string(a.ok_runs) + "/" + std::to_string(a.runs);
     std::string live = human_bytes(static_cast<double>(groups[g].runs.front()->peak_live_bytes));
-    std::vector<std::string> row = {a.trace, a.allocator, count};
+    std::vector<std::string> row = {printable(a.trace), printable(a.allocator), count};
     const MetricSummary* ns = a.find("ns_per_event");
     if (a.ok_runs == 0 || !ns) {
-      row.push_back(a.first_failure);
+      row.push_back(printable(a.first_failure));
       if (repeated) row.push_back("");
       for (const std::string& c : {std::string(), std::string(), live, std::string()}) row.push_back(c);
       rows.push_back(row);

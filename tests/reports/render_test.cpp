@@ -4,6 +4,7 @@
 // with every measured field filled, and reports whose series are empty.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -69,6 +70,17 @@ TEST(Table, CiColumnOnlyWithRepetitions) {
   EXPECT_EQ(six.find("%)"), std::string::npos) << six;  // 6 runs reach 95%
   Summary s = summarize({10, 12, 11});
   EXPECT_EQ(ci_width(s), "2.00 (75%)");
+}
+
+TEST(Table, ControlCharactersInNamesAreShownEscaped) {
+  Report r = synthetic_report({"\x1b[2J\x1b[31mred.rep\nfake row\r"}, kAllocs, 1);
+  r.runs[1].status = "crashed";
+  r.runs[1].status_detail = "died\x1b]0;title\x07";
+  std::string t = render_table(r);
+  for (char c : t) EXPECT_TRUE(c == '\n' || static_cast<unsigned char>(c) >= 0x20) << "control character " << int(c);
+  EXPECT_EQ(std::count(t.begin(), t.end(), '\n'), 3) << t;  // the header and two rows
+  EXPECT_NE(t.find("\\x1b[2J\\x1b[31mred.rep\\x0afake row\\x0d"), std::string::npos) << t;
+  EXPECT_NE(t.find("crashed: died\\x1b]0;title\\x07"), std::string::npos) << t;
 }
 
 TEST(Gbench, IterationsAndAggregatesAsGoogleBenchmarkWritesThem) {
