@@ -24,7 +24,8 @@
 # (or leak-, timeout-, oom-). Run the target on that file alone:
 #   build-fuzz/fuzz/bin/fuzz_NAME WORK/artifacts/NAME-crash-<sha1>
 # which prints the sanitizer report; then fix the bug, keep the file under
-# tests/fuzz/regressions/NAME/ and check that the regression tests
+# tests/fuzz/regressions/NAME/ (every target, ctest's fuzz.NAME and this
+# script run it first) and check that the regression tests
 # (ctest -R FuzzRegressions) pass.
 set -euo pipefail
 
@@ -82,13 +83,15 @@ run_one() {  # run_one TARGET: one campaign of one target; its log in $work/logs
   local corpus="$work/corpus/$t"  # a second local: in the first, $t would still be the caller's
   mkdir -p "$corpus"
   [ "$shared" = 1 ] && [ -d "$shared_dir" ] && seed_shared "$t" "$corpus"
-  local dict=()
+  local dict=() regressions=()
   [ -f "tests/fuzz/dict/$t.dict" ] && dict=(-dict="$root/tests/fuzz/dict/$t.dict")
+  [ -d "tests/fuzz/regressions/$t" ] && regressions=("$root/tests/fuzz/regressions/$t")
   # Paths are absolute: the shell target works in a scratch folder of its own.
   # -max_len 16384: reports, and scripts this long reach every parser state; longer
   # inputs only slow each run. The committed seeds are read, never written.
   "$build/fuzz/bin/fuzz_$t" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 -max_len=16384 \
     -print_final_stats=1 -artifact_prefix="$work/artifacts/$t-" "${dict[@]}" "$corpus" "$root/tests/fuzz/corpus/$t" \
+    "${regressions[@]}" \
     >"$work/logs/$t.log" 2>&1 || true
 }
 export -f run_one seed_shared
