@@ -6,13 +6,15 @@
 # `heapreplay record` (including the conversion to .hrt), and recorded by
 # heaptrack.
 #
-#   tools/record-overhead.sh [--build DIR] [--reps N] [--clock C] [--perl | -- COMMAND...]
+#   tools/record-overhead.sh [--build DIR] [--reps N] [--clock C] [--perl | --perl-threads | -- COMMAND...]
 #
 # The default program is our allocation-heavy multi-threaded test program
 # (tests/support/mt_alloc.c): mt_alloc --threads 2 --items 1000000. A COMMAND
 # whose first word is mt_alloc runs the built one. --perl runs the perl script
 # of tools/record-mtrace.sh --perl-workload (1.6 million calls of a real
-# interpreter). --clock auto|tsc|monotonic is the recording clock (as
+# interpreter). --perl-threads runs a like script in two perl threads (ithreads:
+# an interpreter each, 3 million calls, some blocks freed by a thread that
+# did not allocate them). --clock auto|tsc|monotonic is the recording clock (as
 # `heapreplay record --clock`). Defaults: --build build, --reps 5, --clock auto.
 # The modes run interleaved (A B C D A B C D ...), so that drift in the
 # machine's load hits each alike; the table gives the median of each. It
@@ -34,9 +36,10 @@ while [ $# -gt 0 ]; do
     --build) build=$2; shift 2 ;;
     --reps) reps=$2; shift 2 ;;
     --perl) perl=1; shift ;;
+    --perl-threads) perl=2; shift ;;
     --clock) clock=$2; shift 2 ;;
     --) shift; break ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "$0: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -56,6 +59,11 @@ if [ $perl = 1 ]; then
   cmd=(perl -e 'my %h; for my $i (1..180000) { $h{"k$i"} = [$i, "v" x ($i % 50)]; }
                 for my $i (1..180000) { delete $h{"k$i"} if $i % 3; }
                 my @a = map { "x" x ($_ % 200) } 1..130000; print scalar(keys %h), "\n";')
+elif [ $perl = 2 ]; then
+  cmd=(perl -Mthreads -e 'sub work { my ($n) = @_; my %h; for my $i (1..$n) { $h{"k$i"} = [$i, "v" x ($i % 50)]; }
+                  for my $i (1..$n) { delete $h{"k$i"} if $i % 3; }
+                  my @a = map { "x" x ($_ % 200) } 1..$n; return scalar(keys %h); }
+                my $s = 0; $s += $_->join for map { threads->create(\&work, 150000) } 1..2; print "$s\n";')
 fi
 [ ${#cmd[@]} -gt 0 ] || cmd=(mt_alloc --threads 2 --items 1000000)
 [ "${cmd[0]}" != mt_alloc ] || cmd[0]=$mt_alloc
@@ -126,7 +134,11 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { prin
 
 events=$("$heapreplay" info --json "$work/t.hrt" | awk -F': ' '/"events"/ { gsub(",", "", $2); print $2 }')
 raw_bytes=$(du -sb "$work/raw" | cut -f1)
-if [ $perl = 1 ]; then what="perl (tools/record-mtrace.sh --perl-workload)"; else what="${cmd[*]}"; fi
+case $perl in
+  1) what="perl (tools/record-mtrace.sh --perl-workload)" ;;
+  2) what="perl, two threads (--perl-threads)" ;;
+  *) what="${cmd[*]}" ;;
+esac
 echo "workload: ${what#"$build/bin/"}  ($events events recorded; raw recording $((raw_bytes / 1048576)) MiB; clock $clock)"
 echo "machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
