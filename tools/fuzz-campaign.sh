@@ -13,7 +13,7 @@
 #     -n           run nothing: print the table of the last campaign in the work folder
 #
 # Targets are named as in tests/fuzz/fuzz_NAME.cpp: rep mtrace raw wee android
-# text hrt report vma shell sizeclass blocks segfit pages vmarena.
+# text hrt record report vma shell sizeclass blocks segfit pages vmarena.
 #
 # The table's columns come from libFuzzer's last lines: runs ("Done N runs"),
 # exec/s, cov (covered edges) and ft (features) of the final "DONE" line, the

@@ -13,13 +13,16 @@
 
 #include "fuzz/fuzz_support.h"
 #include "fuzz/hrt_input.h"
+#include "fuzz/record_input.h"
 #include "traces/hrt_format.h"
 #include "traces/readers/import.h"
+#include "traces/readers/record_reader.h"
 
 namespace heapreplay {
 namespace {
 
 const std::filesystem::path kRegressions = std::filesystem::path(HR_FIXTURES) / ".." / "fuzz" / "regressions";
+const std::filesystem::path kCorpus = std::filesystem::path(HR_FIXTURES) / ".." / "fuzz" / "corpus";
 
 std::string read_bytes(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -94,6 +97,64 @@ TEST(TraceFuzzRegressions, HrtRefusesMoreSlotsThanEvents) {
 // checksum formed the out-of-range pointer before taking its 0 bytes.
 TEST(TraceFuzzRegressions, HrtIgnoresTheTimestampOffsetOfAnUntimedFile) {
   (void)open_hrt_input(kRegressions / "hrt" / "untimed-offset-overflow");
+}
+
+// Runs one fuzz_record input as fuzz_record.cpp does: lays it out as a
+// recording folder, lists its images and reads each. Returns the images'
+// traces, or the TraceError's message of the first refused one in `error`.
+std::vector<Trace> read_record_input(const std::filesystem::path& input, std::string& error) {
+  const std::string raw = read_bytes(input);
+  const auto dir = std::filesystem::temp_directory_path() / ("hr-fuzz-record-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "4242.0");
+  EXPECT_TRUE(fuzz::write_recording(
+      fuzz::recording_from_input(reinterpret_cast<const std::uint8_t*>(raw.data()), raw.size()),
+      (dir / "4242.0").string()));
+  std::vector<Trace> traces;
+  error.clear();
+  try {
+    for (const RecordedImage& img : list_recorded_images(dir.string())) {
+      traces.push_back(read_recorded_image(img));
+      EXPECT_EQ(fuzz::trace_problem(traces.back()), "") << input;
+    }
+  } catch (const TraceError& e) {
+    error = e.message();
+  }
+  std::filesystem::remove_all(dir);
+  return traces;
+}
+
+TEST(TraceFuzzRegressions, RecordInputsAreRefusedOrValid) {
+  std::string error;
+  for (const auto& path : inputs("record")) (void)read_record_input(path, error);
+}
+
+// The fuzz target's seeds are real recordings (mt_alloc, 2 and 3 workers),
+// cut short: they must read as the traces of those programs, so that the
+// fuzzer starts from inputs that reach the merge. The third puts the first
+// thread's records right up to the end of the first 1 MiB chunk; the fourth
+// one word past it, where a record must not run.
+TEST(TraceFuzzRegressions, RecordSeedsAreRealRecordings) {
+  std::string error;
+  std::vector<Trace> tsc = read_record_input(kCorpus / "record" / "mt-alloc-tsc", error);
+  ASSERT_EQ(error, "");
+  ASSERT_EQ(tsc.size(), 1u);
+  EXPECT_EQ(tsc[0].thread_count, 3u);  // main, a producer, a consumer
+  EXPECT_GT(tsc[0].events.size(), 200u);
+  EXPECT_EQ(tsc[0].timestamps_ns.size(), tsc[0].events.size());
+
+  std::vector<Trace> mono = read_record_input(kCorpus / "record" / "mt-alloc-monotonic", error);
+  ASSERT_EQ(error, "");
+  ASSERT_EQ(mono.size(), 1u);
+  EXPECT_EQ(mono[0].thread_count, 4u);
+
+  std::vector<Trace> at_end = read_record_input(kCorpus / "record" / "mt-alloc-tsc-at-chunk-end", error);
+  ASSERT_EQ(error, "");
+  ASSERT_EQ(at_end.size(), 1u);
+  EXPECT_EQ(at_end[0].thread_count, 3u);
+
+  (void)read_record_input(kCorpus / "record" / "mt-alloc-tsc-past-chunk-end", error);
+  EXPECT_NE(error.find("runs past the end of its chunk"), std::string::npos) << error;
 }
 
 }  // namespace
