@@ -5,7 +5,6 @@
 // accepted trace must pass the checks of fuzz_support.h, text round trip
 // included (the merge builds it with a TraceBuilder).
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -47,8 +46,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   const std::string dir = recording_dir();
   const std::string image = dir + "/4242.0";
-  std::filesystem::remove_all(image);
-  if (::mkdir(image.c_str(), 0700) != 0) fuzz::fail("cannot make " + image);
   if (!fuzz::write_recording(fuzz::recording_from_input(data, size), image)) fuzz::fail("cannot write " + image);
 
   std::vector<RecordedImage> images;

@@ -30,6 +30,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -163,9 +164,12 @@ inline std::vector<RecordFile> recording_from_input(const std::uint8_t* data, st
   return files;
 }
 
-// Writes the files into `image_dir` (which must exist and be empty). False if
-// a write failed.
+// Makes `image_dir` afresh (its parent must exist) and writes the files into
+// it. False if that failed.
 inline bool write_recording(const std::vector<RecordFile>& files, const std::string& image_dir) {
+  std::error_code ec;
+  std::filesystem::remove_all(image_dir, ec);
+  if (::mkdir(image_dir.c_str(), 0700) != 0) return false;
   for (const RecordFile& f : files) {
     const std::string path = image_dir + "/" + f.name;
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
