@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <type_traits>
 
+#include "core/aligned_kind.h"
+
 namespace heapreplay {
 
 enum class Op : std::uint8_t {
@@ -23,13 +25,8 @@ enum class Op : std::uint8_t {
 };
 inline constexpr int kOpCount = 5;
 
-// Which aligned-allocation call an kAligned event came from.
-enum class AlignedKind : std::uint8_t {
-  kMemalign = 0,
-  kPosixMemalign = 1,
-  kAlignedAlloc = 2,
-  kValloc = 3,  // valloc/pvalloc: alignment is the page (pvalloc's size already rounded up)
-};
+// Which aligned-allocation call an kAligned event came from: AlignedKind
+// (core/aligned_kind.h).
 
 inline constexpr std::uint32_t kNoObject = 0xFFFFFFFFu;
 // kAligned aux: low 6 bits are log2(alignment); this value means "not a power of two".

@@ -9,6 +9,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/hex.h"
+
 namespace heapreplay {
 namespace {
 
@@ -16,11 +18,6 @@ constexpr std::size_t kMaxAlignmentBytes = 4096;
 constexpr std::size_t kWideHeaderBytes = 16;  // flags byte, 7-byte request, 8-byte run length
 constexpr std::size_t kNodeBytes = 48;        // rough heap cost of one std::map / std::set node
 
-std::string hex(std::uintptr_t v) {
-  std::ostringstream os;
-  os << "0x" << std::hex << v;
-  return os.str();
-}
 
 std::size_t lowest_bit(std::size_t v) {
   return v & (~v + 1);

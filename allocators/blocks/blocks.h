@@ -32,7 +32,7 @@ namespace heapreplay {
 
 class Blocks {
  public:
-  using Config = BlocksConfig;  // what harness/allocator_dispatch.h parses options into
+  using Config = BlocksConfig;  // what allocators/dispatch.h parses options into
   static constexpr bool kThreadSafe = false;
 
   // MeMager's header bits.

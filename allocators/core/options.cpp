@@ -6,30 +6,6 @@
 
 namespace heapreplay {
 
-std::optional<std::uint64_t> parse_size(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  int base = 10;
-  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
-    base = 16;
-    text.remove_prefix(2);
-  }
-  std::uint64_t mult = 1;
-  if (base == 10 && !text.empty()) {
-    switch (text.back()) {
-      case 'k': case 'K': mult = 1ull << 10; break;
-      case 'm': case 'M': mult = 1ull << 20; break;
-      case 'g': case 'G': mult = 1ull << 30; break;
-      default: break;
-    }
-    if (mult != 1) text.remove_suffix(1);
-  }
-  std::uint64_t v = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v, base);
-  if (ec != std::errc() || ptr != text.data() + text.size() || text.empty()) return std::nullopt;
-  if (v > std::numeric_limits<std::uint64_t>::max() / mult) return std::nullopt;
-  return v * mult;
-}
-
 OptionMap OptionMap::parse(std::string_view owner, std::string_view text) {
   OptionMap m;
   m.owner_ = std::string(owner);

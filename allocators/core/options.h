@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/numbers.h"
+
 namespace heapreplay {
 
 // Thrown for an unknown key, a bad number or a malformed spec. The message is
@@ -47,9 +49,5 @@ class OptionMap {
   std::string owner_;
   std::map<std::string, std::string, std::less<>> values_;
 };
-
-// Parses a size such as "8192", "64K", "0x2000"; nullopt if malformed or
-// out of range.
-std::optional<std::uint64_t> parse_size(std::string_view text);
 
 }  // namespace heapreplay

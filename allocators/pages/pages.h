@@ -30,7 +30,7 @@ namespace heapreplay {
 
 class Pages {
  public:
-  using Config = PagesConfig;  // what harness/allocator_dispatch.h parses options into
+  using Config = PagesConfig;  // what allocators/dispatch.h parses options into
   static constexpr bool kThreadSafe = false;
   enum class PageState : std::uint8_t { kFree = 0, kDivided = 1, kMulti = 2 };  // the original's values
   // The smallest class: a free block must hold its 2-byte link.

@@ -12,6 +12,8 @@
 #include <ostream>
 #include <sstream>
 
+#include "core/hex.h"
+
 namespace heapreplay {
 namespace {
 
@@ -43,11 +45,6 @@ void write_free(char* b, std::size_t size, std::uint64_t prev_alloc) {
   store(b + size - Segfit::kRowBytes, size | prev_alloc);
 }
 
-std::string hex(const void* p) {
-  std::ostringstream os;
-  os << p;
-  return os.str();
-}
 
 // Upper bounds (in units of M = 64 bytes) of lists 0..7; list 8 takes the rest.
 constexpr std::size_t kClassLimitRows[Segfit::kNumFreeLists - 1] = {1, 2, 3, 5, 8, 13, 21, 34};

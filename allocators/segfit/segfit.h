@@ -33,7 +33,7 @@ namespace heapreplay {
 
 class Segfit {
  public:
-  using Config = SegfitConfig;  // what harness/allocator_dispatch.h parses options into
+  using Config = SegfitConfig;  // what allocators/dispatch.h parses options into
   static constexpr bool kThreadSafe = false;
   static constexpr std::size_t kRowBytes = 8;             // one header/footer row
   static constexpr std::size_t kAlignBytes = 64;          // payload alignment

@@ -10,6 +10,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/hex.h"
+
 namespace heapreplay {
 namespace {
 
@@ -17,11 +19,6 @@ constexpr std::size_t kMaxAlignmentBytes = 4096;
 // Rough heap cost of one std::set node (three pointers, colour, key, malloc slack).
 constexpr std::size_t kSetNodeBytes = 48;
 
-std::string hex(std::uintptr_t v) {
-  std::ostringstream os;
-  os << "0x" << std::hex << v;
-  return os.str();
-}
 
 }  // namespace
 

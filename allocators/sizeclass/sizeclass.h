@@ -25,7 +25,7 @@ namespace heapreplay {
 
 class Sizeclass {
  public:
-  using Config = SizeclassConfig;  // what harness/allocator_dispatch.h parses options into
+  using Config = SizeclassConfig;  // what allocators/dispatch.h parses options into
   static constexpr bool kThreadSafe = false;
 
   // Throws std::invalid_argument if config.validate() fails. Maps nothing yet:

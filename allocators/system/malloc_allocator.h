@@ -12,7 +12,7 @@
 #include <string>
 
 #include "allocators/core/allocator.h"
-#include "traces/event.h"
+#include "core/aligned_kind.h"
 
 namespace heapreplay {
 

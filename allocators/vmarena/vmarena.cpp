@@ -8,20 +8,13 @@
 #include <new>
 #include <ostream>
 
+#include "core/hex.h"
+
 namespace heapreplay {
 namespace {
 
 // printf("0x%lX"): uppercase hex, no leading zeros.
-std::string hex(std::uint64_t v) {
-  char buf[2 + 16];
-  buf[0] = '0';
-  buf[1] = 'x';
-  auto [end, ec] = std::to_chars(buf + 2, buf + sizeof buf, v, 16);
-  (void)ec;
-  for (char* c = buf + 2; c != end; ++c)
-    if (*c >= 'a' && *c <= 'f') *c = static_cast<char>(*c - 'a' + 'A');
-  return std::string(buf, end);
-}
+std::string vma_hex(std::uint64_t v) { return hex(v, HexCase::kUpper); }
 
 std::string perm_text(std::uint8_t perm) {
   std::string s = "---";
@@ -277,8 +270,8 @@ std::optional<VmaMiniblock> Vmarena::miniblock(std::uint64_t offset) const {
 }
 
 void Vmarena::pmap(std::ostream& os) const {
-  os << "Total memory: " << hex(arena_bytes_) << " bytes\n"
-     << "Free memory: " << hex(arena_bytes_ - allocated_bytes_) << " bytes\n"
+  os << "Total memory: " << vma_hex(arena_bytes_) << " bytes\n"
+     << "Free memory: " << vma_hex(arena_bytes_ - allocated_bytes_) << " bytes\n"
      << "Number of allocated blocks: " << block_count_ << "\n"
      << "Number of allocated miniblocks: " << minis_.size() << "\n";
   std::uint64_t block = 0;
@@ -292,10 +285,10 @@ void Vmarena::pmap(std::ostream& os) const {
     }
     ++block;
     os << "\nBlock " << block << " begin\n"
-       << "Zone: " << hex(it->first) << " - " << hex(end) << "\n";
+       << "Zone: " << vma_hex(it->first) << " - " << vma_hex(end) << "\n";
     std::uint64_t mini = 0;
     for (; it != stop; ++it)
-      os << "Miniblock " << ++mini << ":\t\t" << hex(it->first) << "\t\t-\t\t" << hex(it->first + it->second.size)
+      os << "Miniblock " << ++mini << ":\t\t" << vma_hex(it->first) << "\t\t-\t\t" << vma_hex(it->first + it->second.size)
          << "\t\t| " << perm_text(it->second.perm) << "\n";
     os << "Block " << block << " end\n";
   }
@@ -460,14 +453,14 @@ CheckResult Vmarena::check() const {
   std::uint64_t allocated = 0;
   bool first = true;
   for (const auto& [start, m] : minis_) {
-    auto at = [start = start] { return "miniblock " + hex(start); };  // built only on failure
+    auto at = [start = start] { return "miniblock " + vma_hex(start); };  // built only on failure
     if (m.size == 0) return CheckResult::bad(at() + " is empty");
     if (m.perm > 7) return CheckResult::bad(at() + " has permission bits outside RWX");
     if (start < pos) return CheckResult::bad(at() + " overlaps the miniblock before it");
     if (start >= arena_bytes_ || m.size > arena_bytes_ - start) return CheckResult::bad(at() + " runs past the arena");
     if (start > pos) {
       if (g >= gaps.size() || gaps[g].start != pos || gaps[g].end() != start)
-        return CheckResult::bad("free range " + hex(pos) + " - " + hex(start) + " is not indexed as one gap");
+        return CheckResult::bad("free range " + vma_hex(pos) + " - " + vma_hex(start) + " is not indexed as one gap");
       ++g;
     }
     if (first || start != pos) ++blocks;
@@ -477,7 +470,7 @@ CheckResult Vmarena::check() const {
   }
   if (pos < arena_bytes_) {
     if (g >= gaps.size() || gaps[g].start != pos || gaps[g].end() != arena_bytes_)
-      return CheckResult::bad("free range " + hex(pos) + " - " + hex(arena_bytes_) + " is not indexed as one gap");
+      return CheckResult::bad("free range " + vma_hex(pos) + " - " + vma_hex(arena_bytes_) + " is not indexed as one gap");
     ++g;
   }
   if (g != gaps.size()) return CheckResult::bad("the gap index holds " + std::to_string(gaps.size() - g) + " extra gaps");

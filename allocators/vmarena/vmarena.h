@@ -50,7 +50,7 @@ struct VmaMiniblock {
 
 class Vmarena {
  public:
-  using Config = VmarenaConfig;  // what harness/allocator_dispatch.h parses options into
+  using Config = VmarenaConfig;  // what allocators/dispatch.h parses options into
   static constexpr bool kThreadSafe = false;
   static constexpr std::uint8_t kPermRead = 4;
   static constexpr std::uint8_t kPermWrite = 2;

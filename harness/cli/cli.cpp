@@ -6,11 +6,11 @@
 #include <iostream>
 
 #include "allocators/core/options.h"
-#include "harness/allocator_dispatch.h"
-#include "harness/allocator_registry.h"
+#include "allocators/dispatch.h"
+#include "allocators/registry.h"
 #include "harness/process/interrupt.h"
 #include "harness/replay/replay.h"
-#include "harness/session.h"
+#include "harness/process/session.h"
 #include "reports/aggregate.h"
 #include "reports/output_file.h"
 #include "reports/table.h"

@@ -7,7 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/session.h"
+#include "harness/process/session.h"
+#include "reports/report_file.h"
 
 namespace heapreplay::cli {
 
@@ -80,10 +81,5 @@ int cmd_trace(const std::vector<std::string>& args);
 int cmd_child(const std::vector<std::string>& args);
 int cmd_compare(const std::vector<std::string>& args);
 int cmd_report(const std::vector<std::string>& args);
-
-// Reads and checks a JSON report named on the command line; throws
-// std::runtime_error("PATH: why") for a missing file, JSON that does not
-// parse (truncated), or a report that is not ours or of another schema.
-Report read_report(const std::string& path);
 
 }  // namespace heapreplay::cli

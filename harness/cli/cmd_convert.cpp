@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "harness/cli/cli.h"
-#include "harness/trace_source.h"
+#include "traces/trace_source.h"
 #include "traces/hrt_format.h"
 #include "traces/readers/trace_format.h"
 

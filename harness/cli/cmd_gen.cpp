@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/cli/cli.h"
-#include "harness/trace_source.h"
+#include "traces/trace_source.h"
 #include "reports/table.h"
 #include "traces/generators/fit.h"
 #include "traces/generators/generator.h"

@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "harness/cli/cli.h"
-#include "harness/trace_source.h"
+#include "traces/trace_source.h"
 #include "reports/table.h"
 #include "traces/hrt_format.h"
 #include "traces/thread_summary.h"

@@ -1,7 +1,7 @@
 // heapreplay list: the allocators this build knows and whether each can run.
 #include <iostream>
 
-#include "harness/allocator_registry.h"
+#include "allocators/registry.h"
 #include "harness/cli/cli.h"
 
 namespace heapreplay::cli {

@@ -10,7 +10,7 @@
 #include <map>
 
 #include "harness/cli/cli.h"
-#include "harness/recording.h"
+#include "recorder/recording.h"
 #include "traces/hrt_format.h"
 #include "traces/readers/record_reader.h"
 #include "traces/thread_summary.h"

@@ -15,7 +15,7 @@
 #include <iostream>
 #include <memory>
 
-#include "harness/allocator_registry.h"
+#include "allocators/registry.h"
 #include "harness/cli/cli.h"
 #include "harness/process/spawn.h"
 #include "harness/shell/fd_output.h"

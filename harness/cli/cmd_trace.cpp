@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/cli/cli.h"
-#include "harness/trace_source.h"
+#include "traces/trace_source.h"
 #include "traces/generators/params.h"
 #include "traces/hrt_format.h"
 #include "traces/tools/filter.h"
@@ -40,7 +40,7 @@ Range parse_range(const std::string& text, const char* option, bool bytes, bool 
   if (colon == std::string::npos)
     throw UsageError(std::string(option) + " needs A:B (either side may be left out), not '" + text + "'");
   auto number = [&](const std::string& s) {
-    auto v = bytes ? parse_bytes(s) : parse_count(s);
+    auto v = bytes ? parse_size(s) : parse_count(s);
     if (!v) throw UsageError(std::string(option) + ": '" + s + "' is not " + (bytes ? "a size" : "a count"));
     return *v;
   };

@@ -10,7 +10,7 @@
 #include <iostream>
 
 #include "build_config.h"
-#include "harness/allocator_dispatch.h"
+#include "allocators/dispatch.h"
 #include "harness/measure/proc_memory.h"
 #include "allocators/wrappers/locked.h"
 #include "harness/replay/replay.h"

@@ -14,7 +14,7 @@
 #include "harness/measure/latency_recorder.h"
 #include "harness/measure/proc_memory.h"
 #include "harness/replay/object_table.h"
-#include "harness/replay/validator.h"
+#include "allocators/core/validator.h"
 #include "reports/run_result.h"
 #include "traces/trace.h"
 

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "allocators/core/options.h"
-#include "harness/allocator_dispatch.h"
+#include "allocators/dispatch.h"
 #include "harness/replay/replay.h"
 #include "traces/hrt_format.h"
 #include "traces/trace_builder.h"

@@ -15,7 +15,7 @@
 #include <ostream>
 #include <string>
 
-#include "harness/allocator_registry.h"
+#include "allocators/registry.h"
 #include "harness/shell/input.h"
 
 namespace heapreplay::shell {

@@ -18,7 +18,7 @@
 
 #include "allocators/core/allocator.h"
 #include "harness/replay/replay.h"
-#include "harness/replay/validator.h"
+#include "allocators/core/validator.h"
 #include "traces/trace_builder.h"
 
 namespace heapreplay::conformance {

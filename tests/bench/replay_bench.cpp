@@ -17,7 +17,7 @@
 #include "allocators/system/malloc_allocator.h"
 #include "allocators/system/null_allocator.h"
 #include "harness/replay/replay.h"
-#include "harness/trace_source.h"
+#include "traces/trace_source.h"
 #include "traces/generators/suites.h"
 
 namespace heapreplay {

@@ -21,7 +21,7 @@
 #include "allocators/core/options.h"
 #include "fuzz_support.h"
 #include "harness/replay/replay.h"
-#include "harness/replay/validator.h"
+#include "allocators/core/validator.h"
 
 namespace heapreplay::fuzz {
 

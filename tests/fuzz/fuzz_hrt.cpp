@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "fuzz_support.h"
-#include "harness/trace_source.h"
+#include "traces/trace_source.h"
 #include "hrt_input.h"
 #include "traces/hrt_format.h"
 

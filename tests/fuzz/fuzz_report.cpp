@@ -1,12 +1,12 @@
 // libFuzzer target: the JSON report reader of `heapreplay compare` and
-// `heapreplay report` (cli::read_report, the CLI's own function), then,
+// `heapreplay report` (read_report, reports/report_file.h), then,
 // for a report it accepts, what those commands do with it: the table, the
 // markdown and HTML pages, the three exports, and compare of the report
 // against itself with every rendering of the comparison.
 #include <nlohmann/json.hpp>
 
 #include "fuzz_support.h"
-#include "harness/cli/cli.h"
+#include "reports/report_file.h"
 #include "reports/aggregate.h"
 #include "reports/compare.h"
 #include "reports/exports/exports.h"
@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fuzz::MemFile file(data, size);
   Report r;
   try {
-    r = cli::read_report(file.path());
+    r = read_report(file.path());
   } catch (const std::runtime_error&) {
     return 0;
   }

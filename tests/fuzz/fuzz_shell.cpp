@@ -10,7 +10,7 @@
 
 #include "allocators/core/options.h"
 #include "fuzz_support.h"
-#include "harness/allocator_registry.h"
+#include "allocators/registry.h"
 #include "harness/shell/input.h"
 #include "harness/shell/shell.h"
 

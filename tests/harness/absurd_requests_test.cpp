@@ -6,7 +6,7 @@
 // consistent; the ordinary requests around them still work.
 #include <gtest/gtest.h>
 
-#include "harness/allocator_dispatch.h"
+#include "allocators/dispatch.h"
 #include "harness/replay/object_table.h"
 #include "harness/replay/replay.h"
 #include "support/cli_runner.h"

@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "harness/allocator_registry.h"
+#include "allocators/registry.h"
 #include "support/cli_runner.h"
 #include "traces/hrt_format.h"
 #include "traces/trace_builder.h"

@@ -32,10 +32,10 @@ TEST(GenParams, ValueSyntax) {
   EXPECT_EQ(parse_count("12x"), std::nullopt);
   EXPECT_EQ(parse_count(""), std::nullopt);
   EXPECT_EQ(parse_count("-1"), std::nullopt);
-  EXPECT_EQ(parse_bytes("4K"), 4096u);
-  EXPECT_EQ(parse_bytes("1M"), 1u << 20);
-  EXPECT_EQ(parse_bytes("0x40"), 64u);
-  EXPECT_EQ(parse_bytes("99999999999999999999"), std::nullopt);
+  EXPECT_EQ(parse_size("4K"), 4096u);
+  EXPECT_EQ(parse_size("1M"), 1u << 20);
+  EXPECT_EQ(parse_size("0x40"), 64u);
+  EXPECT_EQ(parse_size("99999999999999999999"), std::nullopt);
   EXPECT_EQ(parse_decimal("0.05"), 0.05);
   EXPECT_EQ(parse_decimal("5%"), 0.05);
   EXPECT_EQ(parse_decimal("12.5%"), 0.125);

@@ -42,7 +42,7 @@ std::vector<SizeBin> parse_text_histogram(const std::string& text, const std::st
       throw TraceError(path, line_no, "expected 'LO HI WEIGHT' or 'SIZE WEIGHT', found '" + line + "'");
     std::vector<std::uint64_t> v;
     for (const std::string& w : words) {
-      auto n = parse_bytes(w);
+      auto n = parse_size(w);
       if (!n) throw TraceError(path, line_no, "'" + w + "' is not an unsigned number");
       v.push_back(*n);
     }

@@ -8,54 +8,11 @@ namespace heapreplay {
 
 namespace {
 
-std::optional<std::uint64_t> parse_with_multiplier(std::string_view text, std::uint64_t k, std::uint64_t m,
-                                                   std::uint64_t g) {
-  if (text.empty()) return std::nullopt;
-  int base = 10;
-  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
-    base = 16;
-    text.remove_prefix(2);
-  }
-  std::uint64_t mult = 1;
-  if (base == 10 && !text.empty()) {
-    switch (text.back()) {
-      case 'k':
-      case 'K':
-        mult = k;
-        break;
-      case 'm':
-      case 'M':
-        mult = m;
-        break;
-      case 'g':
-      case 'G':
-        mult = g;
-        break;
-      default:
-        break;
-    }
-    if (mult != 1) text.remove_suffix(1);
-  }
-  std::uint64_t v = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v, base);
-  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
-  if (v > std::numeric_limits<std::uint64_t>::max() / mult) return std::nullopt;
-  return v * mult;
-}
-
 std::string phase_key(std::string_view name, int phase) {
   return "p" + std::to_string(phase) + "." + std::string(name);
 }
 
 }  // namespace
-
-std::optional<std::uint64_t> parse_count(std::string_view text) {
-  return parse_with_multiplier(text, 1000, 1000000, 1000000000);
-}
-
-std::optional<std::uint64_t> parse_bytes(std::string_view text) {
-  return parse_with_multiplier(text, 1ull << 10, 1ull << 20, 1ull << 30);
-}
 
 std::optional<double> parse_decimal(std::string_view text) {
   int scale = 0;  // power of ten to divide by
@@ -172,7 +129,7 @@ std::uint64_t GenParams::count(std::string_view name, int phase, std::uint64_t l
 }
 
 std::uint64_t GenParams::bytes(std::string_view name, int phase, std::uint64_t lo, std::uint64_t hi) const {
-  auto v = parse_bytes(lookup(name, phase).first);
+  auto v = parse_size(lookup(name, phase).first);
   if (!v) fail(name, phase, "a size in bytes (e.g. 64, 4K, 1M)");
   if (*v < lo || *v > hi)
     fail(

@@ -21,6 +21,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/numbers.h"
+
 namespace heapreplay {
 
 // A parameter or generator input a user got wrong. what() is one line.
@@ -35,9 +37,8 @@ struct ParamSpec {
   std::string_view meaning;        // one line
 };
 
-// The value parsers; nullopt when malformed or out of range.
-std::optional<std::uint64_t> parse_count(std::string_view text);
-std::optional<std::uint64_t> parse_bytes(std::string_view text);
+// The value parsers; nullopt when malformed or out of range. Counts and
+// bytes: parse_count and parse_size (core/numbers.h).
 std::optional<double> parse_decimal(std::string_view text);  // also "N%" (= N/100)
 
 class GenParams {

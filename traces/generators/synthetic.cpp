@@ -70,7 +70,7 @@ std::vector<std::pair<std::uint64_t, double>> read_align(const GenParams& p, int
     start = comma == std::string::npos ? text.size() : comma + 1;
     if (item.empty()) continue;
     auto colon = item.find(':');
-    auto align = parse_bytes(item.substr(0, colon));
+    auto align = parse_size(item.substr(0, colon));
     auto share = colon == std::string::npos ? std::nullopt : parse_decimal(item.substr(colon + 1));
     if (!align || !share || *align == 0 || (*align & (*align - 1)) != 0 || *align > (std::uint64_t{1} << 30))
       p.fail("align", phase, "ALIGN:SHARE items with a power-of-two ALIGN up to 1G (e.g. 64:0.05,4096:1%)");

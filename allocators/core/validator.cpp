@@ -1,8 +1,10 @@
 // Pattern fill/check and overlap tracking for `--validate` (see validator.h).
-#include "harness/replay/validator.h"
+#include "allocators/core/validator.h"
 
 #include <cstring>
 #include <sstream>
+
+#include "core/hex.h"
 
 namespace heapreplay {
 
@@ -17,11 +19,6 @@ std::uint64_t pattern_word(std::uint64_t seed, std::uint64_t k) {
   return x ^ (x >> 29);
 }
 
-std::string hex(std::uintptr_t v) {
-  std::ostringstream os;
-  os << "0x" << std::hex << v;
-  return os.str();
-}
 
 }  // namespace
 

@@ -1,5 +1,5 @@
 // Loading and preparing traces for replay (see trace_source.h).
-#include "harness/trace_source.h"
+#include "traces/trace_source.h"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,5 +1,5 @@
 // Running a whole session of child-process runs (see session.h).
-#include "harness/session.h"
+#include "harness/process/session.h"
 
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -10,7 +10,7 @@
 #include <fstream>
 
 #include "build_config.h"
-#include "harness/allocator_registry.h"
+#include "allocators/registry.h"
 #include "harness/process/interrupt.h"
 #include "harness/process/spawn.h"
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "harness/process/child.h"
-#include "harness/trace_source.h"
+#include "traces/trace_source.h"
 #include "reports/run_result.h"
 
 namespace heapreplay {

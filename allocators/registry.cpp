@@ -1,5 +1,5 @@
-// The allocator catalogue (see allocator_registry.h).
-#include "harness/allocator_registry.h"
+// The allocator catalogue (see registry.h).
+#include "allocators/registry.h"
 
 #include <unistd.h>
 

@@ -1,5 +1,5 @@
 // Running a program under the recording library (see recording.h).
-#include "harness/recording.h"
+#include "recorder/recording.h"
 
 #include <fcntl.h>
 #include <signal.h>

@@ -1,8 +1,10 @@
 // Validator: the checks behind `--validate`. Every block is filled with a
 // pattern derived from a per-allocation seed and checked when it is freed or
 // reallocated; alignment, usable size and overlap with other live blocks are
-// checked when it is handed out. Used only by validating replays: it keeps an
-// ordered map of live blocks, so its own memory is not a measurement.
+// checked when it is handed out. It is the allocator contract's oracle: the
+// replay's --validate, the conformance suite and the fuzz targets all check
+// allocators with it. It keeps an ordered map of live blocks, so its own
+// memory is not a measurement.
 #pragma once
 
 #include <cstddef>

@@ -14,7 +14,7 @@
 #include "allocators/system/malloc_allocator.h"
 #include "allocators/system/null_allocator.h"
 #include "allocators/vmarena/vmarena.h"
-#include "harness/allocator_registry.h"
+#include "allocators/registry.h"
 
 namespace heapreplay {
 

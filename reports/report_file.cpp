@@ -1,12 +1,12 @@
-// Reading a JSON report given on the command line (compare, report): every
-// way the file can be wrong becomes one line naming the file.
+// Reading a JSON report from a file (see report_file.h).
+#include "reports/report_file.h"
+
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "harness/cli/cli.h"
 #include "reports/output_file.h"
 
-namespace heapreplay::cli {
+namespace heapreplay {
 
 Report read_report(const std::string& path) {
   std::string text = read_whole_file(path);  // throws "PATH: cannot read: ..."
@@ -29,4 +29,4 @@ Report read_report(const std::string& path) {
   }
 }
 
-}  // namespace heapreplay::cli
+}  // namespace heapreplay
