@@ -6,46 +6,47 @@
 
 #include <string>
 
-#include "allocators/blocks/blocks.h"
 #include "allocators/core/options.h"
-#include "allocators/pages/pages.h"
-#include "allocators/segfit/segfit.h"
-#include "allocators/sizeclass/sizeclass.h"
+#include "allocators/designs.h"
+#include "allocators/registry.h"
 #include "allocators/system/malloc_allocator.h"
 #include "allocators/system/null_allocator.h"
-#include "allocators/vmarena/vmarena.h"
-#include "allocators/registry.h"
 
 namespace heapreplay {
 
-template <class F>
-decltype(auto) with_allocator(const AllocatorSpec& spec, F&& f) {
-  // Our designs: parse the spec's options into the design's config first, so
-  // a bad option is an OptionError before anything runs.
-  auto design = [&]<class A>(std::type_identity<A>) -> decltype(auto) {
+namespace dispatch_detail {
+
+// Our design named spec.name, if it is one (else the system allocators').
+// Its options are parsed into the design's config first, so a bad option is
+// an OptionError before anything runs.
+template <class F, class D, class... Rest>
+decltype(auto) with_design(const AllocatorSpec& spec, F& f, TypeList<D, Rest...>) {
+  if (spec.name == D::kName) {
     OptionMap opts = OptionMap::parse(spec.name, spec.options);
-    auto config = A::Config::from_options(opts);
+    auto config = D::Config::from_options(opts);
     opts.finish();
-    A a(config);
-    return f(a);
-  };
-  if (spec.name == "sizeclass") return design(std::type_identity<Sizeclass>{});
-  if (spec.name == "blocks") return design(std::type_identity<Blocks>{});
-  if (spec.name == "segfit") return design(std::type_identity<Segfit>{});
-  if (spec.name == "pages") return design(std::type_identity<Pages>{});
-  if (spec.name == "vmarena") return design(std::type_identity<Vmarena>{});
-  if (spec.name == "null") {
-    NullAllocator a;
+    D a(config);
     return f(a);
   }
-  SystemFlavor flavor = SystemFlavor::kOther;
-  if (spec.name == "glibc") flavor = SystemFlavor::kGlibc;
-  else if (spec.name == "jemalloc") flavor = SystemFlavor::kJemalloc;
-  else if (spec.name == "mimalloc") flavor = SystemFlavor::kMimalloc;
-  else if (spec.name == "tcmalloc") flavor = SystemFlavor::kTcmalloc;
-  else if (spec.name != "preload") throw OptionError("unknown allocator '" + spec.name + "'");
-  MallocAllocator a(spec.name == "preload" ? spec.text : spec.name, flavor);
-  return f(a);
+  if constexpr (sizeof...(Rest) > 0) {
+    return with_design(spec, f, TypeList<Rest...>{});
+  } else {
+    if (spec.name == "null") {
+      NullAllocator a;
+      return f(a);
+    }
+    const SystemAllocator* row = find_system_allocator(spec.name);
+    if (row == nullptr && spec.name != "preload") throw OptionError("unknown allocator '" + spec.name + "'");
+    MallocAllocator a(row != nullptr ? spec.name : spec.text, row != nullptr ? row->api : nullptr);
+    return f(a);
+  }
+}
+
+}  // namespace dispatch_detail
+
+template <class F>
+decltype(auto) with_allocator(const AllocatorSpec& spec, F&& f) {
+  return dispatch_detail::with_design(spec, f, Designs{});
 }
 
 }  // namespace heapreplay

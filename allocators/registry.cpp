@@ -4,25 +4,23 @@
 #include <unistd.h>
 
 #include "allocators/core/options.h"
-#include "build_config.h"
+#include "allocators/designs.h"
+#include "allocators/system/system_allocator.h"
 
 namespace heapreplay {
 
 const std::vector<AllocatorEntry>& allocator_catalog() {
-  static const std::vector<AllocatorEntry> catalog = {
-      {"null", AllocatorKind::kHarness, "hands out one fixed address: measures the harness itself", ""},
-      {"glibc", AllocatorKind::kSystem, "GNU C library malloc (ptmalloc2)", ""},
-      {"jemalloc", AllocatorKind::kSystem, "jemalloc " HEAPREPLAY_JEMALLOC_PKG_VERSION, HEAPREPLAY_JEMALLOC_SO},
-      {"mimalloc", AllocatorKind::kSystem, "mimalloc " HEAPREPLAY_MIMALLOC_PKG_VERSION, HEAPREPLAY_MIMALLOC_SO},
-      {"tcmalloc", AllocatorKind::kSystem, "gperftools tcmalloc (minimal) " HEAPREPLAY_TCMALLOC_PKG_VERSION,
-       HEAPREPLAY_TCMALLOC_SO},
-      {"sizeclass", AllocatorKind::kOurs, "size-class free lists, no coalescing (seed 000)", ""},
-      {"blocks", AllocatorKind::kOurs, "MeMager fixed-size block pool with header bytes (seed 001)", ""},
-      {"segfit", AllocatorKind::kOurs, "sf_malloc segregated fits, boundary tags, coalescing (seed 002)", ""},
-      {"pages", AllocatorKind::kOurs, "page allocator: Free/Divided/Multi pages (seed 003)", ""},
-      {"vmarena", AllocatorKind::kOurs, "virtual memory arena of blocks and miniblocks (seed 004)", ""},
-      {"preload", AllocatorKind::kPreload, "any malloc-replacing library: preload:/path/to/lib.so", ""},
-  };
+  static const std::vector<AllocatorEntry> catalog = [] {
+    std::vector<AllocatorEntry> c;
+    c.push_back({"null", AllocatorKind::kHarness, "hands out one fixed address: measures the harness itself", ""});
+    for (const SystemAllocator& row : system_allocators())
+      c.push_back({std::string(row.name), AllocatorKind::kSystem, std::string(row.summary), std::string(row.library)});
+    for_each_design([&]<class D>(std::type_identity<D>) {
+      c.push_back({std::string(D::kName), AllocatorKind::kOurs, std::string(D::kSummary), ""});
+    });
+    c.push_back({"preload", AllocatorKind::kPreload, "any malloc-replacing library: preload:/path/to/lib.so", ""});
+    return c;
+  }();
   return catalog;
 }
 

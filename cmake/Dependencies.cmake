@@ -25,9 +25,23 @@ find_library(HR_TCMALLOC_LIB NAMES tcmalloc_minimal HINTS ${TCMALLOC_LIBRARY_DIR
 get_filename_component(HEAPREPLAY_JEMALLOC_SO "${HR_JEMALLOC_LIB}" REALPATH)
 get_filename_component(HEAPREPLAY_TCMALLOC_SO "${HR_TCMALLOC_LIB}" REALPATH)
 hr_shared_library_path(HEAPREPLAY_MIMALLOC_SO mimalloc)
-message(STATUS "heapreplay: jemalloc ${JEMALLOC_VERSION} at ${HEAPREPLAY_JEMALLOC_SO}")
-message(STATUS "heapreplay: tcmalloc ${TCMALLOC_VERSION} at ${HEAPREPLAY_TCMALLOC_SO}")
-message(STATUS "heapreplay: mimalloc ${mimalloc_VERSION} at ${HEAPREPLAY_MIMALLOC_SO}")
+
+# Each system allocator but glibc, for its row in
+# allocators/system/system_allocators.cpp (through build_config.h) and for
+# the tests that run once per system allocator (HEAPREPLAY_SYSTEM_ALLOCATORS,
+# "name|library" items; glibc's library is the C library itself).
+set(HEAPREPLAY_SYSTEM_ALLOCATORS "glibc|")
+set(HEAPREPLAY_SYSTEM_DEFINES "")
+function(hr_system_allocator name library version)
+  message(STATUS "heapreplay: ${name} ${version} at ${library}")
+  set(HEAPREPLAY_SYSTEM_ALLOCATORS ${HEAPREPLAY_SYSTEM_ALLOCATORS} "${name}|${library}" PARENT_SCOPE)
+  set(HEAPREPLAY_SYSTEM_DEFINES "${HEAPREPLAY_SYSTEM_DEFINES}#define HEAPREPLAY_SYSTEM_LIB_${name} \"${library}\"
+#define HEAPREPLAY_SYSTEM_VERSION_${name} \"${version}\"
+" PARENT_SCOPE)
+endfunction()
+hr_system_allocator(jemalloc "${HEAPREPLAY_JEMALLOC_SO}" "${JEMALLOC_VERSION}")
+hr_system_allocator(mimalloc "${HEAPREPLAY_MIMALLOC_SO}" "${mimalloc_VERSION}")
+hr_system_allocator(tcmalloc "${HEAPREPLAY_TCMALLOC_SO}" "${TCMALLOC_VERSION}")
 
 if(HEAPREPLAY_TESTS)
   find_package(GTest REQUIRED)

@@ -9,10 +9,24 @@ live). Used to make the measured tables in the READMEs.
 --footprint adds, in parentheses, our designs' own peak footprint / peak
 live (exact: counted by their page source; system allocators report
 process-wide figures, which are left out). --only keeps those allocators.
+Which allocators are ours comes from `heapreplay list` (build/bin/heapreplay,
+or the one $HEAPREPLAY names).
 """
 import json
+import os
 import statistics
+import subprocess
 import sys
+
+
+def our_designs():
+    exe = os.environ.get("HEAPREPLAY") or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "build", "bin", "heapreplay")
+    try:
+        out = subprocess.run([exe, "list"], check=True, capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError) as e:
+        sys.exit(f"summarize-report: cannot run '{exe} list' (build heapreplay, or set HEAPREPLAY): {e}")
+    return {f[0] for f in (line.split() for line in out.splitlines()) if len(f) > 1 and f[1] == "ours"}
 
 
 def main():
@@ -24,7 +38,7 @@ def main():
         del argv[i:i + 2]
     args = [a for a in argv if not a.startswith("--")]
     footprint = "--footprint" in argv
-    ours = {"sizeclass", "blocks", "segfit", "pages", "vmarena"}
+    ours = our_designs() if footprint else set()
     if len(args) != 1:
         sys.exit(__doc__)
     with open(args[0]) as f:

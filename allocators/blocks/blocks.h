@@ -20,6 +20,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -88,7 +89,10 @@ class Blocks {
   void dump(std::ostream& os) const;
   // Returns everything and maps a fresh first pool.
   void reset();
-  std::string name() const { return "blocks"; }
+  // The name on the command line (-a blocks) and what `heapreplay list` says of it.
+  static constexpr std::string_view kName = "blocks";
+  static constexpr std::string_view kSummary = "MeMager fixed-size block pool with header bytes (seed 001)";
+  std::string name() const { return std::string(kName); }
 
   // MeMager's extra operations, for an interactive shell. p must be live.
   // Copies n bytes from src into p at offset: kOk, kErrNullPointer if p is

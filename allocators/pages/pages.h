@@ -19,6 +19,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -73,7 +74,10 @@ class Pages {
   void dump(std::ostream& os) const;
   // Returns everything and starts again with the initial heap.
   void reset();
-  std::string name() const { return "pages"; }
+  // The name on the command line (-a pages) and what `heapreplay list` says of it.
+  static constexpr std::string_view kName = "pages";
+  static constexpr std::string_view kSummary = "page allocator: Free/Divided/Multi pages (seed 003)";
+  std::string name() const { return std::string(kName); }
 
   // Faithful mode: where freeing a Multi block writes its page count (the
   // original's stray `fmt.Println`); nullptr (the default) writes nothing.

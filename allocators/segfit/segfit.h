@@ -22,6 +22,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -80,7 +81,10 @@ class Segfit {
   void dump(std::ostream& os) const;
   // Gives the whole heap back and returns to the freshly constructed state.
   void reset();
-  std::string name() const { return "segfit"; }
+  // The name on the command line (-a segfit) and what `heapreplay list` says of it.
+  static constexpr std::string_view kName = "segfit";
+  static constexpr std::string_view kSummary = "sf_malloc segregated fits, boundary tags, coalescing (seed 002)";
+  std::string name() const { return std::string(kName); }
 
   // --- Introspection for tests and reports ---
   // Free blocks as (list index, block size), list 0 to 8, each list front to back.

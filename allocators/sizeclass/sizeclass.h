@@ -15,6 +15,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "allocators/core/allocator.h"
@@ -56,7 +57,10 @@ class Sizeclass {
   void dump(std::ostream& os) const;
   // Returns everything to the page source; the next allocation starts afresh.
   void reset();
-  std::string name() const { return "sizeclass"; }
+  // The name on the command line (-a sizeclass) and what `heapreplay list` says of it.
+  static constexpr std::string_view kName = "sizeclass";
+  static constexpr std::string_view kSummary = "size-class free lists, no coalescing (seed 000)";
+  std::string name() const { return std::string(kName); }
 
   const SizeclassConfig& config() const { return config_; }
   // Number of list classes, counting the unused class 0 (65 for the defaults).

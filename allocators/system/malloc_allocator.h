@@ -10,14 +10,13 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "allocators/core/allocator.h"
+#include "allocators/system/system_allocator.h"
 #include "core/aligned_kind.h"
 
 namespace heapreplay {
-
-// Which introspection API to ask for statistics.
-enum class SystemFlavor { kGlibc, kJemalloc, kMimalloc, kTcmalloc, kOther };
 
 class MallocAllocator {
  public:
@@ -27,7 +26,12 @@ class MallocAllocator {
   // 8-aligned blocks for smaller ones, as C allows.)
   static constexpr std::size_t kMallocAlignment = 8;
 
-  MallocAllocator(std::string name, SystemFlavor flavor) : name_(std::move(name)), flavor_(flavor) {}
+  // A system allocator of the table (system_allocator.h), which says how to
+  // ask it for statistics; `api` nullptr for a library the table does not
+  // know (preload:PATH, named so), which then reports none.
+  MallocAllocator(std::string name, const SystemIntrospection* api) : name_(std::move(name)), api_(api) {}
+  // The table's allocator `name`; throws std::invalid_argument if unknown.
+  static MallocAllocator system(std::string_view name);
 
   void* allocate(std::size_t bytes, std::size_t alignment) noexcept {
     if (alignment <= kMallocAlignment) return std::malloc(bytes);
@@ -81,7 +85,6 @@ class MallocAllocator {
   void dump(std::ostream& os) const;
   void reset() {}
   std::string name() const { return name_; }
-  SystemFlavor flavor() const { return flavor_; }
 
   // The library's own version string, or "" when it offers none.
   std::string version() const;
@@ -91,7 +94,7 @@ class MallocAllocator {
 
  private:
   std::string name_;
-  SystemFlavor flavor_;
+  const SystemIntrospection* api_;
 };
 
 static_assert(Allocator<MallocAllocator>);

@@ -147,7 +147,10 @@ class Vmarena {
   void dump(std::ostream& os) const { pmap(os); }
   // Back to the freshly constructed state (a new arena of config.arena_bytes).
   void reset();
-  std::string name() const { return "vmarena"; }
+  // The name on the command line (-a vmarena) and what `heapreplay list` says of it.
+  static constexpr std::string_view kName = "vmarena";
+  static constexpr std::string_view kSummary = "virtual memory arena of blocks and miniblocks (seed 004)";
+  std::string name() const { return std::string(kName); }
   const VmarenaConfig& config() const { return config_; }
 
  private:

@@ -1,9 +1,5 @@
 // The conformance suite over our five designs in their default settings.
-#include "allocators/blocks/blocks.h"
-#include "allocators/pages/pages.h"
-#include "allocators/segfit/segfit.h"
-#include "allocators/sizeclass/sizeclass.h"
-#include "allocators/vmarena/vmarena.h"
+#include "allocators/designs.h"
 #include "conformance_suite.h"
 
 namespace heapreplay::conformance {
@@ -14,7 +10,7 @@ struct ConformanceTraits {
   static bool known_misalignment(std::size_t, std::size_t) { return false; }
 };
 
-using Designs = ::testing::Types<Sizeclass, Blocks, Segfit, Pages, Vmarena>;
-INSTANTIATE_TYPED_TEST_SUITE_P(Designs, Conformance, Designs);
+using DesignTypes = RebindList<Designs, ::testing::Types>;
+INSTANTIATE_TYPED_TEST_SUITE_P(Designs, Conformance, DesignTypes);
 
 }  // namespace heapreplay::conformance

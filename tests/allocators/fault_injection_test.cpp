@@ -9,32 +9,15 @@
 #include <string>
 #include <vector>
 
-#include "allocators/blocks/blocks.h"
-#include "allocators/pages/pages.h"
-#include "allocators/segfit/segfit.h"
-#include "allocators/sizeclass/sizeclass.h"
-#include "allocators/vmarena/vmarena.h"
+#include "allocators/designs.h"
 
 namespace heapreplay {
 namespace {
 
-template <class A>
-struct DesignName;
-template <>
-struct DesignName<Sizeclass> { static constexpr const char* kName = "sizeclass"; };
-template <>
-struct DesignName<Blocks> { static constexpr const char* kName = "blocks"; };
-template <>
-struct DesignName<Segfit> { static constexpr const char* kName = "segfit"; };
-template <>
-struct DesignName<Pages> { static constexpr const char* kName = "pages"; };
-template <>
-struct DesignName<Vmarena> { static constexpr const char* kName = "vmarena"; };
-
 // The design built from a CLI option text, as `-a NAME:TEXT` builds it.
 template <class A>
 A make_design(const std::string& options) {
-  OptionMap opts = OptionMap::parse(DesignName<A>::kName, options);
+  OptionMap opts = OptionMap::parse(std::string(A::kName), options);
   auto config = A::Config::from_options(opts);
   opts.finish();
   return A(config);
@@ -43,7 +26,7 @@ A make_design(const std::string& options) {
 template <class A>
 double injected_failures(const AllocatorStats& s) {
   for (const auto& [k, v] : s.extra)
-    if (k == std::string(DesignName<A>::kName) + ".injected_failures") return v;
+    if (k == std::string(A::kName) + ".injected_failures") return v;
   return -1;
 }
 
@@ -141,13 +124,13 @@ Outcome churn(A& a, int operations) {
 
 template <class A>
 class FaultInjection : public ::testing::Test {};
-using Designs = ::testing::Types<Sizeclass, Blocks, Segfit, Pages, Vmarena>;
-TYPED_TEST_SUITE(FaultInjection, Designs);
+using DesignTypes = RebindList<Designs, ::testing::Types>;
+TYPED_TEST_SUITE(FaultInjection, DesignTypes);
 
 // Small growth steps, so that the mix needs many maps and commits.
 template <class A>
 std::string small_steps() {
-  std::string n = DesignName<A>::kName;
+  std::string n(A::kName);
   if (n == "sizeclass") return "segment_bytes=256K,";
   if (n == "blocks") return "grow_blocks=64,";
   if (n == "segfit") return "";
@@ -168,7 +151,7 @@ TYPED_TEST(FaultInjection, EveryNthMapFails) {
 TYPED_TEST(FaultInjection, EveryNthCommitFailsWhereTheDesignCommits) {
   auto a = make_design<TypeParam>(small_steps<TypeParam>() + "fail_commit_every=2");
   Outcome o = churn(a, 1500);
-  if (std::string(DesignName<TypeParam>::kName) == "blocks") {
+  if (TypeParam::kName == "blocks") {
     // blocks maps its segments committed and never commits on its own.
     EXPECT_EQ(o.injected, 0);
     EXPECT_EQ(o.null_returns, 0);

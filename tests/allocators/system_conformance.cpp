@@ -14,11 +14,7 @@ struct ConformanceTraits<MallocAllocator> {
   static std::unique_ptr<MallocAllocator> make() {
     const char* name = std::getenv("HR_ALLOCATOR");
     std::string n = name ? name : "glibc";
-    SystemFlavor f = n == "jemalloc"   ? SystemFlavor::kJemalloc
-                     : n == "mimalloc" ? SystemFlavor::kMimalloc
-                     : n == "tcmalloc" ? SystemFlavor::kTcmalloc
-                                       : SystemFlavor::kGlibc;
-    auto a = std::make_unique<MallocAllocator>(n, f);
+    auto a = std::make_unique<MallocAllocator>(MallocAllocator::system(n));
     EXPECT_TRUE(a->is_active()) << n << " is not the active malloc: was it preloaded?";
     return a;
   }

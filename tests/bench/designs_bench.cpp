@@ -21,11 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "allocators/blocks/blocks.h"
-#include "allocators/pages/pages.h"
-#include "allocators/segfit/segfit.h"
-#include "allocators/sizeclass/sizeclass.h"
-#include "allocators/vmarena/vmarena.h"
+#include "allocators/designs.h"
 #include "harness/replay/object_table.h"
 #include "harness/replay/replay.h"
 #include "traces/generators/suites.h"
@@ -160,21 +156,13 @@ int main(int argc, char** argv) {
   for (const SuiteEntry& e : suite_or_throw("default").entries)
     suite.push_back({"suite:" + std::string(e.name), generate_entry(e)});
 
-  struct Design {
-    const char* name;
-    void (*reg)(const char*, const std::vector<NamedTrace>&);
-  };
-  const Design designs[] = {{"sizeclass", register_design<Sizeclass>},
-                            {"blocks", register_design<Blocks>},
-                            {"segfit", register_design<Segfit>},
-                            {"pages", register_design<Pages>},
-                            {"vmarena", register_design<Vmarena>}};
-  for (const Design& d : designs) {
-    d.reg(d.name, malloclab);
-    for (const auto& [name, why] : missing)
-      benchmark::RegisterBenchmark((std::string(d.name) + "/" + name).c_str(), skip_missing, why);
-    d.reg(d.name, suite);
-  }
+  for_each_design([&]<class D>(std::type_identity<D>) {
+    const std::string name(D::kName);
+    register_design<D>(name.c_str(), malloclab);
+    for (const auto& [trace, why] : missing)
+      benchmark::RegisterBenchmark((name + "/" + trace).c_str(), skip_missing, why);
+    register_design<D>(name.c_str(), suite);
+  });
   benchmark::RegisterBenchmark("segfit/first-fit-worst-case", BM_SegfitFirstFitWorstCase)
       ->Arg(1000)
       ->Arg(4000)

@@ -73,7 +73,7 @@ void BM_ReplayNull(benchmark::State& state) {
 void BM_ReplayGlibc(benchmark::State& state) {
   const Trace& t = bench_trace();
   ObjectTable table(t.object_count);
-  MallocAllocator a("glibc", SystemFlavor::kGlibc);
+  MallocAllocator a = MallocAllocator::system("glibc");
   for (auto _ : state) {
     state.PauseTiming();
     table.clear();
@@ -88,7 +88,7 @@ void BM_ReplayGlibc(benchmark::State& state) {
 
 // glibc through the adapter the child uses.
 struct GlibcMalloc : MallocAllocator {
-  GlibcMalloc() : MallocAllocator("glibc", SystemFlavor::kGlibc) {}
+  GlibcMalloc() : MallocAllocator(MallocAllocator::system("glibc")) {}
 };
 
 // The same replay with the child's measurement settings: Arg 0 measures

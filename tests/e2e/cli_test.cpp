@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "allocators/designs.h"
 #include "support/cli_runner.h"
 
 namespace heapreplay {
@@ -218,7 +219,7 @@ TEST(Cli, EveryRealTraceReplaysValidatedThroughOurDesigns) {
   ASSERT_GT(traces.size(), 40u);
   TempDir dir;
   std::vector<std::string> args = {"replay", "--validate", "-o", dir.file("r.json")};
-  for (const char* design : {"sizeclass", "blocks", "segfit", "pages", "vmarena"}) {
+  for (std::string_view design : kDesignNames) {
     args.push_back("-a");
     args.push_back(std::string(design) + ":fail_after_bytes=2G");
   }

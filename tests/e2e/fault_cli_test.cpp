@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "allocators/designs.h"
 #include "support/cli_runner.h"
 
 namespace heapreplay {
@@ -15,7 +16,7 @@ namespace {
 using test::run_cli;
 using test::TempDir;
 
-const char* const kDesigns[] = {"sizeclass", "blocks", "segfit", "pages", "vmarena"};
+const std::vector<std::string> kDesigns(kDesignNames.begin(), kDesignNames.end());
 
 std::string absurd_fixture() { return std::string(HR_FIXTURES) + "/traces/absurd.txt"; }
 
@@ -41,7 +42,7 @@ TEST(FaultCli, InjectedPageSourceFailuresAreCountedAndTheRunStaysOk) {
   std::string trace = growing_trace(dir);
   std::vector<std::string> args = {"replay", "--validate", "-o", dir.file("r.json")};
   std::vector<std::string> specs;
-  for (const char* d : kDesigns) {
+  for (const std::string& d : kDesigns) {
     for (std::string fault : {"fail_map_every=3", "fail_commit_every=2", "fail_after_bytes=1M"}) {
       if (std::string(d) == "blocks" && fault.rfind("fail_commit", 0) == 0) continue;  // blocks never commits
       // pages retries a refused growth step with just what the request needs,
@@ -69,7 +70,7 @@ TEST(FaultCli, WithoutFaultsNothingIsInjected) {
   TempDir dir;
   std::string trace = growing_trace(dir);
   std::vector<std::string> args = {"replay", "-o", dir.file("r.json")};
-  for (const char* d : kDesigns) {
+  for (const std::string& d : kDesigns) {
     args.push_back("-a");
     args.push_back(d);
   }
@@ -102,7 +103,7 @@ TEST(FaultCli, AbsurdRequestsFailAsCSaysAndAreCounted) {
   for (bool validate : {false, true}) {
     std::vector<std::string> args = {"replay", "-o", dir.file("r.json")};
     if (validate) args.push_back("--validate");
-    for (const char* d : kDesigns) {
+    for (const std::string& d : kDesigns) {
       args.push_back("-a");
       args.push_back(d);
     }

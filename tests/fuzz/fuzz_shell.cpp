@@ -7,11 +7,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "allocators/core/options.h"
 #include "fuzz_support.h"
 #include "allocators/registry.h"
 #include "harness/shell/input.h"
+#include "allocators/designs.h"
 #include "harness/shell/shell.h"
 
 using namespace heapreplay;
@@ -20,10 +24,16 @@ namespace {
 
 constexpr std::uint64_t kMaxScriptBytes = std::uint64_t{64} << 20;
 
-constexpr const char* kSpecs[] = {
-    "sizeclass", "sizeclass:faithful", "blocks", "blocks:faithful", "segfit", "segfit:faithful",
-    "pages",     "pages:faithful",     "vmarena", "vmarena:faithful", "null",
-};
+// Each design in its default and faithful setting, then null.
+const std::vector<std::string> kSpecs = [] {
+  std::vector<std::string> specs;
+  for (std::string_view name : kDesignNames) {
+    specs.emplace_back(name);
+    specs.push_back(std::string(name) + ":faithful");
+  }
+  specs.emplace_back("null");
+  return specs;
+}();
 
 // The script with every `save` sent to the scratch folder, or "" when its
 // numbers are too large.
@@ -83,7 +93,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string script = prepare(std::string_view(reinterpret_cast<const char*>(data + 1), size - 1), ok);
   if (!ok) return -1;  // not worth keeping in the corpus
   script += "\ncheck\n";
-  const AllocatorSpec spec = parse_allocator_spec(kSpecs[data[0] % std::size(kSpecs)]);
+  const AllocatorSpec spec = parse_allocator_spec(kSpecs[data[0] % kSpecs.size()]);
   shell::StringInput source(std::move(script));
   shell::ByteReader in(source, {}, 4096);
   fuzz::NullStream out;

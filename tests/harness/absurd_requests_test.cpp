@@ -25,7 +25,7 @@ Trace absurd_trace() {
   return read_text(test::read_file(path), path);
 }
 
-class AbsurdRequests : public ::testing::TestWithParam<const char*> {};
+class AbsurdRequests : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(AbsurdRequests, FailCountedAndTheHeapStaysConsistent) {
   Trace t = absurd_trace();
@@ -46,12 +46,17 @@ TEST_P(AbsurdRequests, FailCountedAndTheHeapStaysConsistent) {
   }
 }
 
-// Faithful settings too; blocks' original pool of 10 blocks is too small for
-// the ordinary requests, so it gets 100.
-INSTANTIATE_TEST_SUITE_P(Designs, AbsurdRequests,
-                         ::testing::Values("sizeclass", "blocks", "segfit", "pages", "vmarena", "segfit:faithful",
-                                           "pages:faithful", "vmarena:faithful", "blocks:faithful,blocks_count=100",
-                                           "sizeclass:faithful"));
+// Every design, default and faithful; blocks' original pool of 10 blocks is
+// too small for the ordinary requests, so it gets 100.
+std::vector<std::string> design_specs() {
+  std::vector<std::string> specs;
+  for (std::string_view name : kDesignNames) {
+    specs.emplace_back(name);
+    specs.push_back(std::string(name) + ":faithful" + (name == "blocks" ? ",blocks_count=100" : ""));
+  }
+  return specs;
+}
+INSTANTIATE_TEST_SUITE_P(Designs, AbsurdRequests, ::testing::ValuesIn(design_specs()));
 
 // The counts the trace's summary gives for such requests do not wrap around
 // 64 bits (2^63 + 2^64 - 1 requested bytes would read as a small number).

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "allocators/core/options.h"
+#include "allocators/designs.h"
 #include "support/cli_runner.h"
 #include "traces/hrt_format.h"
 #include "traces/trace_builder.h"
@@ -48,7 +49,7 @@ std::vector<std::string> lines(const std::string& text) {
   return out;
 }
 
-const char* const kDesigns[] = {"sizeclass", "blocks", "segfit", "pages", "vmarena"};
+const std::vector<std::string> kDesigns(kDesignNames.begin(), kDesignNames.end());
 
 TEST(ShellSession, EveryBlockCommandOnEveryDesign) {
   const std::string script =
@@ -69,7 +70,7 @@ TEST(ShellSession, EveryBlockCommandOnEveryDesign) {
       "check\n"
       "quit\n"
       "alloc 1\n";  // after quit: never run
-  for (const char* design : kDesigns) {
+  for (const std::string& design : kDesigns) {
     SCOPED_TRACE(design);
     SessionRun r = run(design, script);
     EXPECT_EQ(r.status, 0);
