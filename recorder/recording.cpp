@@ -13,10 +13,9 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "harness/process/launch.h"
 #include "harness/process/spawn.h"
 #include "traces/record_format.h"
-
-extern char** environ;
 
 namespace heapreplay {
 namespace {
@@ -36,45 +35,21 @@ void pass_on(int sig) {
   errno = saved;
 }
 
-bool starts_with(const char* s, const char* prefix) { return std::strncmp(s, prefix, std::strlen(prefix)) == 0; }
-
 // The program's environment: ours, with our library first in LD_PRELOAD and
-// the recording variables set. The pid variable is filled in by the child
-// (it only knows its pid after fork), so it gets room for 20 digits here.
-std::vector<std::string> recording_environment(const RecordRequest& req) {
-  std::vector<std::string> env;
-  std::string preload = req.library;
-  for (char** e = environ; *e != nullptr; ++e) {
-    if (starts_with(*e, "LD_PRELOAD=")) {
-      const char* rest = *e + std::strlen("LD_PRELOAD=");
-      if (*rest) preload += std::string(":") + rest;
-      continue;
-    }
-    if (starts_with(*e, HR_RECORD_ENV_DIR "=") || starts_with(*e, HR_RECORD_ENV_FORK "=") ||
-        starts_with(*e, HR_RECORD_ENV_PID "=") || starts_with(*e, HR_RECORD_ENV_CLOCK "="))
-      continue;
-    env.emplace_back(*e);
-  }
-  env.push_back("LD_PRELOAD=" + preload);
-  env.push_back(std::string(HR_RECORD_ENV_DIR "=") + req.recording_dir);
-  env.push_back(std::string(HR_RECORD_ENV_FORK "=") + (req.follow_fork ? "child" : "none"));
-  env.push_back(std::string(HR_RECORD_ENV_CLOCK "=") + req.clock);
-  env.push_back(std::string(HR_RECORD_ENV_PID "=") + std::string(20, ' '));
-  return env;
-}
-
-// Async-signal-safe: writes the decimal pid over the 20 spaces.
-void fill_pid(char* digits, pid_t pid) {
-  char tmp[24];
-  int n = 0;
-  auto v = static_cast<unsigned long>(pid);
-  do {
-    tmp[n++] = static_cast<char>('0' + v % 10);
-    v /= 10;
-  } while (v != 0);
-  int i = 0;
-  while (n > 0) digits[i++] = tmp[--n];
-  digits[i] = '\0';
+// the recording variables set (the pid one by the program itself, which
+// only knows its pid after fork).
+ProcessSpec recording_spec(const RecordRequest& req) {
+  ProcessSpec spec;
+  spec.path = req.program_path;
+  spec.argv = req.argv;
+  spec.preload = req.library;
+  spec.preload_mode = ProcessSpec::Preload::kPrepend;
+  spec.unset_env = {HR_RECORD_ENV_DIR, HR_RECORD_ENV_FORK, HR_RECORD_ENV_CLOCK};
+  spec.set_env = {std::string(HR_RECORD_ENV_DIR "=") + req.recording_dir,
+                  std::string(HR_RECORD_ENV_FORK "=") + (req.follow_fork ? "child" : "none"),
+                  std::string(HR_RECORD_ENV_CLOCK "=") + req.clock};
+  spec.own_pid_env = HR_RECORD_ENV_PID;
+  return spec;
 }
 
 }  // namespace
@@ -127,71 +102,40 @@ std::string recorder_library_path() {
 }
 
 ProgramExit run_recorded(const RecordRequest& req) {
-  std::vector<std::string> env_strings = recording_environment(req);
-  std::vector<char*> envp;
-  for (auto& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  char* pid_digits = env_strings.back().data() + std::strlen(HR_RECORD_ENV_PID "=");
-  std::vector<std::string> args = req.argv;
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
-  int report[2];  // the child writes errno here if exec fails; closes on exec
-  if (::pipe2(report, O_CLOEXEC) != 0) throw std::runtime_error(std::string("pipe: ") + errno_text(errno));
-
-  // Signals stay blocked across fork so that neither side runs a handler in
-  // between; each side then sets its own dispositions.
-  sigset_t all, old_mask;
-  sigfillset(&all);
-  ::sigprocmask(SIG_BLOCK, &all, &old_mask);
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    fill_pid(pid_digits, ::getpid());
-    ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
-    ::close(report[0]);
-    ::execve(req.program_path.c_str(), argv.data(), envp.data());
-    int err = errno;
-    ssize_t ignored = ::write(report[1], &err, sizeof err);
-    (void)ignored;
-    ::_exit(127);
-  }
-  if (pid < 0) {
-    int err = errno;
-    ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
-    ::close(report[0]);
-    ::close(report[1]);
-    throw std::runtime_error("cannot run '" + req.argv[0] + "': fork: " + errno_text(err));
-  }
-  g_child_pid = pid;
+  // SIGINT and SIGQUIT are for the program (as with system()); SIGTERM and
+  // SIGHUP sent to heapreplay are passed on to it, so it ends and its
+  // recording can still be read.
   struct sigaction ignore {
   }, forward{}, old_int{}, old_quit{}, old_term{}, old_hup{};
   ignore.sa_handler = SIG_IGN;
   forward.sa_handler = pass_on;
   sigemptyset(&forward.sa_mask);
   forward.sa_flags = SA_RESTART;
-  ::sigaction(SIGINT, &ignore, &old_int);
-  ::sigaction(SIGQUIT, &ignore, &old_quit);
-  ::sigaction(SIGTERM, &forward, &old_term);
-  ::sigaction(SIGHUP, &forward, &old_hup);
-  ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
-  ::close(report[1]);
-
-  int exec_errno = 0;
-  ssize_t got;
-  while ((got = ::read(report[0], &exec_errno, sizeof exec_errno)) < 0 && errno == EINTR) {
+  auto restore = [&] {
+    ::sigaction(SIGINT, &old_int, nullptr);
+    ::sigaction(SIGQUIT, &old_quit, nullptr);
+    ::sigaction(SIGTERM, &old_term, nullptr);
+    ::sigaction(SIGHUP, &old_hup, nullptr);
+  };
+  pid_t pid = -1;
+  try {
+    // Dispositions are set while every signal is still blocked, once the
+    // program's pid is known.
+    pid = launch_process(recording_spec(req), [&](pid_t started) {
+      g_child_pid = started;
+      ::sigaction(SIGINT, &ignore, &old_int);
+      ::sigaction(SIGQUIT, &ignore, &old_quit);
+      ::sigaction(SIGTERM, &forward, &old_term);
+      ::sigaction(SIGHUP, &forward, &old_hup);
+    });
+  } catch (const LaunchError& e) {
+    if (g_child_pid != 0) restore();
+    g_child_pid = 0;
+    throw std::runtime_error(e.what());  // "cannot run 'PROGRAM': why"
   }
-  ::close(report[0]);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  const int status = wait_for_process(pid);
   g_child_pid = 0;
-  ::sigaction(SIGINT, &old_int, nullptr);
-  ::sigaction(SIGQUIT, &old_quit, nullptr);
-  ::sigaction(SIGTERM, &old_term, nullptr);
-  ::sigaction(SIGHUP, &old_hup, nullptr);
-  if (got == static_cast<ssize_t>(sizeof exec_errno))
-    throw std::runtime_error("cannot run '" + req.argv[0] + "': " + errno_text(exec_errno));
+  restore();
 
   ProgramExit out;
   out.pid = pid;

@@ -6,7 +6,6 @@
 // See harness/shell/README.md.
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +16,7 @@
 
 #include "allocators/registry.h"
 #include "harness/cli/cli.h"
+#include "harness/process/launch.h"
 #include "harness/process/spawn.h"
 #include "harness/shell/fd_output.h"
 #include "harness/shell/input.h"
@@ -24,7 +24,6 @@
 #include "harness/shell/shell.h"
 #include "harness/shell/vma_interpreter.h"
 
-extern char** environ;
 
 namespace heapreplay::cli {
 
@@ -41,47 +40,31 @@ bool needs_preload(const AllocatorSpec& spec) {
 // Runs `heapreplay shell --preloaded -a SPEC [SCRIPT]` with the allocator's
 // library in LD_PRELOAD, on our stdin/stdout/stderr, and returns its status.
 int run_preloaded_child(const AllocatorSpec& spec, const std::string& script) {
-  const std::string exe = self_executable();
-  std::vector<std::string> args = {"heapreplay", "shell", "--preloaded", "-a", spec.text};
-  if (!script.empty()) args.push_back(script);
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e)
-    if (std::strncmp(*e, "LD_PRELOAD=", 11) != 0) env.emplace_back(*e);
-  if (const std::string lib = preload_library(spec); !lib.empty()) env.push_back("LD_PRELOAD=" + lib);
-  std::vector<char*> envp;
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
-
+  ProcessSpec child;
+  child.path = self_executable();
+  child.argv = {"heapreplay", "shell", "--preloaded", "-a", spec.text};
+  if (!script.empty()) child.argv.push_back(script);
+  child.preload = preload_library(spec);
   // Like system(): Ctrl-C and Ctrl-\ are for the child, which gets them with
   // their default actions; we only wait for it.
+  child.default_signals = {SIGINT, SIGQUIT};
   struct sigaction ignore {
   }, old_int{}, old_quit{};
   ignore.sa_handler = SIG_IGN;
   sigemptyset(&ignore.sa_mask);
   ::sigaction(SIGINT, &ignore, &old_int);
   ::sigaction(SIGQUIT, &ignore, &old_quit);
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGINT);
-  sigaddset(&defaults, SIGQUIT);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, exe.c_str(), nullptr, &attr, argv.data(), envp.data());
-  posix_spawnattr_destroy(&attr);
   int status = 0;
-  if (rc == 0)
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
+  std::string error;
+  try {
+    status = wait_for_process(launch_process(child));
+  } catch (const LaunchError& e) {
+    error = std::strerror(e.error());
+  }
   ::sigaction(SIGINT, &old_int, nullptr);
   ::sigaction(SIGQUIT, &old_quit, nullptr);
-  if (rc != 0) {
-    std::cerr << "heapreplay shell: cannot start " << exe << ": " << std::strerror(rc) << '\n';
+  if (!error.empty()) {
+    std::cerr << "heapreplay shell: cannot start " << child.path << ": " << error << '\n';
     return kExitRunFailed;
   }
   if (WIFEXITED(status)) return WEXITSTATUS(status);

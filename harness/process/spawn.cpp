@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,8 +13,7 @@
 #include <vector>
 
 #include "harness/process/interrupt.h"
-
-extern char** environ;
+#include "harness/process/launch.h"
 
 namespace heapreplay {
 
@@ -32,15 +30,6 @@ std::string signal_text(int sig) {
   const char* abbrev = sigabbrev_np(sig);
   std::string name = abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
   return name;
-}
-
-// Environment for the child: ours, with LD_PRELOAD replaced.
-std::vector<std::string> child_environment(const std::string& preload) {
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e)
-    if (std::strncmp(*e, "LD_PRELOAD=", 11) != 0) env.emplace_back(*e);
-  if (!preload.empty()) env.push_back("LD_PRELOAD=" + preload);
-  return env;
 }
 
 }  // namespace
@@ -91,29 +80,25 @@ RunResult run_in_child(const ChildRequest& req, const SpawnOptions& opt) {
     args.push_back("--memory-limit");
     args.push_back(std::to_string(req.memory_limit_bytes));
   }
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env_strings = child_environment(opt.preload);
-  std::vector<char*> envp;
-  for (auto& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
-
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_adddup2(&fa, result_pipe[1], 3);
-  posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  ProcessSpec spec;
+  spec.path = opt.self_exe;
+  spec.argv = std::move(args);
+  spec.preload = opt.preload;
+  spec.dup_fds = {{result_pipe[1], 3}, {err_pipe[1], 2}};
+  spec.open_fds = {{1, "/dev/null"}, {0, "/dev/null"}};
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, opt.self_exe.c_str(), &fa, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&fa);
+  int launch_errno = 0;
+  try {
+    pid = launch_process(spec);
+  } catch (const LaunchError& e) {
+    launch_errno = e.error();
+  }
   ::close(result_pipe[1]);
   ::close(err_pipe[1]);
-  if (rc != 0) {
+  if (pid < 0) {
     ::close(result_pipe[0]);
     ::close(err_pipe[0]);
-    return failed("cannot start " + opt.self_exe + ": " + std::strerror(rc));
+    return failed("cannot start " + opt.self_exe + ": " + std::strerror(launch_errno));
   }
 
   std::string result_text, err_text;
@@ -148,9 +133,7 @@ RunResult run_in_child(const ChildRequest& req, const SpawnOptions& opt) {
   if (timed_out || interrupted_by != 0) ::kill(pid, SIGKILL);
   for (auto& f : fds)
     if (f.fd >= 0) ::close(f.fd);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  const int status = wait_for_process(pid);
 
   // A result the child managed to write is the best account of the run.
   bool have_result = false;
