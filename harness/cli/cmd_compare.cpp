@@ -70,7 +70,7 @@ int cmd_compare(const std::vector<std::string>& args) {
        "regression threshold in percent: PCT for every metric, or METRIC=PCT with METRIC one of ns_per_event "
        "(time), peak_rss_bytes (rss), peak_footprint_bytes (footprint), p99 (every operation), p99.OP; repeatable "
        "(default: 5 for time and memory, 10 for p99)")
-      ("alpha", po::value(&alpha)->default_value(0.05), "significance level of the Mann-Whitney U test")
+      ("alpha", po::value(&alpha)->default_value(0.05, "0.05"), "significance level of the Mann-Whitney U test")
       ("match", po::value(&matches)->composing(),
        "compare allocator BASE_A of BASE with NEW_A of NEW (BASE_A=NEW_A, repeatable); only matched pairs are "
        "compared. BASE and NEW may then be the same report")

@@ -3,8 +3,12 @@
 // input, info/convert, the JSON report's shape, and output failures.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
 
 #include "support/cli_runner.h"
 
@@ -336,6 +340,30 @@ TEST(CliMeasure, SamplingCanBeTurnedOffAndBadValuesAreRefused) {
   r = test::run_cli({"replay", "-a", "segfit", "--sample-every", "often", trace});
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("--sample-every needs a number of events or auto, not 'often'"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace heapreplay
+
+namespace heapreplay {
+namespace {
+
+// Every option's default in every --help reads as it was typed: a double
+// printed in full (--alpha arg (=0.050000000000000003)) is a defect.
+TEST(CliHelp, DefaultsReadAsTyped) {
+  std::vector<std::vector<std::string>> helps;
+  for (const char* cmd : {"bench", "replay", "convert", "info", "record", "list", "shell", "compare", "report", "gen"})
+    helps.push_back({cmd, "--help"});
+  for (const char* tool : {"slice", "filter", "scale", "merge", "stats", "compare"})
+    helps.push_back({"trace", tool, "--help"});
+  const std::regex long_fraction(R"(\(=-?[0-9]*\.[0-9]{5,}\))");
+  for (const auto& args : helps) {
+    auto r = run_cli(args);
+    EXPECT_EQ(r.status, 0) << args[0] << " " << args[1] << ": " << r.err;
+    EXPECT_FALSE(std::regex_search(r.out, long_fraction)) << r.out;
+  }
+  auto r = run_cli({"compare", "--help"});
+  EXPECT_NE(r.out.find("--alpha arg (=0.05)"), std::string::npos) << r.out;
 }
 
 }  // namespace
