@@ -366,5 +366,48 @@ TEST(CliHelp, DefaultsReadAsTyped) {
   EXPECT_NE(r.out.find("--alpha arg (=0.05)"), std::string::npos) << r.out;
 }
 
+// null hands out no memory and cannot be validated: `-a all` leaves it out
+// under --validate, says so once, and every other allocator is validated.
+TEST(Cli, ValidateAllLeavesOutNullAndSaysSo) {
+  TempDir dir;
+  std::string rep = dir.write("small.rep", kSmallRep);
+  auto list = nlohmann::json::parse(run_cli({"list", "--json"}).out);
+  std::set<std::string> available;
+  for (auto& e : list)
+    if (e["available"] == true && e["kind"] != "preload") available.insert(e["name"]);
+  ASSERT_TRUE(available.count("null"));
+
+  auto r = run_cli({"replay", "--validate", "-a", "all", "-o", dir.file("v.json"), rep});
+  EXPECT_EQ(r.status, 0) << r.err << r.out;
+  const std::string note =
+      "heapreplay: -a all under --validate leaves out null (it hands out no memory, so it cannot be validated)\n";
+  ASSERT_NE(r.err.find(note), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(note), r.err.rfind(note)) << "said once: " << r.err;
+  auto j = nlohmann::json::parse(test::read_file(dir.file("v.json")));
+  std::set<std::string> validated;
+  for (auto& run : j["runs"]) {
+    validated.insert(run["allocator"]);
+    EXPECT_EQ(run["status"], "ok") << run["allocator"] << ": " << run["status_detail"];
+    EXPECT_EQ(run["validate"], true) << run["allocator"];
+  }
+  std::set<std::string> expected = available;
+  expected.erase("null");
+  EXPECT_EQ(validated, expected);
+
+  // Without --validate, `-a all` still runs null, and says nothing about it.
+  r = run_cli({"replay", "-a", "all", "--touch", "none", "-o", dir.file("a.json"), rep});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err.find("leaves out"), std::string::npos) << r.err;
+  std::set<std::string> ran;
+  auto all = nlohmann::json::parse(test::read_file(dir.file("a.json")));
+  for (auto& run : all["runs"]) ran.insert(run["allocator"]);
+  EXPECT_EQ(ran, available);
+
+  // null named on its own under --validate is still refused, run by run.
+  r = run_cli({"replay", "--validate", "-a", "null", "-o", dir.file("n.json"), rep});
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("--validate does not apply"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace heapreplay
