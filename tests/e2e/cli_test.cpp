@@ -409,5 +409,66 @@ TEST(Cli, ValidateAllLeavesOutNullAndSaysSo) {
   EXPECT_NE(r.err.find("--validate does not apply"), std::string::npos) << r.err;
 }
 
+// bench --list-suites measures what it lists: for every suite trace, the
+// events and peak live bytes it prints are those of the trace its own gen
+// command makes (heapreplay info of that file).
+TEST(CliBench, ListedSuiteFiguresAreThoseOfTheGeneratedTraces) {
+  auto r = run_cli({"bench", "--list-suites"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::regex entry(R"(^  suite:(\S+)  .*: (\d+) events, peak live (\S+ \S+) \((\d+) blocks\)$)");
+  const std::regex heading(R"(^(\S+): .*; (\d+) traces, (\d+) events$)");
+  std::istringstream lines(r.out);
+  std::string line, suite;
+  std::smatch m;
+  TempDir dir;
+  std::set<std::string> suites_seen;
+  std::uint64_t suite_traces = 0, suite_events = 0, listed_traces = 0, listed_events = 0;
+  auto close_suite = [&] {
+    EXPECT_EQ(suite_traces, listed_traces) << suite;
+    EXPECT_EQ(suite_events, listed_events) << suite;
+  };
+  while (std::getline(lines, line)) {
+    if (std::regex_match(line, m, heading)) {
+      if (!suite.empty()) close_suite();
+      suite = m[1];
+      suites_seen.insert(suite);
+      listed_traces = std::stoull(m[2]);
+      listed_events = std::stoull(m[3]);
+      suite_traces = suite_events = 0;
+      continue;
+    }
+    ASSERT_TRUE(std::regex_match(line, m, entry)) << line;
+    const std::string name = m[1], events = m[2], live = m[3], blocks = m[4];
+    std::string gen;
+    ASSERT_TRUE(std::getline(lines, gen));
+    const std::string prefix = "    heapreplay gen ", suffix = " -o " + name + ".hrt";
+    ASSERT_EQ(gen.rfind(prefix, 0), 0u) << gen;
+    ASSERT_TRUE(gen.ends_with(suffix)) << gen;
+    std::vector<std::string> args = {"gen"};
+    std::istringstream words(gen.substr(prefix.size(), gen.size() - prefix.size() - suffix.size()));
+    for (std::string w; words >> w;) args.push_back(w);
+    const std::string out = dir.file(suite + "-" + name + ".hrt");
+    args.insert(args.end(), {"-o", out});
+    auto g = run_cli(args);
+    ASSERT_EQ(g.status, 0) << gen << ": " << g.err;
+    auto info = nlohmann::json::parse(run_cli({"info", out, "--json"}).out);
+    EXPECT_EQ(events, std::to_string(info["events"].get<std::uint64_t>())) << suite << " " << name;
+    EXPECT_EQ(blocks, std::to_string(info["peak_live_objects"].get<std::uint64_t>())) << suite << " " << name;
+    // The listing rounds to 0.1 of its unit; info gives the bytes.
+    auto bytes = info["peak_live_bytes"].get<double>();
+    const char* units[] = {"B", "KiB", "MiB", "GiB"};
+    int u = 0;
+    while (bytes >= 1024 && u < 3) bytes /= 1024, ++u;
+    char want[32];
+    std::snprintf(want, sizeof want, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
+    EXPECT_EQ(live, want) << suite << " " << name;
+    ++suite_traces;
+    suite_events += std::stoull(events);
+    std::filesystem::remove(out);
+  }
+  close_suite();
+  for (const char* s : {"default", "quick", "classic", "mt"}) EXPECT_TRUE(suites_seen.count(s)) << s;
+}
+
 }  // namespace
 }  // namespace heapreplay
