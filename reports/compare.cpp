@@ -36,6 +36,11 @@ double threshold_for(const CompareOptions& opt, const std::string& metric) {
   return opt.default_threshold_pct;
 }
 
+// A memory figure whose medians differ by less than the noise floor.
+bool below_bytes_floor(const MetricComparison& r, const CompareOptions& opt) {
+  return r.unit == MetricUnit::kBytes && std::fabs(r.now - r.base) < static_cast<double>(opt.min_bytes_change);
+}
+
 double change_pct(double base, double now) {
   if (base == 0) return now == 0 ? 0 : (now > 0 ? std::numeric_limits<double>::infinity()
                                                 : -std::numeric_limits<double>::infinity());
@@ -319,6 +324,11 @@ Comparison compare_reports(const Report& base_in, const Report& now_in, const Co
       }
       bool worse = r.change_pct > r.threshold_pct;
       bool better = r.change_pct < -r.threshold_pct;
+      if ((worse || better) && below_bytes_floor(r, opt)) {
+        worse = better = false;
+        r.detail = "change under the " + format_value(static_cast<double>(opt.min_bytes_change), MetricUnit::kBytes) +
+                   " noise floor of memory figures";
+      }
       bool significant = !r.test_used || r.test->p_value < opt.alpha;
       if (worse)
         r.verdict = significant ? Verdict::kRegressed : Verdict::kNotSignificant;

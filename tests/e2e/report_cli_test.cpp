@@ -176,6 +176,40 @@ TEST(ReportCli, BadUsageAndMissingChartJs) {
   EXPECT_NE(test::read_file(dir.file("x.html")).find("var Chart = function"), std::string::npos);
 }
 
+// --min-bytes-change: the noise floor of the memory metrics, 256K unless
+// given; a size as --memory-limit takes it, or the command refuses it.
+TEST(CompareCli, MinBytesChangeIsTheMemoryNoiseFloor) {
+  TempDir dir;
+  auto with_rss = [](std::uint64_t rss) {
+    Report r = synthetic_report({"t.rep"}, {{"glibc"}}, 5);
+    for (RunResult& run : r.runs) run.peak_rss_bytes = rss;
+    return r;
+  };
+  std::string base = write_report(dir, "base.json", with_rss(16 << 10));
+  std::string now = write_report(dir, "new.json", with_rss(24 << 10));
+  auto res = run_cli({"compare", base, now});
+  EXPECT_EQ(res.status, 0) << res.out << res.err;
+  EXPECT_NE(res.out.find("same: change under the 256.0 KiB noise floor of memory figures"), std::string::npos)
+      << res.out;
+  res = run_cli({"compare", base, now, "--min-bytes-change", "0"});
+  EXPECT_EQ(res.status, 1) << res.out;
+  EXPECT_NE(res.out.find("1 regression: t.rep glibc peak_rss_bytes +50.0%"), std::string::npos) << res.out;
+  res = run_cli({"compare", base, now, "--min-bytes-change", "4K"});
+  EXPECT_EQ(res.status, 1) << res.out;
+  res = run_cli({"compare", base, now, "--min-bytes-change", "9K"});
+  EXPECT_EQ(res.status, 0) << res.out;
+  std::string big_base = write_report(dir, "big_base.json", with_rss(10 << 20));
+  std::string big_new = write_report(dir, "big_new.json", with_rss(20 << 20));
+  res = run_cli({"compare", big_base, big_new});
+  EXPECT_EQ(res.status, 1) << res.out;
+  EXPECT_NE(res.out.find("REGRESSED"), std::string::npos) << res.out;
+  res = run_cli({"compare", base, now, "--min-bytes-change", "lots"});
+  EXPECT_EQ(res.status, 2);
+  EXPECT_EQ(res.err,
+            "heapreplay compare: --min-bytes-change needs a size such as 256K, 1M or 0, not 'lots' (see heapreplay "
+            "compare --help)\n");
+}
+
 TEST(ReportCli, HelpForBoth) {
   for (const char* cmd : {"compare", "report"}) {
     auto r = run_cli({cmd, "--help"});
