@@ -33,10 +33,10 @@ struct CompareOptions {
   double default_threshold_pct = 5;
   // Noise floor of the memory metrics (unit bytes: peak_rss_bytes,
   // peak_footprint_bytes): a change of fewer bytes than this is `same`,
-  // whatever its percentage. The kernel's RSS counters are good to a few
-  // hundred KiB (page-table and start-up pages, VmHWM's granularity), and a
-  // system allocator's footprint moves in steps of its heap growth; on a
-  // small trace that is +50%. 0: no floor.
+  // whatever its percentage. The kernel's RSS counters are approximate to
+  // within a few hundred KiB, and a system allocator's footprint moves in
+  // steps of its heap growth; on a small trace such a step is +50%.
+  // 0: no floor.
   std::uint64_t min_bytes_change = 256 << 10;
   // Pairs (BASE allocator, NEW allocator) to compare with each other, for
   // two libraries under different names; when non-empty, only these pairs
