@@ -152,6 +152,31 @@ TEST(ReportCli, ExportsMarkdownAndTable) {
   EXPECT_EQ(md.out.rfind("### heapreplay: 1 trace, 2 allocators", 0), 0u) << md.out;
 }
 
+// The github-action export's note on the interval says the confidence the
+// order-statistic interval really has for the runs at hand, never a nominal
+// "95% CI" next to a lower coverage.
+TEST(ReportCli, GithubActionSaysTheIntervalsRealConfidence) {
+  TempDir dir;
+  for (int runs : {3, 4, 6}) {
+    std::string r = write_report(dir, "r.json", synthetic_report({"t.rep"}, {{"glibc"}}, runs));
+    auto res = run_cli({"report", r, "--format", "github-action"});
+    ASSERT_EQ(res.status, 0) << res.err;
+    auto j = nlohmann::json::parse(res.out);
+    ASSERT_FALSE(j.empty());
+    const char* confidence = runs == 3 ? "75.0%" : runs == 4 ? "87.5%" : "96.9%";
+    for (const auto& e : j) {
+      std::string extra = e["extra"];
+      EXPECT_EQ(extra.rfind("median of " + std::to_string(runs) + " runs; CI of the median [", 0), 0u) << extra;
+      EXPECT_NE(extra.find("] (order statistics, " + std::string(confidence) + " confidence with " +
+                           std::to_string(runs) + " runs); min "),
+                std::string::npos)
+          << extra;
+      EXPECT_EQ(extra.find("95%"), std::string::npos) << extra;
+      EXPECT_EQ(extra.find("coverage"), std::string::npos) << extra;
+    }
+  }
+}
+
 TEST(ReportCli, BadUsageAndMissingChartJs) {
   TempDir dir;
   std::string r = write_report(dir, "r.json", synthetic_report({"t.rep"}, {{"glibc"}}, 1));
