@@ -36,8 +36,7 @@ void list_suites() {
       figures.push_back(measure(e));
       events += figures.back().events;
     }
-    std::cout << s.name << ": " << s.description << "; " << s.entries.size() << " traces, " << events
-              << " events\n";
+    std::cout << s.name << ": " << s.description << "; " << s.entries.size() << " traces, " << events << " events\n";
     for (std::size_t i = 0; i < s.entries.size(); ++i) {
       const SuiteEntry& e = s.entries[i];
       const EntryFigures& f = figures[i];

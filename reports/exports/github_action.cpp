@@ -43,8 +43,8 @@ bool exported(const std::string& name) {
 // the text says that figure instead of a nominal 95%.
 std::string interval_text(const Summary& s) {
   return "CI of the median [" + fixed_digits(s.ci_low, 2) + ", " + fixed_digits(s.ci_high, 2) +
-         "] (order statistics, " + fixed_digits(s.ci_confidence * 100, 1) + "% confidence with " +
-         std::to_string(s.n) + " runs)";
+         "] (order statistics, " + fixed_digits(s.ci_confidence * 100, 1) + "% confidence with " + std::to_string(s.n) +
+         " runs)";
 }
 
 }  // namespace
