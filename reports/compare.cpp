@@ -36,6 +36,11 @@ double threshold_for(const CompareOptions& opt, const std::string& metric) {
   return opt.default_threshold_pct;
 }
 
+// A memory figure whose medians differ by less than the noise floor.
+bool below_bytes_floor(const MetricComparison& r, const CompareOptions& opt) {
+  return r.unit == MetricUnit::kBytes && std::fabs(r.now - r.base) < static_cast<double>(opt.min_bytes_change);
+}
+
 double change_pct(double base, double now) {
   if (base == 0) return now == 0 ? 0 : (now > 0 ? std::numeric_limits<double>::infinity()
                                                 : -std::numeric_limits<double>::infinity());
@@ -77,6 +82,197 @@ std::string context_text(const Report& r, const char* key) {
   if (!r.context.contains(key)) return "";
   const auto& v = r.context[key];
   return v.is_string() ? v.get<std::string>() : v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// A run killed because the session was interrupted measured nothing and did
+// not fail: it is left out, as the runs never started are.
+Report without_interrupted(const Report& r) {
+  Report out = r;
+  std::erase_if(out.runs, [](const RunResult& x) { return x.status == "interrupted"; });
+  return out;
+}
+
+// One (trace, allocator) group of BASE against one of NEW, shown as `name`
+// ("A", or "A -> B" for a --match pair).
+struct Pair {
+  const Aggregate* a;
+  const Aggregate* b;
+  std::string name;
+};
+
+// Without --match: every (trace, allocator) in both; notes for the rest.
+std::vector<Pair> pairs_by_name(const std::vector<Aggregate>& A, const std::vector<Aggregate>& B,
+                                std::vector<std::string>& notes) {
+  std::vector<Pair> pairs;
+  std::vector<std::string> only_base, only_new;
+  for (const Aggregate& a : A) {
+    auto it = std::find_if(B.begin(), B.end(),
+                           [&](const Aggregate& b) { return b.trace == a.trace && b.allocator == a.allocator; });
+    if (it == B.end())
+      only_base.push_back(a.trace + " " + a.allocator);
+    else
+      pairs.push_back({&a, &*it, a.allocator});
+  }
+  for (const Aggregate& b : B)
+    if (std::none_of(A.begin(), A.end(),
+                     [&](const Aggregate& a) { return a.trace == b.trace && a.allocator == b.allocator; }))
+      only_new.push_back(b.trace + " " + b.allocator);
+  if (!only_base.empty()) notes.push_back("only in BASE, not compared: " + join(only_base, ", "));
+  if (!only_new.empty()) notes.push_back("only in NEW, not compared: " + join(only_new, ", "));
+  return pairs;
+}
+
+// With --match: allocator x of BASE against y of NEW on every trace of x;
+// throws when a name is in neither report.
+std::vector<Pair> pairs_by_match(const std::vector<Aggregate>& A, const std::vector<Aggregate>& B,
+                                 const std::vector<std::pair<std::string, std::string>>& match,
+                                 std::vector<std::string>& notes) {
+  std::vector<Pair> pairs;
+  std::vector<std::string> in_a = allocators_of(A), in_b = allocators_of(B);
+  for (const auto& pair : match) {
+    // Named, not a structured binding: Clang 14 (the fuzz build) cannot
+    // capture a binding in the lambda below.
+    const std::string& x = pair.first;
+    const std::string& y = pair.second;
+    if (std::find(in_a.begin(), in_a.end(), x) == in_a.end())
+      throw std::invalid_argument("--match: BASE has no allocator '" + x + "' (it has " + join(in_a, ", ") + ")");
+    if (std::find(in_b.begin(), in_b.end(), y) == in_b.end())
+      throw std::invalid_argument("--match: NEW has no allocator '" + y + "' (it has " + join(in_b, ", ") + ")");
+    for (const Aggregate& a : A) {
+      if (a.allocator != x) continue;
+      auto it =
+          std::find_if(B.begin(), B.end(), [&](const Aggregate& b) { return b.trace == a.trace && b.allocator == y; });
+      if (it == B.end())
+        notes.push_back("only in BASE, not compared: " + a.trace + " " + x);
+      else
+        pairs.push_back({&a, &*it, x == y ? x : x + " -> " + y});
+    }
+  }
+  return pairs;
+}
+
+std::string group_list(const std::vector<Aggregate>& groups) {
+  std::vector<std::string> v;
+  for (const Aggregate& a : groups) v.push_back(a.trace + " " + a.allocator);
+  return v.empty() ? std::string("no runs") : join(v, ", ");
+}
+
+// Context that makes the comparison doubtful.
+void add_context_notes(const Report& base, const Report& now, std::vector<std::string>& notes) {
+  for (const char* key : {"touch", "validate", "build_type", "memory_limit_bytes"}) {
+    std::string x = context_text(base, key), y = context_text(now, key);
+    if (!x.empty() && !y.empty() && x != y)
+      notes.push_back(std::string("BASE and NEW differ in ") + key + " (" + x + " vs " + y +
+                      "): the figures may not be comparable");
+  }
+  for (const Report* r : {&base, &now})
+    if (r->interrupted)
+      notes.push_back(std::string(r == &base ? "BASE" : "NEW") + " is incomplete (" + interruption_text(*r) +
+                      "): only its completed runs are compared");
+  for (const Report* r : {&base, &now})
+    if (std::any_of(r->runs.begin(), r->runs.end(), [](const RunResult& x) { return x.validate; })) {
+      notes.push_back(std::string(r == &base ? "BASE" : "NEW") +
+                      " has --validate runs: their times are not measurements");
+    }
+}
+
+// The pair's status row, when some run on either side was not ok.
+std::optional<MetricComparison> status_row(const Aggregate& a, const Aggregate& b, const std::string& name) {
+  MetricComparison st;
+  st.trace = a.trace;
+  st.allocator = name;
+  st.metric = "status";
+  st.n_base = a.ok_runs;
+  st.n_new = b.ok_runs;
+  if (a.ok_runs == 0 && b.ok_runs == 0) {
+    st.verdict = Verdict::kBothFailed;
+    st.detail = "BASE " + a.first_failure + "; NEW " + b.first_failure;
+  } else if (b.ok_runs < b.runs && b.ok_runs * a.runs < a.ok_runs * b.runs) {
+    // NEW fails more often than BASE did.
+    st.verdict = Verdict::kRunsFailed;
+    st.detail = "NEW " + run_counts(b) + ", " + b.first_failure + " (BASE " + run_counts(a) + ")";
+  } else if (a.ok_runs < a.runs && b.ok_runs * a.runs > a.ok_runs * b.runs) {
+    st.verdict = Verdict::kFixed;
+    st.detail = "BASE " + run_counts(a) + ", " + a.first_failure + " (NEW " + run_counts(b) + ")";
+  } else if (a.ok_runs < a.runs || b.ok_runs < b.runs) {
+    st.verdict = Verdict::kSame;
+    st.detail = "failures on both sides: BASE " + run_counts(a) + ", NEW " + run_counts(b);
+  } else {
+    return std::nullopt;
+  }
+  return st;
+}
+
+// Where the significance test could not decide, for the notes: a single
+// repetition on a side, or run counts whose smallest p is not below alpha.
+struct TestPower {
+  bool single = false;
+  std::set<std::pair<std::size_t, std::size_t>> powerless;
+};
+
+// The verdict on a change: beyond the threshold (and outside the memory
+// noise floor) counts when it is significant or the test is not used.
+void judge(MetricComparison& r, const CompareOptions& opt) {
+  bool worse = r.change_pct > r.threshold_pct;
+  bool better = r.change_pct < -r.threshold_pct;
+  if ((worse || better) && below_bytes_floor(r, opt)) {
+    worse = better = false;
+    r.detail = "change under the " + format_value(static_cast<double>(opt.min_bytes_change), MetricUnit::kBytes) +
+               " noise floor of memory figures";
+  }
+  bool significant = !r.test_used || r.test->p_value < opt.alpha;
+  if (worse)
+    r.verdict = significant ? Verdict::kRegressed : Verdict::kNotSignificant;
+  else if (better)
+    r.verdict = significant ? Verdict::kImproved : Verdict::kNotSignificant;
+  else
+    r.verdict = Verdict::kSame;
+  if (!r.test_used && (worse || better)) r.detail = "threshold alone";
+}
+
+// One metric of a pair; `ma` or `mb` is null when only the other side
+// measured it.
+MetricComparison compare_metric(const std::string& trace, const std::string& allocator, const std::string& name,
+                                const MetricSummary* ma, const MetricSummary* mb, const CompareOptions& opt,
+                                TestPower& power) {
+  MetricComparison r;
+  r.trace = trace;
+  r.allocator = allocator;
+  r.metric = name;
+  r.unit = (ma ? ma : mb)->info.unit;
+  r.threshold_pct = threshold_for(opt, name);
+  r.n_base = ma ? ma->values.size() : 0;
+  r.n_new = mb ? mb->values.size() : 0;
+  if (!ma || !mb) {
+    r.verdict = Verdict::kNotMeasured;
+    r.detail = ma ? "only BASE measured it" : "only NEW measured it";
+    if (ma) r.base = ma->summary.median;
+    if (mb) r.now = mb->summary.median;
+    return r;
+  }
+  r.base = ma->summary.median;
+  r.now = mb->summary.median;
+  r.change_pct = change_pct(r.base, r.now);
+  if (r.n_base >= 2 && r.n_new >= 2) {
+    r.test = mann_whitney_u(ma->values, mb->values);
+    r.test_used = mann_whitney_min_p(r.n_base, r.n_new) < opt.alpha;
+    if (!r.test_used) power.powerless.insert({r.n_base, r.n_new});
+  } else {
+    power.single = true;
+  }
+  judge(r, opt);
+  return r;
+}
+
+void add_power_notes(const TestPower& power, double alpha, std::vector<std::string>& notes) {
+  if (power.single)
+    notes.push_back(
+        "a single repetition on a side: no significance test is possible, so a change beyond the threshold counts on "
+        "the threshold alone (run with -r 5 or more)");
+  for (const auto& [n1, n2] : power.powerless)
+    notes.push_back(std::to_string(n1) + " vs " + std::to_string(n2) + " runs: the U test cannot reach p < " +
+                    fixed_digits(alpha, 2) + " (smallest possible p " + format_p_value(mann_whitney_min_p(n1, n2)) +
+                    ", marked *), so those metrics gate on the threshold alone (use -r 5 or more)");
 }
 
 std::string fmt_cell_value(const MetricComparison& r, double v) {
@@ -173,172 +369,29 @@ std::size_t Comparison::regressions() const {
 }
 
 Comparison compare_reports(const Report& base_in, const Report& now_in, const CompareOptions& opt) {
-  // A run killed because the session was interrupted measured nothing and
-  // did not fail: it is left out, as the runs never started are.
-  auto without_interrupted = [](const Report& r) {
-    Report out = r;
-    std::erase_if(out.runs, [](const RunResult& x) { return x.status == "interrupted"; });
-    return out;
-  };
   const Report base = without_interrupted(base_in), now = without_interrupted(now_in);
   Comparison c;
   c.alpha = opt.alpha;
   std::vector<Aggregate> A = aggregate(base), B = aggregate(now);
+  std::vector<Pair> pairs = opt.match.empty() ? pairs_by_name(A, B, c.notes) : pairs_by_match(A, B, opt.match, c.notes);
+  if (pairs.empty())
+    throw std::invalid_argument("the reports have no (trace, allocator) in common: BASE has " + group_list(A) +
+                                "; NEW has " + group_list(B));
+  add_context_notes(base, now, c.notes);
 
-  struct Pair {
-    const Aggregate* a;
-    const Aggregate* b;
-    std::string name;
-  };
-  std::vector<Pair> pairs;
-  if (opt.match.empty()) {
-    std::vector<std::string> only_base, only_new;
-    for (const Aggregate& a : A) {
-      auto it = std::find_if(B.begin(), B.end(),
-                             [&](const Aggregate& b) { return b.trace == a.trace && b.allocator == a.allocator; });
-      if (it == B.end())
-        only_base.push_back(a.trace + " " + a.allocator);
-      else
-        pairs.push_back({&a, &*it, a.allocator});
-    }
-    for (const Aggregate& b : B)
-      if (std::none_of(A.begin(), A.end(),
-                       [&](const Aggregate& a) { return a.trace == b.trace && a.allocator == b.allocator; }))
-        only_new.push_back(b.trace + " " + b.allocator);
-    if (!only_base.empty()) c.notes.push_back("only in BASE, not compared: " + join(only_base, ", "));
-    if (!only_new.empty()) c.notes.push_back("only in NEW, not compared: " + join(only_new, ", "));
-  } else {
-    std::vector<std::string> in_a = allocators_of(A), in_b = allocators_of(B);
-    for (const auto& pair : opt.match) {
-      // Named, not a structured binding: Clang 14 (the fuzz build) cannot
-      // capture a binding in the lambda below.
-      const std::string& x = pair.first;
-      const std::string& y = pair.second;
-      if (std::find(in_a.begin(), in_a.end(), x) == in_a.end())
-        throw std::invalid_argument("--match: BASE has no allocator '" + x + "' (it has " + join(in_a, ", ") + ")");
-      if (std::find(in_b.begin(), in_b.end(), y) == in_b.end())
-        throw std::invalid_argument("--match: NEW has no allocator '" + y + "' (it has " + join(in_b, ", ") + ")");
-      for (const Aggregate& a : A) {
-        if (a.allocator != x) continue;
-        auto it = std::find_if(B.begin(), B.end(),
-                               [&](const Aggregate& b) { return b.trace == a.trace && b.allocator == y; });
-        if (it == B.end())
-          c.notes.push_back("only in BASE, not compared: " + a.trace + " " + x);
-        else
-          pairs.push_back({&a, &*it, x == y ? x : x + " -> " + y});
-      }
-    }
-  }
-  if (pairs.empty()) {
-    auto list = [](const std::vector<Aggregate>& g) {
-      std::vector<std::string> v;
-      for (const Aggregate& a : g) v.push_back(a.trace + " " + a.allocator);
-      return v.empty() ? std::string("no runs") : join(v, ", ");
-    };
-    throw std::invalid_argument("the reports have no (trace, allocator) in common: BASE has " + list(A) +
-                                "; NEW has " + list(B));
-  }
-
-  // Context that makes the comparison doubtful.
-  for (const char* key : {"touch", "validate", "build_type", "memory_limit_bytes"}) {
-    std::string x = context_text(base, key), y = context_text(now, key);
-    if (!x.empty() && !y.empty() && x != y)
-      c.notes.push_back(std::string("BASE and NEW differ in ") + key + " (" + x + " vs " + y +
-                        "): the figures may not be comparable");
-  }
-  for (const Report* r : {&base, &now})
-    if (r->interrupted)
-      c.notes.push_back(std::string(r == &base ? "BASE" : "NEW") + " is incomplete (" + interruption_text(*r) +
-                        "): only its completed runs are compared");
-  for (const Report* r : {&base, &now})
-    if (std::any_of(r->runs.begin(), r->runs.end(), [](const RunResult& x) { return x.validate; })) {
-      c.notes.push_back(std::string(r == &base ? "BASE" : "NEW") +
-                        " has --validate runs: their times are not measurements");
-    }
-
-  bool single = false;
-  std::set<std::pair<std::size_t, std::size_t>> powerless;
+  TestPower power;
   for (const Pair& p : pairs) {
     const Aggregate& a = *p.a;
     const Aggregate& b = *p.b;
-    MetricComparison st;
-    st.trace = a.trace;
-    st.allocator = p.name;
-    st.metric = "status";
-    st.n_base = a.ok_runs;
-    st.n_new = b.ok_runs;
-    bool status_row = true;
-    if (a.ok_runs == 0 && b.ok_runs == 0) {
-      st.verdict = Verdict::kBothFailed;
-      st.detail = "BASE " + a.first_failure + "; NEW " + b.first_failure;
-    } else if (b.ok_runs < b.runs && b.ok_runs * a.runs < a.ok_runs * b.runs) {
-      // NEW fails more often than BASE did.
-      st.verdict = Verdict::kRunsFailed;
-      st.detail = "NEW " + run_counts(b) + ", " + b.first_failure + " (BASE " + run_counts(a) + ")";
-    } else if (a.ok_runs < a.runs && b.ok_runs * a.runs > a.ok_runs * b.runs) {
-      st.verdict = Verdict::kFixed;
-      st.detail = "BASE " + run_counts(a) + ", " + a.first_failure + " (NEW " + run_counts(b) + ")";
-    } else if (a.ok_runs < a.runs || b.ok_runs < b.runs) {
-      st.verdict = Verdict::kSame;
-      st.detail = "failures on both sides: BASE " + run_counts(a) + ", NEW " + run_counts(b);
-    } else {
-      status_row = false;
-    }
-    if (status_row) c.rows.push_back(st);
+    if (auto st = status_row(a, b, p.name)) c.rows.push_back(*st);
     if (a.ok_runs == 0 || b.ok_runs == 0) continue;
-
     for (const std::string& name : compared_metrics(a, b)) {
       const MetricSummary* ma = a.find(name);
       const MetricSummary* mb = b.find(name);
-      if (!ma && !mb) continue;
-      MetricComparison r;
-      r.trace = a.trace;
-      r.allocator = p.name;
-      r.metric = name;
-      r.unit = (ma ? ma : mb)->info.unit;
-      r.threshold_pct = threshold_for(opt, name);
-      r.n_base = ma ? ma->values.size() : 0;
-      r.n_new = mb ? mb->values.size() : 0;
-      if (!ma || !mb) {
-        r.verdict = Verdict::kNotMeasured;
-        r.detail = ma ? "only BASE measured it" : "only NEW measured it";
-        if (ma) r.base = ma->summary.median;
-        if (mb) r.now = mb->summary.median;
-        c.rows.push_back(r);
-        continue;
-      }
-      r.base = ma->summary.median;
-      r.now = mb->summary.median;
-      r.change_pct = change_pct(r.base, r.now);
-      if (r.n_base >= 2 && r.n_new >= 2) {
-        r.test = mann_whitney_u(ma->values, mb->values);
-        r.test_used = mann_whitney_min_p(r.n_base, r.n_new) < opt.alpha;
-        if (!r.test_used) powerless.insert({r.n_base, r.n_new});
-      } else {
-        single = true;
-      }
-      bool worse = r.change_pct > r.threshold_pct;
-      bool better = r.change_pct < -r.threshold_pct;
-      bool significant = !r.test_used || r.test->p_value < opt.alpha;
-      if (worse)
-        r.verdict = significant ? Verdict::kRegressed : Verdict::kNotSignificant;
-      else if (better)
-        r.verdict = significant ? Verdict::kImproved : Verdict::kNotSignificant;
-      else
-        r.verdict = Verdict::kSame;
-      if (!r.test_used && (worse || better)) r.detail = "threshold alone";
-      c.rows.push_back(r);
+      if (ma || mb) c.rows.push_back(compare_metric(a.trace, p.name, name, ma, mb, opt, power));
     }
   }
-  if (single)
-    c.notes.push_back(
-        "a single repetition on a side: no significance test is possible, so a change beyond the threshold counts on "
-        "the threshold alone (run with -r 5 or more)");
-  for (const auto& [n1, n2] : powerless)
-    c.notes.push_back(std::to_string(n1) + " vs " + std::to_string(n2) +
-                      " runs: the U test cannot reach p < " + fixed_digits(opt.alpha, 2) +
-                      " (smallest possible p " + format_p_value(mann_whitney_min_p(n1, n2)) +
-                      ", marked *), so those metrics gate on the threshold alone (use -r 5 or more)");
+  add_power_notes(power, opt.alpha, c.notes);
   return c;
 }
 

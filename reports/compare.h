@@ -6,6 +6,7 @@
 // failed runs): reports/SCHEMA.md ("heapreplay compare"). Pure functions.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -30,6 +31,13 @@ struct CompareOptions {
   // "p99.OP"; metrics not named use default_threshold_pct.
   std::map<std::string, double> threshold_pct;
   double default_threshold_pct = 5;
+  // Noise floor of the memory metrics (unit bytes: peak_rss_bytes,
+  // peak_footprint_bytes): a change of fewer bytes than this is `same`,
+  // whatever its percentage. The kernel's RSS counters are approximate to
+  // within a few hundred KiB, and a system allocator's footprint moves in
+  // steps of its heap growth; on a small trace such a step is +50%.
+  // 0: no floor.
+  std::uint64_t min_bytes_change = 256 << 10;
   // Pairs (BASE allocator, NEW allocator) to compare with each other, for
   // two libraries under different names; when non-empty, only these pairs
   // are compared.
@@ -41,7 +49,7 @@ struct CompareOptions {
 std::optional<std::string> canonical_threshold_name(const std::string& name);
 
 enum class Verdict {
-  kSame,            // within the threshold
+  kSame,            // within the threshold (or, for memory, within min_bytes_change)
   kImproved,        // better beyond the threshold (and significant when testable)
   kRegressed,       // worse beyond the threshold (and significant when testable): fails the gate
   kNotSignificant,  // beyond the threshold but p >= alpha: does not fail the gate

@@ -18,6 +18,9 @@
 #   -r, --repetitions N   runs of each (trace, library), interleaved (default 9)
 #   --threshold ARG       passed to heapreplay compare (PCT or METRIC=PCT; repeatable)
 #   --alpha A             passed to heapreplay compare (default 0.05)
+#   --min-bytes-change SIZE  passed to heapreplay compare (default 256K): the noise floor of peak RSS and
+#                         footprint; a smaller change is never a regression, whatever its percentage (RSS is
+#                         good to a few hundred KiB, so small traces would gate on noise); 0: no floor
 #   --also ALLOCATOR      also run a reference allocator (glibc, jemalloc, ...) for the report (repeatable)
 #   --run-option OPT      extra option for heapreplay replay/bench, e.g. --run-option=--touch=none (repeatable)
 #   --out DIR             where everything goes (default: heapreplay-ci)
@@ -53,6 +56,7 @@ while [ $# -gt 0 ]; do
     -r|--repetitions) need "$@"; reps=$2; shift 2 ;;
     --threshold) need "$@"; compare_opts+=(--threshold "$2"); shift 2 ;;
     --alpha) need "$@"; compare_opts+=(--alpha "$2"); shift 2 ;;
+    --min-bytes-change) need "$@"; compare_opts+=(--min-bytes-change "$2"); shift 2 ;;
     --also) need "$@"; also+=(-a "$2"); shift 2 ;;
     --run-option=*) run_opts+=("${1#--run-option=}"); shift ;;
     --run-option) need "$@"; run_opts+=("$2"); shift 2 ;;

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Sets up a Debian 12 machine for heapreplay and runs it:
 #
-#   tools/setup.sh bench   install what is missing, build, run `heapreplay bench`
-#   tools/setup.sh test    install what is missing, build, run every test (ctest),
+#   tools/setup.sh bench   install what is missing, build heapreplay (only what `heapreplay bench`
+#                          runs: the binary, which is also every run's child process; the system
+#                          allocators it preloads come from the Debian packages), run `heapreplay bench`
+#   tools/setup.sh test    install what is missing, build everything, run every test (ctest),
 #                          then build our own code with ASan+UBSan and test it again,
 #                          then build the libFuzzer targets (Clang) and run each briefly
-#   tools/setup.sh build   install what is missing and build only
+#   tools/setup.sh build   install what is missing and build everything (tests and benchmarks included)
 #
 # Installing uses apt-get (as root, or through sudo) and does nothing when every
 # package is already there. Builds go to build/ (Release), build-asan/ and build-fuzz/.
@@ -58,7 +60,9 @@ case "$mode" in
     build build
     ;;
   bench)
-    build build
+    # The tests and the Google Benchmark targets are most of a clean build:
+    # `test` and `build` build them, `bench` does not need them.
+    build build -- heapreplay
     build/bin/heapreplay bench -o build/bench-report.json
     ;;
   test)

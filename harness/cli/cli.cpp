@@ -35,17 +35,45 @@ bool parse(const std::string& command, const std::vector<std::string>& args, con
   return true;
 }
 
-std::vector<std::string> resolve_allocators(const std::vector<std::string>& given) {
+namespace {
+
+// Whether a run of `name` can be validated: the harness's own null allocator
+// hands out no memory, so there is nothing to check (the child refuses it).
+bool can_be_validated(const std::string& name) {
+  for (const AllocatorEntry& e : allocator_catalog())
+    if (e.name == name) return e.kind != AllocatorKind::kHarness;
+  return true;
+}
+
+// `-a all`: every available allocator; under --validate, those that can be
+// validated, and the names of those left out in `left_out`.
+std::vector<std::string> expand_all(bool validate, std::vector<std::string>& left_out) {
   std::vector<std::string> out;
+  left_out.clear();
+  for (const std::string& name : all_available_allocators())
+    (validate && !can_be_validated(name) ? left_out : out).push_back(name);
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> resolve_allocators(const std::vector<std::string>& given, bool validate) {
+  std::vector<std::string> out, left_out;
   for (const std::string& g : given) {
     if (g == "all") {
-      for (const std::string& name : all_available_allocators()) out.push_back(name);
+      for (const std::string& name : expand_all(validate, left_out)) out.push_back(name);
       continue;
     }
     AllocatorSpec spec = parse_allocator_spec(g);
     // Build it once here so a bad design option stops us before any run.
     if (spec.name != "preload") with_allocator(spec, [](auto&) { return 0; });
     out.push_back(g);
+  }
+  if (!left_out.empty()) {
+    std::string names;
+    for (const std::string& n : left_out) names += (names.empty() ? "" : ", ") + n;
+    std::cerr << "heapreplay: -a all under --validate leaves out " << names
+              << " (it hands out no memory, so it cannot be validated)\n";
   }
   if (out.empty()) throw UsageError("no allocator given (use -a NAME, or -a all)");
   return out;
@@ -79,7 +107,8 @@ SessionOptions session_options(const RunFlags& f, const std::string& command_lin
   if (!touch_from_name(f.touch)) throw UsageError("--touch must be none, first, pages or all");
   if (!(f.timeout_s > 0)) throw UsageError("--timeout must be a positive number of seconds");
   SessionOptions opt;
-  opt.allocators = resolve_allocators(f.allocators);
+  opt.allocators = resolve_allocators(f.allocators, f.validate);
+  opt.validate = f.validate;
   opt.repetitions = f.repetitions;
   opt.touch = f.touch;
   opt.timeout = std::chrono::milliseconds(static_cast<long long>(f.timeout_s * 1000));
@@ -104,9 +133,10 @@ SessionOptions session_options(const RunFlags& f, const std::string& command_lin
   return opt;
 }
 
-void add_validate_option(po::options_description& d) {
-  d.add_options()("validate",
-                  "check every block: pattern kept until free, alignment, usable size, no overlap (slow)");
+void add_validate_option(po::options_description& d, RunFlags& f) {
+  d.add_options()("validate", po::bool_switch(&f.validate),
+                  "check every block: pattern kept until free, alignment, usable size, no overlap (slow); "
+                  "-a all then leaves out null, which hands out no memory");
 }
 
 int run_and_report(const std::vector<PreparedTrace>& traces, SessionOptions options, const std::string& output) {

@@ -36,7 +36,9 @@ bool parse(const std::string& command, const std::vector<std::string>& args, con
            const po::positional_options_description& positional, po::variables_map& vm, const std::string& usage);
 
 // Expands `-a all` and checks every spec (names, options); throws OptionError.
-std::vector<std::string> resolve_allocators(const std::vector<std::string>& given);
+// Under --validate, `all` leaves out the allocators that hand out no memory
+// (null), which cannot be validated, and says so on stderr.
+std::vector<std::string> resolve_allocators(const std::vector<std::string>& given, bool validate = false);
 
 // Options shared by replay and bench.
 struct RunFlags {
@@ -50,11 +52,12 @@ struct RunFlags {
   std::string latency_every = "auto";
   std::string pace = "fast";
   bool serial = false;
+  bool validate = false;  // --validate: replay only (add_validate_option)
 };
 po::options_description run_options(RunFlags& flags);
 // Checks the shared flags and turns them into session options.
 SessionOptions session_options(const RunFlags& flags, const std::string& command_line);
-void add_validate_option(po::options_description& d);
+void add_validate_option(po::options_description& d, RunFlags& flags);
 
 // Runs the session, prints the table, writes the JSON report; returns the
 // exit status. The caller holds an InterruptWatch (harness/process/

@@ -5,17 +5,45 @@
 
 #include "harness/cli/cli.h"
 #include "harness/process/interrupt.h"
+#include "reports/table.h"
 #include "traces/generators/suites.h"
+#include "traces/trace_builder.h"
 
 namespace heapreplay::cli {
 
 namespace {
 
+// What a suite trace holds, measured on the trace itself (generating every
+// suite takes about a second), so that the listing cannot drift from the
+// generators.
+struct EntryFigures {
+  std::uint64_t events = 0;
+  std::uint64_t peak_live_bytes = 0;
+  std::uint64_t peak_live_objects = 0;
+};
+
+EntryFigures measure(const SuiteEntry& e) {
+  Trace t = generate_entry(e);
+  TraceSummary s = summarize(t.view());
+  return {s.events, s.peak_live_bytes, s.peak_live_objects};
+}
+
 void list_suites() {
   for (const Suite& s : suites()) {
-    std::cout << s.name << ": " << s.description << '\n';
-    for (const SuiteEntry& e : s.entries)
-      std::cout << "  suite:" << e.name << "  " << e.description << "\n    " << gen_command(e) << '\n';
+    std::vector<EntryFigures> figures;
+    std::uint64_t events = 0;
+    for (const SuiteEntry& e : s.entries) {
+      figures.push_back(measure(e));
+      events += figures.back().events;
+    }
+    std::cout << s.name << ": " << s.description << "; " << s.entries.size() << " traces, " << events << " events\n";
+    for (std::size_t i = 0; i < s.entries.size(); ++i) {
+      const SuiteEntry& e = s.entries[i];
+      const EntryFigures& f = figures[i];
+      std::cout << "  suite:" << e.name << "  " << e.description << ": " << f.events << " events, peak live "
+                << human_bytes(static_cast<double>(f.peak_live_bytes)) << " (" << f.peak_live_objects
+                << " blocks)\n    " << gen_command(e) << '\n';
+    }
   }
 }
 
@@ -32,7 +60,9 @@ int cmd_bench(const std::vector<std::string>& args, const std::string& command_l
       "the suite of generated workloads: default, quick, "
       "classic, mt (see --list-suites)")("no-suite", "leave out the suite (run only the --trace files)")(
       "no-builtin", "the same as --no-suite")(
-      "list-suites", "print every suite, its traces and the gen command that makes each, and exit");
+      "list-suites",
+      "print every suite, its traces (with their events and peak live bytes) and the gen command that makes each, "
+      "and exit");
   po::positional_options_description pos;
   po::variables_map vm;
   if (!parse("bench", args, d, pos, vm, "[-a ALLOCATOR ...] [--suite NAME] [--trace TRACE ...] [OPTIONS]"))

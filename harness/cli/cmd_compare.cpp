@@ -4,6 +4,7 @@
 #include <cmath>
 #include <iostream>
 
+#include "allocators/core/options.h"
 #include "harness/cli/cli.h"
 #include "reports/compare.h"
 #include "reports/output_file.h"
@@ -58,37 +59,10 @@ std::pair<std::string, std::string> parse_match(const std::string& text, const s
   throw UsageError("--match '" + text + "' can be split at more than one '='");
 }
 
-}  // namespace
-
-int cmd_compare(const std::vector<std::string>& args) {
-  std::vector<std::string> files, thresholds, matches;
-  std::string markdown, json_out;
-  double alpha = 0.05;
-  po::options_description d("Options");
-  d.add_options()
-      ("threshold", po::value(&thresholds)->composing(),
-       "regression threshold in percent: PCT for every metric, or METRIC=PCT with METRIC one of ns_per_event "
-       "(time), peak_rss_bytes (rss), peak_footprint_bytes (footprint), p99 (every operation), p99.OP; repeatable "
-       "(default: 5 for time and memory, 10 for p99)")
-      ("alpha", po::value(&alpha)->default_value(0.05), "significance level of the Mann-Whitney U test")
-      ("match", po::value(&matches)->composing(),
-       "compare allocator BASE_A of BASE with NEW_A of NEW (BASE_A=NEW_A, repeatable); only matched pairs are "
-       "compared. BASE and NEW may then be the same report")
-      ("markdown", po::value(&markdown), "also write the comparison as markdown (e.g. $GITHUB_STEP_SUMMARY)")
-      ("json", po::value(&json_out), "also write the comparison as JSON")
-      ("report", po::value(&files)->composing(), "BASE.json NEW.json (positional)");
-  po::positional_options_description pos;
-  pos.add("report", 2);
-  po::variables_map vm;
-  if (!parse("compare", args, d, pos, vm, "BASE.json NEW.json [--threshold PCT | --threshold METRIC=PCT ...]"))
-    return kExitOk;
-  if (files.size() != 2) throw UsageError("needs two reports: BASE.json NEW.json");
-  if (!(alpha > 0 && alpha < 1)) throw UsageError("--alpha must be between 0 and 1");
-
-  CompareOptions opt;
-  opt.alpha = alpha;
+// --threshold: plain PCT first (it replaces every default), then METRIC=PCT
+// on top.
+void apply_thresholds(const std::vector<std::string>& thresholds, CompareOptions& opt) {
   opt.threshold_pct = {{"p99", 10}};
-  // Plain PCT first (it replaces every default), then METRIC=PCT on top.
   for (const std::string& t : thresholds)
     if (t.find('=') == std::string::npos) {
       opt.default_threshold_pct = parse_percent(t, "--threshold");
@@ -104,19 +78,17 @@ int cmd_compare(const std::vector<std::string>& args) {
                        "' (use ns_per_event, peak_rss_bytes, peak_footprint_bytes, p99 or p99.OP)");
     opt.threshold_pct[*canonical] = parse_percent(t.substr(eq + 1), "--threshold " + name);
   }
+}
 
-  Report base = read_report(files[0]);
-  Report now = read_report(files[1]);
-  for (const std::string& m : matches) opt.match.push_back(parse_match(m, allocator_names(base), allocator_names(now)));
+std::uint64_t parse_min_bytes(const std::string& text) {
+  auto v = parse_size(text);
+  if (!v) throw UsageError("--min-bytes-change needs a size such as 256K, 1M or 0, not '" + text + "'");
+  return *v;
+}
 
-  Comparison c;
-  try {
-    c = compare_reports(base, now, opt);
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "heapreplay compare: " << files[0] << " vs " << files[1] << ": " << e.what() << '\n';
-    return kExitBadInput;
-  }
-  std::cout << render_comparison_text(c) << std::flush;
+// Writes the markdown and JSON renderings asked for; on a failure says what
+// was and was not written and returns kExitOutputFailed.
+int write_renderings(const Comparison& c, const std::string& markdown, const std::string& json_out) {
   std::string failing;
   bool markdown_written = false;
   try {
@@ -133,6 +105,57 @@ int cmd_compare(const std::vector<std::string>& args) {
               << "; the comparison above is complete)\n";
     return kExitOutputFailed;
   }
+  return kExitOk;
+}
+
+}  // namespace
+
+int cmd_compare(const std::vector<std::string>& args) {
+  std::vector<std::string> files, thresholds, matches;
+  std::string markdown, json_out, min_bytes = "256K";
+  double alpha = 0.05;
+  po::options_description d("Options");
+  d.add_options()
+      ("threshold", po::value(&thresholds)->composing(),
+       "regression threshold in percent: PCT for every metric, or METRIC=PCT with METRIC one of ns_per_event "
+       "(time), peak_rss_bytes (rss), peak_footprint_bytes (footprint), p99 (every operation), p99.OP; repeatable "
+       "(default: 5 for time and memory, 10 for p99)")
+      ("min-bytes-change", po::value(&min_bytes)->default_value("256K"),
+       "noise floor of peak_rss_bytes and peak_footprint_bytes: a change of fewer bytes is never a regression (nor "
+       "an improvement), whatever its percentage; the kernel's RSS counts are good to a few hundred KiB (0: none)")
+      ("alpha", po::value(&alpha)->default_value(0.05, "0.05"), "significance level of the Mann-Whitney U test")
+      ("match", po::value(&matches)->composing(),
+       "compare allocator BASE_A of BASE with NEW_A of NEW (BASE_A=NEW_A, repeatable); only matched pairs are "
+       "compared. BASE and NEW may then be the same report")
+      ("markdown", po::value(&markdown), "also write the comparison as markdown (e.g. $GITHUB_STEP_SUMMARY)")
+      ("json", po::value(&json_out), "also write the comparison as JSON")
+      ("report", po::value(&files)->composing(), "BASE.json NEW.json (positional)");
+  po::positional_options_description pos;
+  pos.add("report", 2);
+  po::variables_map vm;
+  if (!parse("compare", args, d, pos, vm, "BASE.json NEW.json [--threshold PCT | --threshold METRIC=PCT ...]"))
+    return kExitOk;
+  if (files.size() != 2) throw UsageError("needs two reports: BASE.json NEW.json");
+  if (!(alpha > 0 && alpha < 1)) throw UsageError("--alpha must be between 0 and 1");
+
+  CompareOptions opt;
+  opt.alpha = alpha;
+  opt.min_bytes_change = parse_min_bytes(min_bytes);
+  apply_thresholds(thresholds, opt);
+
+  Report base = read_report(files[0]);
+  Report now = read_report(files[1]);
+  for (const std::string& m : matches) opt.match.push_back(parse_match(m, allocator_names(base), allocator_names(now)));
+
+  Comparison c;
+  try {
+    c = compare_reports(base, now, opt);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "heapreplay compare: " << files[0] << " vs " << files[1] << ": " << e.what() << '\n';
+    return kExitBadInput;
+  }
+  std::cout << render_comparison_text(c) << std::flush;
+  if (int status = write_renderings(c, markdown, json_out); status != kExitOk) return status;
   return c.regressions() > 0 ? kExitRunFailed : kExitOk;
 }
 

@@ -10,7 +10,7 @@ int cmd_replay(const std::vector<std::string>& args, const std::string& command_
   std::vector<std::string> traces;
   std::string format;
   po::options_description d = run_options(flags);
-  add_validate_option(d);
+  add_validate_option(d, flags);
   const std::string format_help = "force the trace format (" + format_names() + ")";
   d.add_options()("format", po::value(&format), format_help.c_str())(
       "trace", po::value(&traces)->composing(), "trace file (also positional; repeatable)");
@@ -21,7 +21,6 @@ int cmd_replay(const std::vector<std::string>& args, const std::string& command_
   if (traces.empty()) throw UsageError("no trace given");
   if (flags.allocators.empty()) throw UsageError("no allocator given (use -a NAME, or -a all)");
   SessionOptions opt = session_options(flags, command_line);
-  opt.validate = vm.count("validate") > 0;
 
   // From here on SIGINT/SIGTERM stop the session, not heapreplay: preparing
   // stops at the next trace, the run in progress is killed, and what

@@ -126,6 +126,29 @@ TEST(CiCompare, SlowerRevisionOfARepositoryFailsTheGate) {
   EXPECT_EQ(list.out.find("src-"), std::string::npos) << list.out;
 }
 
+// --min-bytes-change reaches heapreplay compare: a bad size is compare's own
+// usage error (status 2); a good one is taken. (What the floor decides is
+// tested on reports made in code: compare_test, report_cli_test.)
+TEST(CiCompare, MinBytesChangeIsPassedToCompare) {
+  TempDir dir;
+  std::string trace = write_churn_trace(dir, 4000);
+  std::string lib = test::faulty_malloc_library();
+  std::string run = env_prefix(dir) + shell_quote(kScript) + " --base-lib " + shell_quote(lib) + " --new-lib " +
+                    shell_quote(lib) + " -r 1 --out " + shell_quote(dir.file("ci")) + " --threshold time=1000 " +
+                    "--threshold p99=1000 --threshold rss=0 --threshold footprint=0 " + shell_quote(trace);
+  ShellRun r = sh(run + " --min-bytes-change 1X", dir);
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("heapreplay compare: --min-bytes-change needs a size such as 256K, 1M or 0, not '1X'"),
+            std::string::npos)
+      << r.out;
+  r = sh(run + " --min-bytes-change 64M", dir);
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(r.out.find("REGRESSED"), std::string::npos) << r.out;
+  r = sh(env_prefix(dir) + shell_quote(kScript) + " --min-bytes-change", dir);
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("ci-compare: --min-bytes-change needs a value"), std::string::npos) << r.out;
+}
+
 TEST(CiCompare, BadArgumentsExit2) {
   TempDir dir;
   std::string lib = test::faulty_malloc_library();

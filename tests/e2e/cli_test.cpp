@@ -3,8 +3,12 @@
 // input, info/convert, the JSON report's shape, and output failures.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
 
 #include "allocators/designs.h"
 #include "support/cli_runner.h"
@@ -337,6 +341,134 @@ TEST(CliMeasure, SamplingCanBeTurnedOffAndBadValuesAreRefused) {
   r = test::run_cli({"replay", "-a", "segfit", "--sample-every", "often", trace});
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("--sample-every needs a number of events or auto, not 'often'"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace heapreplay
+
+namespace heapreplay {
+namespace {
+
+// Every option's default in every --help reads as it was typed: a double
+// printed in full (--alpha arg (=0.050000000000000003)) is a defect.
+TEST(CliHelp, DefaultsReadAsTyped) {
+  std::vector<std::vector<std::string>> helps;
+  for (const char* cmd : {"bench", "replay", "convert", "info", "record", "list", "shell", "compare", "report", "gen"})
+    helps.push_back({cmd, "--help"});
+  for (const char* tool : {"slice", "filter", "scale", "merge", "stats", "compare"})
+    helps.push_back({"trace", tool, "--help"});
+  const std::regex long_fraction(R"(\(=-?[0-9]*\.[0-9]{5,}\))");
+  for (const auto& args : helps) {
+    auto r = run_cli(args);
+    EXPECT_EQ(r.status, 0) << args[0] << " " << args[1] << ": " << r.err;
+    EXPECT_FALSE(std::regex_search(r.out, long_fraction)) << r.out;
+  }
+  auto r = run_cli({"compare", "--help"});
+  EXPECT_NE(r.out.find("--alpha arg (=0.05)"), std::string::npos) << r.out;
+}
+
+// null hands out no memory and cannot be validated: `-a all` leaves it out
+// under --validate, says so once, and every other allocator is validated.
+TEST(Cli, ValidateAllLeavesOutNullAndSaysSo) {
+  TempDir dir;
+  std::string rep = dir.write("small.rep", kSmallRep);
+  auto list = nlohmann::json::parse(run_cli({"list", "--json"}).out);
+  std::set<std::string> available;
+  for (auto& e : list)
+    if (e["available"] == true && e["kind"] != "preload") available.insert(e["name"]);
+  ASSERT_TRUE(available.count("null"));
+
+  auto r = run_cli({"replay", "--validate", "-a", "all", "-o", dir.file("v.json"), rep});
+  EXPECT_EQ(r.status, 0) << r.err << r.out;
+  const std::string note =
+      "heapreplay: -a all under --validate leaves out null (it hands out no memory, so it cannot be validated)\n";
+  ASSERT_NE(r.err.find(note), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(note), r.err.rfind(note)) << "said once: " << r.err;
+  auto j = nlohmann::json::parse(test::read_file(dir.file("v.json")));
+  std::set<std::string> validated;
+  for (auto& run : j["runs"]) {
+    validated.insert(run["allocator"]);
+    EXPECT_EQ(run["status"], "ok") << run["allocator"] << ": " << run["status_detail"];
+    EXPECT_EQ(run["validate"], true) << run["allocator"];
+  }
+  std::set<std::string> expected = available;
+  expected.erase("null");
+  EXPECT_EQ(validated, expected);
+
+  // Without --validate, `-a all` still runs null, and says nothing about it.
+  r = run_cli({"replay", "-a", "all", "--touch", "none", "-o", dir.file("a.json"), rep});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err.find("leaves out"), std::string::npos) << r.err;
+  std::set<std::string> ran;
+  auto all = nlohmann::json::parse(test::read_file(dir.file("a.json")));
+  for (auto& run : all["runs"]) ran.insert(run["allocator"]);
+  EXPECT_EQ(ran, available);
+
+  // null named on its own under --validate is still refused, run by run.
+  r = run_cli({"replay", "--validate", "-a", "null", "-o", dir.file("n.json"), rep});
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_NE(r.err.find("--validate does not apply"), std::string::npos) << r.err;
+}
+
+// bench --list-suites measures what it lists: for every suite trace, the
+// events and peak live bytes it prints are those of the trace its own gen
+// command makes (heapreplay info of that file).
+TEST(CliBench, ListedSuiteFiguresAreThoseOfTheGeneratedTraces) {
+  auto r = run_cli({"bench", "--list-suites"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::regex entry(R"(^  suite:(\S+)  .*: (\d+) events, peak live (\S+ \S+) \((\d+) blocks\)$)");
+  const std::regex heading(R"(^(\S+): .*; (\d+) traces, (\d+) events$)");
+  std::istringstream lines(r.out);
+  std::string line, suite;
+  std::smatch m;
+  TempDir dir;
+  std::set<std::string> suites_seen;
+  std::uint64_t suite_traces = 0, suite_events = 0, listed_traces = 0, listed_events = 0;
+  auto close_suite = [&] {
+    EXPECT_EQ(suite_traces, listed_traces) << suite;
+    EXPECT_EQ(suite_events, listed_events) << suite;
+  };
+  while (std::getline(lines, line)) {
+    if (std::regex_match(line, m, heading)) {
+      if (!suite.empty()) close_suite();
+      suite = m[1];
+      suites_seen.insert(suite);
+      listed_traces = std::stoull(m[2]);
+      listed_events = std::stoull(m[3]);
+      suite_traces = suite_events = 0;
+      continue;
+    }
+    ASSERT_TRUE(std::regex_match(line, m, entry)) << line;
+    const std::string name = m[1], events = m[2], live = m[3], blocks = m[4];
+    std::string gen;
+    ASSERT_TRUE(std::getline(lines, gen));
+    const std::string prefix = "    heapreplay gen ", suffix = " -o " + name + ".hrt";
+    ASSERT_EQ(gen.rfind(prefix, 0), 0u) << gen;
+    ASSERT_TRUE(gen.ends_with(suffix)) << gen;
+    std::vector<std::string> args = {"gen"};
+    std::istringstream words(gen.substr(prefix.size(), gen.size() - prefix.size() - suffix.size()));
+    for (std::string w; words >> w;) args.push_back(w);
+    const std::string out = dir.file(suite + "-" + name + ".hrt");
+    args.insert(args.end(), {"-o", out});
+    auto g = run_cli(args);
+    ASSERT_EQ(g.status, 0) << gen << ": " << g.err;
+    auto info = nlohmann::json::parse(run_cli({"info", out, "--json"}).out);
+    EXPECT_EQ(events, std::to_string(info["events"].get<std::uint64_t>())) << suite << " " << name;
+    EXPECT_EQ(blocks, std::to_string(info["peak_live_objects"].get<std::uint64_t>())) << suite << " " << name;
+    // The listing rounds to 0.1 of its unit; info gives the bytes.
+    auto bytes = info["peak_live_bytes"].get<double>();
+    const char* units[] = {"B", "KiB", "MiB", "GiB"};
+    int u = 0;
+    while (bytes >= 1024 && u < 3) bytes /= 1024, ++u;
+    char want[32];
+    std::snprintf(want, sizeof want, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
+    EXPECT_EQ(live, want) << suite << " " << name;
+    ++suite_traces;
+    suite_events += std::stoull(events);
+    std::filesystem::remove(out);
+  }
+  close_suite();
+  for (const char* s : {"default", "quick", "classic", "mt"}) EXPECT_TRUE(suites_seen.count(s)) << s;
 }
 
 }  // namespace

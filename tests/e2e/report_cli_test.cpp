@@ -152,6 +152,31 @@ TEST(ReportCli, ExportsMarkdownAndTable) {
   EXPECT_EQ(md.out.rfind("### heapreplay: 1 trace, 2 allocators", 0), 0u) << md.out;
 }
 
+// The github-action export's note on the interval says the confidence the
+// order-statistic interval really has for the runs at hand, never a nominal
+// "95% CI" next to a lower coverage.
+TEST(ReportCli, GithubActionSaysTheIntervalsRealConfidence) {
+  TempDir dir;
+  for (int runs : {3, 4, 6}) {
+    std::string r = write_report(dir, "r.json", synthetic_report({"t.rep"}, {{"glibc"}}, runs));
+    auto res = run_cli({"report", r, "--format", "github-action"});
+    ASSERT_EQ(res.status, 0) << res.err;
+    auto j = nlohmann::json::parse(res.out);
+    ASSERT_FALSE(j.empty());
+    const char* confidence = runs == 3 ? "75.0%" : runs == 4 ? "87.5%" : "96.9%";
+    for (const auto& e : j) {
+      std::string extra = e["extra"];
+      EXPECT_EQ(extra.rfind("median of " + std::to_string(runs) + " runs; CI of the median [", 0), 0u) << extra;
+      EXPECT_NE(extra.find("] (order statistics, " + std::string(confidence) + " confidence with " +
+                           std::to_string(runs) + " runs); min "),
+                std::string::npos)
+          << extra;
+      EXPECT_EQ(extra.find("95%"), std::string::npos) << extra;
+      EXPECT_EQ(extra.find("coverage"), std::string::npos) << extra;
+    }
+  }
+}
+
 TEST(ReportCli, BadUsageAndMissingChartJs) {
   TempDir dir;
   std::string r = write_report(dir, "r.json", synthetic_report({"t.rep"}, {{"glibc"}}, 1));
@@ -174,6 +199,40 @@ TEST(ReportCli, BadUsageAndMissingChartJs) {
   res = run_cli({"report", r, "--html", dir.file("x.html"), "--chartjs", js});
   EXPECT_EQ(res.status, 0) << res.err;
   EXPECT_NE(test::read_file(dir.file("x.html")).find("var Chart = function"), std::string::npos);
+}
+
+// --min-bytes-change: the noise floor of the memory metrics, 256K unless
+// given; a size as --memory-limit takes it, or the command refuses it.
+TEST(CompareCli, MinBytesChangeIsTheMemoryNoiseFloor) {
+  TempDir dir;
+  auto with_rss = [](std::uint64_t rss) {
+    Report r = synthetic_report({"t.rep"}, {{"glibc"}}, 5);
+    for (RunResult& run : r.runs) run.peak_rss_bytes = rss;
+    return r;
+  };
+  std::string base = write_report(dir, "base.json", with_rss(16 << 10));
+  std::string now = write_report(dir, "new.json", with_rss(24 << 10));
+  auto res = run_cli({"compare", base, now});
+  EXPECT_EQ(res.status, 0) << res.out << res.err;
+  EXPECT_NE(res.out.find("same: change under the 256.0 KiB noise floor of memory figures"), std::string::npos)
+      << res.out;
+  res = run_cli({"compare", base, now, "--min-bytes-change", "0"});
+  EXPECT_EQ(res.status, 1) << res.out;
+  EXPECT_NE(res.out.find("1 regression: t.rep glibc peak_rss_bytes +50.0%"), std::string::npos) << res.out;
+  res = run_cli({"compare", base, now, "--min-bytes-change", "4K"});
+  EXPECT_EQ(res.status, 1) << res.out;
+  res = run_cli({"compare", base, now, "--min-bytes-change", "9K"});
+  EXPECT_EQ(res.status, 0) << res.out;
+  std::string big_base = write_report(dir, "big_base.json", with_rss(10 << 20));
+  std::string big_new = write_report(dir, "big_new.json", with_rss(20 << 20));
+  res = run_cli({"compare", big_base, big_new});
+  EXPECT_EQ(res.status, 1) << res.out;
+  EXPECT_NE(res.out.find("REGRESSED"), std::string::npos) << res.out;
+  res = run_cli({"compare", base, now, "--min-bytes-change", "lots"});
+  EXPECT_EQ(res.status, 2);
+  EXPECT_EQ(res.err,
+            "heapreplay compare: --min-bytes-change needs a size such as 256K, 1M or 0, not 'lots' (see heapreplay "
+            "compare --help)\n");
 }
 
 TEST(ReportCli, HelpForBoth) {

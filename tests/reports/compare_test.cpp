@@ -144,6 +144,59 @@ TEST(Compare, MemoryAndLatencyRegressionsAreCaughtPerOperation) {
   EXPECT_EQ(row(compare_reports(base, now, o), "jemalloc", "latency.free.p99_ns")->verdict, Verdict::kSame);
 }
 
+// Kernel RSS counts are good to a few hundred KiB: a 16 KiB -> 24 KiB change
+// (+50%) is noise and never gates; a 10 MiB -> 20 MiB one does. The floor
+// is on the difference of the medians, for both memory metrics.
+TEST(Compare, MemoryChangesUnderTheNoiseFloorNeverGate) {
+  auto with_memory = [](std::uint64_t rss, std::uint64_t footprint) {
+    Report r = synthetic_report({"t.rep"}, {{"glibc"}}, 5);
+    for (RunResult& run : r.runs) {
+      run.peak_rss_bytes = rss;
+      run.peak_footprint_bytes = footprint;
+    }
+    return r;
+  };
+  Report small_base = with_memory(16 << 10, 100 << 10), small_new = with_memory(24 << 10, 200 << 10);
+  Comparison c = compare_reports(small_base, small_new, defaults());
+  const MetricComparison* rss = row(c, "glibc", "peak_rss_bytes");
+  ASSERT_TRUE(rss);
+  EXPECT_NEAR(rss->change_pct, 50, 1e-9);
+  EXPECT_EQ(rss->verdict, Verdict::kSame);
+  EXPECT_EQ(rss->detail, "change under the 256.0 KiB noise floor of memory figures");
+  EXPECT_EQ(row(c, "glibc", "peak_footprint_bytes")->verdict, Verdict::kSame);
+  EXPECT_EQ(c.regressions(), 0u);
+  std::string text = render_comparison_text(c);
+  EXPECT_EQ(text.find("REGRESSED"), std::string::npos) << text;
+  EXPECT_NE(text.find("same: change under the 256.0 KiB noise floor"), std::string::npos) << text;
+  // Nor is the way back an improvement.
+  EXPECT_EQ(row(compare_reports(small_new, small_base, defaults()), "glibc", "peak_rss_bytes")->verdict,
+            Verdict::kSame);
+
+  Comparison big = compare_reports(with_memory(10 << 20, 10 << 20), with_memory(20 << 20, 10 << 20), defaults());
+  const MetricComparison* big_rss = row(big, "glibc", "peak_rss_bytes");
+  EXPECT_EQ(big_rss->verdict, Verdict::kRegressed);
+  EXPECT_EQ(big_rss->detail, "");
+  EXPECT_EQ(big.regressions(), 1u);
+  EXPECT_NE(render_comparison_text(big).find("REGRESSED"), std::string::npos);
+
+  // The floor is the difference in bytes: just under it is the same, at it
+  // the percentage decides again; 0 turns it off.
+  CompareOptions floor = defaults();
+  floor.min_bytes_change = 8 << 10;
+  EXPECT_EQ(row(compare_reports(small_base, small_new, floor), "glibc", "peak_rss_bytes")->verdict,
+            Verdict::kRegressed);
+  floor.min_bytes_change = (8 << 10) + 1;
+  EXPECT_EQ(row(compare_reports(small_base, small_new, floor), "glibc", "peak_rss_bytes")->verdict, Verdict::kSame);
+  floor.min_bytes_change = 0;
+  Comparison off = compare_reports(small_base, small_new, floor);
+  EXPECT_EQ(row(off, "glibc", "peak_rss_bytes")->verdict, Verdict::kRegressed);
+  EXPECT_EQ(row(off, "glibc", "peak_footprint_bytes")->verdict, Verdict::kRegressed);
+  // Time has no floor: a tiny absolute slowdown beyond the threshold still gates.
+  Report fast = synthetic_report({"t.rep"}, {{"glibc", 0.001}}, 5);
+  Report slower = synthetic_report({"t.rep"}, {{"glibc", 0.002}}, 5);
+  EXPECT_EQ(row(compare_reports(fast, slower, defaults()), "glibc", "ns_per_event")->verdict, Verdict::kRegressed);
+}
+
 TEST(Compare, FailedRunsInNewFailTheGate) {
   Report base = synthetic_report({"t.rep"}, {{"glibc"}}, 5);
   Report now = base;

@@ -10,9 +10,9 @@ namespace heapreplay {
 std::span<const Suite> suites() {
   static const std::vector<Suite> all = {
       {"default",
-       "one trace of each classic stress test and a mixed synthetic workload, about 3 million events",
+       "one trace of each classic stress test and a mixed synthetic workload",
        {
-           {"churn", "churn", {"events=1M"}, 1, "small objects replaced at random, ~20k live"},
+           {"churn", "churn", {"events=1M"}, 1, "small objects replaced at random"},
            {"larson", "larson", {"events=400k"}, 1, "4 workers, remote frees after each hand-off"},
            {"xmalloc", "xmalloc", {"events=500k"}, 1, "2 producers, 2 consumers, every free remote"},
            {"mixed",
@@ -20,7 +20,7 @@ std::span<const Suite> suites() {
             {"events=500k", "size_sigma=1.5", "realloc=0.05", "calloc=0.05", "align=64:0.02,4096:0.002", "threads=2",
              "cross_free=0.1"},
             1,
-            "log-normal sizes, 16 MiB live, reallocs, callocs, aligned, 2 threads"},
+            "log-normal sizes, reallocs, callocs, aligned, 2 threads"},
            {"realloc-buffer", "realloc-buffer", {"events=100k"}, 1, "16 buffers grown to 4-256 KiB"},
            {"fragmentation",
             "fragmentation",
@@ -40,7 +40,7 @@ std::span<const Suite> suites() {
             {"events=25k", "live_bytes=1M", "size_sigma=1.5", "realloc=0.05", "calloc=0.05", "align=64:0.02,4096:0.002",
              "threads=2", "cross_free=0.1"},
             1,
-            "log-normal sizes, 1 MiB live"},
+            "log-normal sizes, reallocs, callocs, aligned, 2 threads"},
            {"realloc-buffer", "realloc-buffer", {"events=5k", "target_max=64K"}, 1, "buffers grown by realloc"},
            {"fragmentation", "fragmentation", {"rounds=2", "objects=4000"}, 1, "free every other block"},
            {"large", "large", {"waves=2", "objects=16"}, 1, "large blocks in waves"},
