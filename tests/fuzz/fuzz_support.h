@@ -1,7 +1,7 @@
 // Shared pieces of the libFuzzer targets: an in-memory file the project's
 // path-taking readers can open, an output stream that discards, a fatal
-// "the oracle disagrees" report, and the checks every trace reader's result
-// must pass (the properties replay relies on, and a text round trip).
+// "the oracle disagrees" report, and check_trace, which aborts on what
+// trace_problem (support/trace_checks.h, shared with the unit tests) finds.
 #pragma once
 
 #include <sys/mman.h>
@@ -16,12 +16,9 @@
 #include <string>
 #include <string_view>
 
+#include "support/trace_checks.h"
 #include "traces/readers/import.h"
-#include "traces/readers/text_reader.h"
-#include "traces/readers/text_writer.h"
-#include "traces/thread_summary.h"
 #include "traces/trace.h"
-#include "traces/trace_builder.h"
 #include "traces/trace_error.h"
 
 namespace heapreplay::fuzz {
@@ -82,48 +79,7 @@ class NullStream : public std::ostream {
   NullBuf buf_;
 };
 
-// What every reader promises about the trace it returns (trace.h, event.h):
-// ids in range (kNoObject only for free(NULL)), threads in range, valid ops,
-// timestamps absent or one per event. Then the summaries `info` prints, and a
-// round trip through heapreplay-text, which must give the same events back
-// (text_writer.h) for a trace a TraceBuilder made, i.e. from every text
-// reader. An .hrt file is validated for what replay relies on, not for
-// making sense as a program (a free of an empty slot is a free(NULL) to
-// replay), so `round_trip` is false for it. Returns "" when all holds, else
-// what did not. The regression tests (tests/traces/trace_fuzz_regressions_test.cpp)
-// ask the same.
-inline std::string trace_problem(const Trace& t, bool round_trip = true) {
-  if (!t.timestamps_ns.empty() && t.timestamps_ns.size() != t.events.size()) return "timestamps do not match events";
-  if (!t.events.empty() && t.thread_count == 0) return "events but no thread";
-  for (std::size_t i = 0; i < t.events.size(); ++i) {
-    const Event& e = t.events[i];
-    bool ok = static_cast<unsigned>(e.op) < kOpCount && e.thread < t.thread_count &&
-              (e.id < t.object_count || (e.id == kNoObject && e.op == Op::kFree));
-    if (!ok) return "event " + std::to_string(i) + " is out of range";
-  }
-  TraceSummary s = summarize(t.view());
-  ThreadSummary ts = summarize_threads(t.view());
-  if (s.events != t.events.size() || ts.events_per_thread.size() != t.thread_count) return "summary disagrees";
-  if (!round_trip) return {};
-
-  std::string text;
-  write_text(t.view(), text);
-  Trace back;
-  try {
-    back = read_text(text, "round-trip");
-  } catch (const TraceError& e) {
-    return std::string("write_text's output does not read back: ") + e.what();
-  }
-  if (back.events.size() != t.events.size()) return "text round trip changed the event count";
-  for (std::size_t i = 0; i < t.events.size(); ++i) {
-    const Event& a = t.events[i];
-    const Event& b = back.events[i];
-    if (a.op != b.op || a.size != b.size || a.aux != b.aux || a.thread != b.thread || a.id != b.id)
-      return "text round trip changed event " + std::to_string(i);
-  }
-  if (back.timestamps_ns != t.timestamps_ns) return "text round trip changed the timestamps";
-  return {};
-}
+using test::trace_problem;
 
 inline void check_trace(const Trace& t, bool round_trip = true) {
   if (std::string why = trace_problem(t, round_trip); !why.empty()) fail(why);

@@ -1,9 +1,11 @@
 // The Android malloc debug record_allocs reader: every op, threads (and a
 // thread id reused after thread_done), the optional times and present bytes,
-// and malformed lines.
+// malformed lines, and truncated and mutated dumps.
 #include "traces/readers/android_reader.h"
 
 #include <gtest/gtest.h>
+
+#include <regex>
 
 #include "tests/traces/trace_test_util.h"
 #include "traces/readers/import.h"
@@ -110,6 +112,26 @@ TEST(AndroidReader, AddressReuseAndRecordingEdges) {
   EXPECT_EQ(t.import.unmatched_realloc, 1u);
   EXPECT_EQ(t.import.failed_in_source, 1u);
   EXPECT_EQ(count(t, Op::kFree), 3u);  // the inserted free, free 0x20, realloc(NULL, 0)
+}
+
+// Prefixes and mutants of a valid dump: each is refused with a message naming
+// its line, or read into a trace that passes the fuzz targets' checks; a line
+// other than "TID: OP POINTER ARGS" with the op's arguments, then nothing or
+// a start and an end time (and for free and realloc an optional present-bytes
+// count after them), must be refused.
+TEST(AndroidReader, TruncatedAndMutatedInputIsRefusedOrValid) {
+  const std::string good =
+      "186: malloc 0x7000 32\n187: calloc 0x7100 4 8\n186: realloc 0x7200 0x7000 64\n187: memalign 0x7300 16 40\n"
+      "187: free 0x7100\n186: free 0x0\n187: thread_done 0x0\n187: malloc 0x7400 5\n";
+  const std::string w = "[ \t\r\v\f]+", h = "(0[xX])?[0-9a-fA-F]+", n = "[0-9]+";
+  const std::string times = "(" + w + n + w + n + ")?", present = "(" + w + n + w + n + "(" + w + "-?" + n + ")?)?";
+  const std::regex shape("[ \t\r\v\f]*[0-9]+:[ \t\r\v\f]*(thread_done" + w + h + "(" + w + n + ")?|malloc" + w + h +
+                         w + n + times + "|(calloc|memalign)" + w + h + w + n + w + n + times + "|free" + w + h +
+                         present + "|realloc" + w + h + w + h + w + n + present + ")[ \t\r\v\f]*");
+  testing::expect_refused_or_valid(
+      good, std::string_view("0123456789x: -\n\r\xff"), 13, 3000,
+      [](std::string_view text, const std::string& path) { return read_android(text, path); },
+      [&](std::string_view input) { return testing::first_line_not_matching(input, shape); });
 }
 
 }  // namespace

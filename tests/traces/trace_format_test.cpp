@@ -1,6 +1,7 @@
 // Format names, content detection, TraceError's message shape, and
 // import_trace's dispatch and file errors. Also throws random bytes at every
-// reader: they must answer with a TraceError or a trace, nothing else.
+// reader: each must refuse them with a one-line message naming the place, or
+// give a trace that passes the fuzz targets' checks.
 #include "traces/readers/trace_format.h"
 
 #include <gtest/gtest.h>
@@ -153,23 +154,34 @@ TEST(MappedFile, ReadsFilesThatCannotBeMapped) {
   EXPECT_TRUE(f.text().starts_with("Name:"));
 }
 
-TEST(ParseTrace, RandomBytesOnlyEverGiveTraceErrors) {
+TEST(ParseTrace, RandomBytesAreRefusedOrGiveValidTraces) {
   std::mt19937 rng(1234);
   constexpr std::string_view kLikely = "0123456789 \nafrmc-x@+<>=#()t";  // mostly these, some raw bytes
+  int accepted = 0, refused = 0;
   for (int i = 0; i < 2000; ++i) {
     std::string s(rng() % 64, '\0');
     for (char& c : s) c = static_cast<char>(rng() % 4 ? kLikely[rng() % kLikely.size()] : rng());
+    const std::uint64_t lines = test::line_count(s);
     for (TraceFormat f : kAll) {
       try {
-        parse_trace(s, f, "fuzz");
-      } catch (const TraceError&) {
+        const Trace t = parse_trace(s, f, "fuzz");
+        ++accepted;
+        EXPECT_EQ(test::trace_problem(t), "") << format_name(f) << " accepted \"" << testing::escaped(s) << "\"";
+      } catch (const TraceError& e) {
+        ++refused;
+        EXPECT_EQ(test::refusal_problem(e, "fuzz", lines), "") << format_name(f) << ": \"" << testing::escaped(s) << "\"";
       }
     }
     try {
-      detect(s);
-    } catch (const TraceError&) {
+      (void)detect(s);
+    } catch (const TraceError& e) {
+      EXPECT_EQ(test::refusal_problem(e, "x", lines), "") << "\"" << testing::escaped(s) << "\"";
     }
   }
+  // Both halves ran: wee and text read many of these (a blank input is a
+  // valid wee trace), and the others refuse most.
+  EXPECT_GT(accepted, 0);
+  EXPECT_GT(refused, 0);
 }
 
 // Every trace in ../shared/data is detected as what it is; the READMEs there

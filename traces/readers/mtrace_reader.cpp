@@ -63,7 +63,7 @@ Trace read_mtrace(std::string_view text, const std::string& path) {
       op = before[0];
       ptr_tok = last;
     } else if (is_op(before, "+>!")) {
-      throw TraceError(path, ln, "expected a size after '" + std::string(before) + " " + std::string(last) + "'");
+      throw TraceError(path, ln, "expected a size after " + scan::quote(std::string(before) + " " + std::string(last)));
     } else {
       std::string_view op_tok = pop_last(rest);
       if (!is_op(op_tok, "+>!"))
