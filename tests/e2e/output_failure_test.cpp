@@ -27,11 +27,31 @@ using test::TempDir;
 
 constexpr uid_t kNobody = 65534;
 
+// The user dropped to must reach the binary it runs, and a clone under a
+// folder only root may enter (/root is 0700 in most containers) hides the
+// build's: so it runs a copy, laid out as in the build (bin/heapreplay, and
+// lib/libhr_record.so that record looks for next to it), in a folder
+// everyone may enter.
+const std::string& binary_anyone_can_run() {
+  static const TempDir dir;
+  static const std::string binary = [] {
+    for (const char* sub : {"", "/bin", "/lib"}) {
+      fs::create_directories(dir.path() + sub);
+      ::chmod((dir.path() + sub).c_str(), 0755);
+    }
+    fs::copy_file(test::heapreplay_binary(), dir.file("bin/heapreplay"));
+    fs::copy_file(std::string(HR_LIB_DIR) + "/libhr_record.so", dir.file("lib/libhr_record.so"));
+    return dir.file("bin/heapreplay");
+  }();
+  return binary;
+}
+
 // Runs heapreplay as `uid` (from root): the one way to meet "permission
 // denied" when the tests run as root, which write permission does not stop.
 CliResult run_cli_as(uid_t uid, const std::vector<std::string>& args) {
-  return test::run_cli_in_child(args,
-                                [uid] { return ::setgroups(0, nullptr) == 0 && ::setgid(uid) == 0 && ::setuid(uid) == 0; });
+  return test::run_cli_in_child(
+      args, [uid] { return ::setgroups(0, nullptr) == 0 && ::setgid(uid) == 0 && ::setuid(uid) == 0; }, nullptr,
+      binary_anyone_can_run());
 }
 
 // Inputs every command below reads, made once per test.

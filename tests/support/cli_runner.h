@@ -77,12 +77,13 @@ inline CliResult run_cli(const std::vector<std::string>& args) {
 // Runs heapreplay with `args` in a forked child that calls `setup()` first
 // (to set a limit, or drop privileges: a false return ends the child with
 // status 126); stdin is /dev/null. `usage`, when given, gets the child's
-// resource usage (peak RSS in ru_maxrss).
+// resource usage (peak RSS in ru_maxrss). `binary` is the heapreplay to run.
 template <class Setup>
-CliResult run_cli_in_child(const std::vector<std::string>& args, Setup setup, rusage* usage = nullptr) {
+CliResult run_cli_in_child(const std::vector<std::string>& args, Setup setup, rusage* usage = nullptr,
+                           const std::string& binary = heapreplay_binary()) {
   TempDir dir;
   const std::string out = dir.file("out"), err = dir.file("err");
-  std::vector<std::string> argv = {heapreplay_binary()};
+  std::vector<std::string> argv = {binary};
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<char*> v;
   for (auto& a : argv) v.push_back(a.data());
