@@ -36,7 +36,7 @@ nlohmann::json stats_to_json(const AllocatorStats& s) {
 
 template <class A>
 std::string version_of(const A& a) {
-  if constexpr (requires { a.version(); })
+  if constexpr (A::kCapabilities.version)
     return a.version();
   else
     return "heapreplay " HEAPREPLAY_VERSION;
@@ -53,8 +53,8 @@ void record_measurements(A& a, ReplayMeasurement& ms, const ReplayOutcome& out, 
   last.event = out.events;
   last.elapsed_ns = out.wall_ns;
   last.live_bytes = ms.live_bytes;
-  last.usable_bytes = detail::allocated_bytes_of(a) ? detail::usable_now(a, ms) : ms.usable_bytes;
-  last.footprint_bytes = detail::footprint_of(a);
+  last.usable_bytes = allocated_bytes_of(a) ? usable_now(a, ms) : ms.usable_bytes;
+  last.footprint_bytes = footprint_of(a);
   std::uint64_t rss = read_proc_memory().rss_anon_bytes;
   last.rss_bytes = rss > ms.rss_baseline_bytes ? rss - ms.rss_baseline_bytes : 0;
   ms.samples.push_back(last);
@@ -79,7 +79,7 @@ void record_measurements(A& a, ReplayMeasurement& ms, const ReplayOutcome& out, 
   r.internal_fragmentation_bytes = at_peak->usable_bytes > at_peak->live_bytes ? at_peak->usable_bytes - at_peak->live_bytes : 0;
   // Without usable bytes (no memory samples and no counter of the
   // allocator's own) neither fragmentation in bytes is known: both stay 0.
-  const bool usable_known = ms.track_usable || detail::allocated_bytes_of(a).has_value();
+  const bool usable_known = ms.track_usable || allocated_bytes_of(a).has_value();
   if (usable_known)
     r.external_fragmentation_bytes =
         at_peak->footprint_bytes > at_peak->usable_bytes ? at_peak->footprint_bytes - at_peak->usable_bytes : 0;
@@ -90,8 +90,8 @@ void record_measurements(A& a, ReplayMeasurement& ms, const ReplayOutcome& out, 
   if (r.peak_footprint_bytes > 0)
     r.utilization = static_cast<double>(summary.peak_live_bytes) / static_cast<double>(r.peak_footprint_bytes);
   r.final_footprint_bytes = last.footprint_bytes;
-  if constexpr (requires { a.trim(); }) a.trim();
-  r.retained_after_trim_bytes = detail::footprint_of(a);
+  if constexpr (A::kCapabilities.trim) a.trim();
+  r.retained_after_trim_bytes = footprint_of(a);
   rss = read_proc_memory().rss_anon_bytes;
   r.retained_rss_after_trim_bytes = rss > ms.rss_baseline_bytes ? rss - ms.rss_baseline_bytes : 0;
 
@@ -136,8 +136,8 @@ int run_child(const ChildRequest& req) {
       RunResult r;
       r.allocator = spec.text;
       r.validate = req.validate;
-      r.touch = detail::touchable<A>() ? touch_name(*touch) : "none";
-      if constexpr (requires { a.is_active(); }) {
+      r.touch = touchable<A>() ? touch_name(*touch) : "none";
+      if constexpr (A::kCapabilities.is_active) {
         if (!a.is_active()) {
           r.status = "failed";
           r.status_detail = spec.text + " is not the active malloc in the child (preload failed?)";
@@ -145,7 +145,7 @@ int run_child(const ChildRequest& req) {
           return kChildRunFailed;
         }
       }
-      if (!detail::touchable<A>() && req.validate) {
+      if (!touchable<A>() && req.validate) {
         r.status = "failed";
         r.status_detail = spec.name + " hands out no real memory: --validate does not apply";
         write_result(req.result_fd, r);
@@ -166,7 +166,7 @@ int run_child(const ChildRequest& req) {
       // and --serial replay in trace order on one thread.
       const bool threaded = !req.serial && !req.validate && (trace.thread_count > 1 || paced);
       ReplayMeasurement ms;
-      const bool measure = detail::touchable<A>() && !req.validate;
+      const bool measure = touchable<A>() && !req.validate;
       if (measure) {
         std::uint64_t n = trace.events.size();
         ms.sample_every = req.sample_every == kAutomatic ? std::max<std::uint64_t>(1, n / 300) : req.sample_every;
@@ -188,7 +188,7 @@ int run_child(const ChildRequest& req) {
       // set-up) is the harness's, not the allocator's.
       ProcMemory before = read_proc_memory();
       ms.rss_baseline_bytes = before.rss_anon_bytes;
-      ms.allocated_baseline_bytes = detail::allocated_bytes_of(a).value_or(0);
+      ms.allocated_baseline_bytes = allocated_bytes_of(a).value_or(0);
       bool reset = reset_peak_rss();
       ReplayOutcome out;
       if (threaded) {

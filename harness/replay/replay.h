@@ -72,20 +72,15 @@ struct ReplayOutcome {
   std::string violation;                 // what was wrong
 };
 
-// Alignment asked for plain malloc/calloc/realloc events: "whatever the
-// allocator's malloc guarantees" (a design's native alignment, or the system
-// malloc's). Aligned events ask for their recorded alignment.
-inline constexpr std::size_t kNaturalAlignment = 1;
+// Live usable bytes of the replay now, from the allocator's own counter
+// (CountsAllocatedBytes) less what it counted before the replay began.
+template <class A>
+std::uint64_t usable_now(const A& a, const ReplayMeasurement& ms) {
+  std::uint64_t v = allocated_bytes_of(a).value_or(0);
+  return v > ms.allocated_baseline_bytes ? v - ms.allocated_baseline_bytes : 0;
+}
 
 namespace detail {
-
-template <class A>
-constexpr bool touchable() {
-  if constexpr (requires { A::kTouchable; })
-    return A::kTouchable;
-  else
-    return true;
-}
 
 template <Touch T>
 inline void touch_range(void* p, std::uint64_t from, std::uint64_t to) {
@@ -99,6 +94,16 @@ inline void touch_range(void* p, std::uint64_t from, std::uint64_t to) {
   }
 }
 
+// The trace's recorded aligned call, as the allocator's enum names it. The
+// two enums share their values, so this compiles to nothing.
+constexpr AlignedCall aligned_call(AlignedKind k) {
+  static_assert(static_cast<int>(AlignedKind::kMemalign) == static_cast<int>(AlignedCall::kMemalign) &&
+                static_cast<int>(AlignedKind::kPosixMemalign) == static_cast<int>(AlignedCall::kPosixMemalign) &&
+                static_cast<int>(AlignedKind::kAlignedAlloc) == static_cast<int>(AlignedCall::kAlignedAlloc) &&
+                static_cast<int>(AlignedKind::kValloc) == static_cast<int>(AlignedCall::kValloc));
+  return static_cast<AlignedCall>(k);
+}
+
 inline std::uint64_t seed_for(std::uint64_t event_index) { return event_index * 0xD1B54A32D192ED03ull + 1; }
 
 // The replay state for validation; empty (and unused) when not validating.
@@ -106,32 +111,6 @@ struct ValidationState {
   Validator validator;
   std::uint64_t* seeds = nullptr;  // per slot: seed of the block's pattern
 };
-
-// The allocator's own count of bytes handed out and not yet given back, where
-// it keeps one cheaply (see MallocAllocator::allocated_bytes).
-template <class A>
-std::optional<std::uint64_t> allocated_bytes_of(const A& a) {
-  if constexpr (requires { a.allocated_bytes(); })
-    return a.allocated_bytes();
-  else
-    return std::nullopt;
-}
-
-// Live usable bytes of the replay now, from the allocator's counter less what
-// it counted before the replay began.
-template <class A>
-std::uint64_t usable_now(const A& a, const ReplayMeasurement& ms) {
-  std::uint64_t v = allocated_bytes_of(a).value_or(0);
-  return v > ms.allocated_baseline_bytes ? v - ms.allocated_baseline_bytes : 0;
-}
-
-template <class A>
-std::uint64_t footprint_of(const A& a) {
-  if constexpr (requires { a.footprint_bytes(); })
-    return a.footprint_bytes();
-  else
-    return a.stats().footprint_bytes;
-}
 
 template <class A, Touch T, bool V, bool M>
 ReplayOutcome replay_loop(A& a, const TraceView& trace, Slot* table, ValidationState* vs, ReplayMeasurement* ms) {
@@ -257,7 +236,7 @@ ReplayOutcome replay_loop(A& a, const TraceView& trace, Slot* table, ValidationS
       }
       case Op::kCalloc: {
         void* p;
-        if constexpr (requires { a.allocate_zeroed(e.size); }) {
+        if constexpr (A::kCapabilities.allocate_zeroed) {
           p = timed(Op::kCalloc, [&] { return a.allocate_zeroed(e.size); });
         } else {
           // calloc is allocate + zero for allocators without a calloc of their own.
@@ -289,8 +268,8 @@ ReplayOutcome replay_loop(A& a, const TraceView& trace, Slot* table, ValidationS
         }
         std::size_t align = static_cast<std::size_t>(e.alignment());
         void* p;
-        if constexpr (requires { a.allocate_aligned(e.size, align, e.aligned_kind()); })
-          p = timed(Op::kAligned, [&] { return a.allocate_aligned(e.size, align, e.aligned_kind()); });
+        if constexpr (A::kCapabilities.allocate_aligned)
+          p = timed(Op::kAligned, [&] { return a.allocate_aligned(e.size, align, aligned_call(e.aligned_kind())); });
         else
           p = timed(Op::kAligned, [&] { return a.allocate(e.size, align); });
         table[e.id] = Slot{p, Slot::pack(e.size, e.aux & 0x3f)};
@@ -392,7 +371,7 @@ ReplayOutcome replay(A& a, const TraceView& trace, ObjectTable& table, const Rep
                      ReplayMeasurement* ms = nullptr) {
   using detail::replay_loop;
   Slot* slots = table.data();
-  if constexpr (!detail::touchable<A>()) {
+  if constexpr (!touchable<A>()) {
     return replay_loop<A, Touch::kNone, false, false>(a, trace, slots, nullptr, nullptr);
   } else {
     if (opt.validate) {

@@ -217,12 +217,12 @@ std::uint64_t run_stream(A& a, const TraceView& trace, const ThreadStream& strea
             break;
           }
           align = static_cast<std::size_t>(e.alignment());
-          if constexpr (requires { a.allocate_aligned(e.size, align, e.aligned_kind()); })
-            p = timed(Op::kAligned, [&] { return a.allocate_aligned(e.size, align, e.aligned_kind()); });
+          if constexpr (A::kCapabilities.allocate_aligned)
+            p = timed(Op::kAligned, [&] { return a.allocate_aligned(e.size, align, aligned_call(e.aligned_kind())); });
           else
             p = timed(Op::kAligned, [&] { return a.allocate(e.size, align); });
         } else if (e.op == Op::kCalloc) {
-          if constexpr (requires { a.allocate_zeroed(e.size); }) {
+          if constexpr (A::kCapabilities.allocate_zeroed) {
             p = timed(Op::kCalloc, [&] { return a.allocate_zeroed(e.size); });
           } else {
             p = timed(Op::kCalloc, [&] {
@@ -371,7 +371,7 @@ ThreadedOutcome replay_threads(A& a, const TraceView& trace, const ThreadPlan& p
   static_assert(A::kThreadSafe, "multi-threaded replay needs a thread-safe allocator (wrap it in Locked)");
   using detail::replay_threads_with;
   Slot* slots = table.data();
-  if constexpr (!detail::touchable<A>()) {
+  if constexpr (!touchable<A>()) {
     return replay_threads_with<A, Touch::kNone, false>(a, trace, plan, slots, pace, nullptr);
   } else {
     if (ms != nullptr && ms->active()) {
