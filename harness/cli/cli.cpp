@@ -9,7 +9,7 @@
 #include "harness/allocator_dispatch.h"
 #include "harness/allocator_registry.h"
 #include "harness/process/interrupt.h"
-#include "harness/replay/replay.h"
+#include "harness/replay/touch.h"
 #include "harness/session.h"
 #include "reports/aggregate.h"
 #include "reports/output_file.h"

@@ -14,21 +14,12 @@
 #include "harness/measure/latency_recorder.h"
 #include "harness/measure/proc_memory.h"
 #include "harness/replay/object_table.h"
+#include "harness/replay/touch.h"
 #include "harness/replay/validator.h"
 #include "reports/run_result.h"
 #include "traces/trace.h"
 
 namespace heapreplay {
-
-// What the replay writes into each block it is given, as a program would.
-enum class Touch : std::uint8_t {
-  kNone,   // nothing: measures the allocator's bookkeeping alone
-  kFirst,  // the first byte
-  kPages,  // one byte per 4 KiB of the block (default): every page gets faulted in
-  kAll,    // every byte
-};
-const char* touch_name(Touch t);
-std::optional<Touch> touch_from_name(std::string_view name);
 
 struct ReplayOptions {
   Touch touch = Touch::kPages;

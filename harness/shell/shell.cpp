@@ -13,9 +13,9 @@
 #include <string_view>
 #include <vector>
 
+#include "allocators/core/allocator.h"
 #include "allocators/core/options.h"
 #include "harness/allocator_dispatch.h"
-#include "harness/replay/replay.h"
 #include "traces/hrt_format.h"
 #include "traces/trace_builder.h"
 
