@@ -11,8 +11,6 @@
 #include <cstdint>
 #include <type_traits>
 
-#include "core/aligned_kind.h"
-
 namespace heapreplay {
 
 enum class Op : std::uint8_t {
@@ -25,8 +23,15 @@ enum class Op : std::uint8_t {
 };
 inline constexpr int kOpCount = 5;
 
-// Which aligned-allocation call an kAligned event came from: AlignedKind
-// (core/aligned_kind.h).
+// Which aligned-allocation call an kAligned event came from. (Allocators have
+// their own enum of the same calls, AlignedCall: they know nothing of traces,
+// and the replay maps one onto the other.)
+enum class AlignedKind : std::uint8_t {
+  kMemalign = 0,
+  kPosixMemalign = 1,
+  kAlignedAlloc = 2,
+  kValloc = 3,  // valloc/pvalloc: alignment is the page (pvalloc's size already rounded up)
+};
 
 inline constexpr std::uint32_t kNoObject = 0xFFFFFFFFu;
 // kAligned aux: low 6 bits are log2(alignment); this value means "not a power of two".

@@ -35,6 +35,8 @@ class Blocks {
  public:
   using Config = BlocksConfig;  // what allocators/dispatch.h parses options into
   static constexpr bool kThreadSafe = false;
+  // MeMager's own checked write, read and move, which the shell uses.
+  static constexpr Capabilities kCapabilities{.write = true, .read = true, .move = true};
 
   // MeMager's header bits.
   static constexpr std::uint8_t kFreeBit = 0x1;

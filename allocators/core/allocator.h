@@ -20,7 +20,14 @@
 #include <utility>
 #include <vector>
 
+#include "allocators/core/capabilities.h"
+
 namespace heapreplay {
+
+// Alignment asked for plain malloc/calloc/realloc requests: "whatever the
+// allocator's malloc guarantees" (a design's native alignment, or the system
+// malloc's). Aligned requests ask for their own alignment.
+inline constexpr std::size_t kNaturalAlignment = 1;
 
 // Statistics of one allocator instance (never shared between instances).
 // All byte counts are exact for our own designs; system allocators fill what
@@ -60,6 +67,9 @@ struct CheckResult {
 //    own format; reset() returns to the freshly constructed state.
 //  - name() is the spelling used on the command line (`-a NAME`).
 //  - kThreadSafe says whether concurrent calls from several threads are safe.
+//  - kCapabilities declares the optional members it has (capabilities.h), and
+//    they must match: a declared member that is missing or misspelt, or a
+//    member that is not declared, fails the concept.
 template <class A>
 concept Allocator = requires(A a, const A ca, void* p, std::size_t n, std::ostream& os) {
   { a.allocate(n, n) } noexcept -> std::same_as<void*>;
@@ -72,6 +82,6 @@ concept Allocator = requires(A a, const A ca, void* p, std::size_t n, std::ostre
   { a.reset() };
   { ca.name() } -> std::convertible_to<std::string>;
   { A::kThreadSafe } -> std::convertible_to<bool>;
-};
+} && CapabilitiesMatchMembers<A>;
 
 }  // namespace heapreplay

@@ -36,6 +36,7 @@ class Segfit {
  public:
   using Config = SegfitConfig;  // what allocators/dispatch.h parses options into
   static constexpr bool kThreadSafe = false;
+  static constexpr Capabilities kCapabilities{};  // nothing optional
   static constexpr std::size_t kRowBytes = 8;             // one header/footer row
   static constexpr std::size_t kAlignBytes = 64;          // payload alignment
   static constexpr std::size_t kMinBlockBytes = 64;       // M, the smallest block

@@ -28,6 +28,7 @@ class Sizeclass {
  public:
   using Config = SizeclassConfig;  // what allocators/dispatch.h parses options into
   static constexpr bool kThreadSafe = false;
+  static constexpr Capabilities kCapabilities{};  // nothing optional
 
   // Throws std::invalid_argument if config.validate() fails. Maps nothing yet:
   // like the original, the lists are carved at the first allocation.

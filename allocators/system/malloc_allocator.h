@@ -14,13 +14,19 @@
 
 #include "allocators/core/allocator.h"
 #include "allocators/system/system_allocator.h"
-#include "core/aligned_kind.h"
 
 namespace heapreplay {
 
 class MallocAllocator {
  public:
   static constexpr bool kThreadSafe = true;
+  static constexpr Capabilities kCapabilities{.allocate_zeroed = true,
+                                              .allocate_aligned = true,
+                                              .allocated_bytes = true,
+                                              .footprint_bytes = true,
+                                              .trim = true,
+                                              .version = true,
+                                              .is_active = true};
   // The alignment plain malloc guarantees for every size. (16 only for
   // requests of 16 bytes or more: jemalloc, mimalloc and tcmalloc return
   // 8-aligned blocks for smaller ones, as C allows.)
@@ -41,15 +47,15 @@ class MallocAllocator {
   // calloc itself, so an allocator that knows fresh pages are zero can skip the memset.
   void* allocate_zeroed(std::size_t bytes) noexcept { return std::calloc(1, bytes); }
   // The exact call a trace recorded.
-  void* allocate_aligned(std::size_t bytes, std::size_t alignment, AlignedKind kind) noexcept {
-    switch (kind) {
-      case AlignedKind::kMemalign: return memalign(alignment, bytes);
-      case AlignedKind::kPosixMemalign: {
+  void* allocate_aligned(std::size_t bytes, std::size_t alignment, AlignedCall call) noexcept {
+    switch (call) {
+      case AlignedCall::kMemalign: return memalign(alignment, bytes);
+      case AlignedCall::kPosixMemalign: {
         void* p = nullptr;
         return posix_memalign(&p, alignment, bytes) == 0 ? p : nullptr;
       }
-      case AlignedKind::kAlignedAlloc: return aligned_alloc(alignment, bytes);
-      case AlignedKind::kValloc: return valloc(bytes);
+      case AlignedCall::kAlignedAlloc: return aligned_alloc(alignment, bytes);
+      case AlignedCall::kValloc: return valloc(bytes);
     }
     return nullptr;
   }

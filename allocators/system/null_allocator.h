@@ -16,7 +16,7 @@ class NullAllocator {
  public:
   static constexpr bool kThreadSafe = true;
   // Blocks from this allocator are not memory: touching them is an error.
-  static constexpr bool kTouchable = false;
+  static constexpr Capabilities kCapabilities{.touchable = false};
 
   void* allocate(std::size_t, std::size_t) noexcept { return address(); }
   void deallocate(void*, std::size_t, std::size_t) noexcept {}

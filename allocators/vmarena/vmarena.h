@@ -52,6 +52,9 @@ class Vmarena {
  public:
   using Config = VmarenaConfig;  // what allocators/dispatch.h parses options into
   static constexpr bool kThreadSafe = false;
+  // Its read()/write() take an arena offset, not a block: they are not the
+  // shell's checked write/read.
+  static constexpr Capabilities kCapabilities{.allocated_bytes = true};
   static constexpr std::uint8_t kPermRead = 4;
   static constexpr std::uint8_t kPermWrite = 2;
   static constexpr std::uint8_t kPermExec = 1;

@@ -18,6 +18,9 @@ template <Allocator P>
 class Locked {
  public:
   static constexpr bool kThreadSafe = true;
+  // It forwards only the required members, plus a count of allocated bytes
+  // of its own (below); its blocks are the parent's, touchable as those are.
+  static constexpr Capabilities kCapabilities{.touchable = P::kCapabilities.touchable, .allocated_bytes = true};
   using Parent = P;
 
   explicit Locked(P& parent) : parent_(parent) {}
@@ -49,7 +52,7 @@ class Locked {
   // given back: the parent's own counter where it keeps one, else counted
   // here, inside the lock every call takes anyway (a replay that asked
   // usable_size() itself would take the lock twice more per block).
-  std::uint64_t allocated_bytes() const {
+  auto allocated_bytes() const {
     std::lock_guard<std::mutex> g(m_);
     if constexpr (kCounts)
       return allocated_;
@@ -79,7 +82,7 @@ class Locked {
   std::string name() const { return parent_.name() + "+lock"; }
 
  private:
-  static constexpr bool kCounts = !requires(const P& p) { p.allocated_bytes(); };
+  static constexpr bool kCounts = !P::kCapabilities.allocated_bytes;
   P& parent_;
   mutable std::mutex m_;
   std::uint64_t allocated_ = 0;  // kCounts: sum of usable_size() of the live blocks

@@ -36,7 +36,7 @@ nlohmann::json stats_to_json(const AllocatorStats& s) {
 
 template <class A>
 std::string version_of(const A& a) {
-  if constexpr (requires { a.version(); })
+  if constexpr (A::kCapabilities.version)
     return a.version();
   else
     return "heapreplay " HEAPREPLAY_VERSION;
@@ -53,8 +53,8 @@ void record_measurements(A& a, ReplayMeasurement& ms, const ReplayOutcome& out, 
   last.event = out.events;
   last.elapsed_ns = out.wall_ns;
   last.live_bytes = ms.live_bytes;
-  last.usable_bytes = detail::allocated_bytes_of(a) ? detail::usable_now(a, ms) : ms.usable_bytes;
-  last.footprint_bytes = detail::footprint_of(a);
+  last.usable_bytes = allocated_bytes_of(a) ? usable_now(a, ms) : ms.usable_bytes;
+  last.footprint_bytes = footprint_of(a);
   std::uint64_t rss = read_proc_memory().rss_anon_bytes;
   last.rss_bytes = rss > ms.rss_baseline_bytes ? rss - ms.rss_baseline_bytes : 0;
   ms.samples.push_back(last);
@@ -79,7 +79,7 @@ void record_measurements(A& a, ReplayMeasurement& ms, const ReplayOutcome& out, 
   r.internal_fragmentation_bytes = at_peak->usable_bytes > at_peak->live_bytes ? at_peak->usable_bytes - at_peak->live_bytes : 0;
   // Without usable bytes (no memory samples and no counter of the
   // allocator's own) neither fragmentation in bytes is known: both stay 0.
-  const bool usable_known = ms.track_usable || detail::allocated_bytes_of(a).has_value();
+  const bool usable_known = ms.track_usable || allocated_bytes_of(a).has_value();
   if (usable_known)
     r.external_fragmentation_bytes =
         at_peak->footprint_bytes > at_peak->usable_bytes ? at_peak->footprint_bytes - at_peak->usable_bytes : 0;
@@ -90,8 +90,8 @@ void record_measurements(A& a, ReplayMeasurement& ms, const ReplayOutcome& out, 
   if (r.peak_footprint_bytes > 0)
     r.utilization = static_cast<double>(summary.peak_live_bytes) / static_cast<double>(r.peak_footprint_bytes);
   r.final_footprint_bytes = last.footprint_bytes;
-  if constexpr (requires { a.trim(); }) a.trim();
-  r.retained_after_trim_bytes = detail::footprint_of(a);
+  if constexpr (A::kCapabilities.trim) a.trim();
+  r.retained_after_trim_bytes = footprint_of(a);
   rss = read_proc_memory().rss_anon_bytes;
   r.retained_rss_after_trim_bytes = rss > ms.rss_baseline_bytes ? rss - ms.rss_baseline_bytes : 0;
 
@@ -109,6 +109,146 @@ bool write_result(int fd, const RunResult& r) {
     off += static_cast<std::size_t>(n);
   }
   return true;
+}
+
+// A run that could not be done: the result says why.
+int refuse(RunResult& r, std::string why, int fd) {
+  r.status = "failed";
+  r.status_detail = std::move(why);
+  write_result(fd, r);
+  return kChildRunFailed;
+}
+
+// Sizes the memory samples and latency of a measured run.
+void prepare_measurement(ReplayMeasurement& ms, const ChildRequest& req, const TraceView& trace,
+                         const TraceSummary& summary, bool threaded) {
+  std::uint64_t n = trace.events.size();
+  ms.sample_every = req.sample_every == kAutomatic ? std::max<std::uint64_t>(1, n / 300) : req.sample_every;
+  ms.latency_every = req.latency_every == kAutomatic ? 101 : req.latency_every;
+  // Threads reach the trace's peak in an order of their own: no sample
+  // is aimed at it there.
+  ms.extra_sample_at = threaded ? 0 : summary.peak_live_event;
+  ms.track_usable = ms.sample_every != 0;
+  ms.prepare(trace);
+  if (ms.latency_every != 0) ms.latency.set_clock_overhead_ns(LatencyRecorder::measure_clock_overhead_ns());
+}
+
+// The multi-threaded replay (our single-threaded designs behind one lock),
+// with its per-thread figures in r.
+template <class A>
+ReplayOutcome replay_on_threads(A& a, const TraceView& trace, const ThreadPlan& plan, ObjectTable& table, Touch touch,
+                                const ChildRequest& req, ReplayMeasurement* ms, RunResult& r) {
+  Pace pace = req.pace == "recorded" ? Pace::kRecorded : Pace::kAsFastAsPossible;
+  ThreadedOutcome t;
+  if constexpr (A::kThreadSafe) {
+    t = replay_threads(a, trace, plan, table, touch, pace, ms);
+  } else {
+    Locked<A> locked(a);
+    t = replay_threads(locked, trace, plan, table, touch, pace, ms);
+    r.locked = true;
+  }
+  ReplayOutcome out;
+  out.events = t.events;
+  out.wall_ns = t.wall_ns;
+  out.failed_allocations = t.failed_allocations;
+  r.threads = static_cast<int>(t.threads.size());
+  r.pace = req.pace;
+  for (const ThreadOutcome& th : t.threads) {
+    ThreadResult tr;
+    tr.events = th.events;
+    tr.wall_ns = th.wall_ns;
+    tr.events_per_second = th.wall_ns ? 1e9 * static_cast<double>(th.events) / static_cast<double>(th.wall_ns) : 0;
+    tr.wait_ns = th.wait_ns;
+    tr.waits = th.waits;
+    r.wait_ns += th.wait_ns;
+    r.per_thread.push_back(tr);
+  }
+  return out;
+}
+
+// Speed, live bytes and peak RSS of the replay into r.
+void record_outcome(const ReplayOutcome& out, const TraceSummary& summary, const ProcMemory& before,
+                    const ProcMemory& after, bool peak_was_reset, RunResult& r) {
+  r.events = out.events;
+  r.wall_ns = out.wall_ns;
+  r.ns_per_event = out.events ? static_cast<double>(out.wall_ns) / static_cast<double>(out.events) : 0;
+  r.events_per_second = out.wall_ns ? 1e9 * static_cast<double>(out.events) / static_cast<double>(out.wall_ns) : 0;
+  r.peak_live_bytes = summary.peak_live_bytes;
+  r.final_live_bytes = summary.final_live_bytes;
+  r.failed_allocations = out.failed_allocations;
+  r.baseline_rss_bytes = before.rss_anon_bytes;
+  if (peak_was_reset) {
+    // VmHWM now peaks over the replay only; take out the file-backed and
+    // shared pages (the mapped trace, libraries), which are not heap.
+    std::uint64_t non_anon = after.rss_file_bytes + after.rss_shmem_bytes + before.rss_anon_bytes;
+    r.peak_rss_bytes = after.hwm_bytes > non_anon ? after.hwm_bytes - non_anon : 0;
+    r.rss_method = "vmhwm-reset";
+  } else {
+    std::uint64_t base = before.rss_anon_bytes + before.rss_file_bytes + before.rss_shmem_bytes;
+    r.peak_rss_bytes = after.hwm_bytes > base ? after.hwm_bytes - base : 0;
+    r.rss_method = "vmhwm-since-start";
+  }
+}
+
+// The run through allocator a, from the checks that it can run to the
+// result on the pipe.
+template <class A>
+int run_with(A& a, const ChildRequest& req, const AllocatorSpec& spec, Touch touch, const TraceView& trace,
+             const TraceSummary& summary) {
+  RunResult r;
+  r.allocator = spec.text;
+  r.validate = req.validate;
+  r.touch = touchable<A>() ? touch_name(touch) : "none";
+  if constexpr (A::kCapabilities.is_active) {
+    if (!a.is_active())
+      return refuse(r, spec.text + " is not the active malloc in the child (preload failed?)", req.result_fd);
+  }
+  if (!touchable<A>() && req.validate)
+    return refuse(r, spec.name + " hands out no real memory: --validate does not apply", req.result_fd);
+  r.allocator_version = version_of(a);
+  ObjectTable table(trace.object_count);
+  ReplayOptions opt{touch, req.validate};
+  // Measurement: memory samples and latency, sized before the baseline.
+  // The null allocator hands out no memory and validating runs are not
+  // measurements: neither is sampled.
+  if (req.pace != "fast" && req.pace != "recorded") throw OptionError("unknown pace '" + req.pace + "'");
+  const bool paced = req.pace == "recorded";
+  if (paced && trace.timestamps_ns.empty())
+    throw OptionError(req.trace_path + ": --pace recorded needs a trace with timestamps");
+  // Several threads replay on as many threads (and a paced replay always
+  // goes through the threaded path, which follows timestamps); validation
+  // and --serial replay in trace order on one thread.
+  const bool threaded = !req.serial && !req.validate && (trace.thread_count > 1 || paced);
+  ReplayMeasurement ms;
+  const bool measure = touchable<A>() && !req.validate;
+  if (measure) prepare_measurement(ms, req, trace, summary, threaded);
+
+  // The threads' plan (16 bytes per event) is the harness's: made before
+  // the baseline, so that neither RSS nor a process-wide allocated-bytes
+  // counter charges it to the allocator.
+  ThreadPlan plan;
+  if (threaded) plan = plan_threads(trace);
+  // Baseline: everything so far (trace mapping, table, plan, allocator
+  // set-up) is the harness's, not the allocator's.
+  ProcMemory before = read_proc_memory();
+  ms.rss_baseline_bytes = before.rss_anon_bytes;
+  ms.allocated_baseline_bytes = allocated_bytes_of(a).value_or(0);
+  bool reset = reset_peak_rss();
+  ReplayOutcome out = threaded ? replay_on_threads(a, trace, plan, table, touch, req, measure ? &ms : nullptr, r)
+                               : replay(a, trace, table, opt, measure ? &ms : nullptr);
+  ProcMemory after = read_proc_memory();
+  if (measure) record_measurements(a, ms, out, summary, threaded, r);
+  record_outcome(out, summary, before, after, reset, r);
+  r.allocator_stats = stats_to_json(a.stats());
+  if (out.violated)
+    return refuse(r, "validation failed at event " + std::to_string(out.violation_event) + ": " + out.violation,
+                  req.result_fd);
+  if (req.validate) {
+    CheckResult c = a.check();
+    if (!c.ok) return refuse(r, "heap check failed after the replay: " + c.problem, req.result_fd);
+  }
+  if (!write_result(req.result_fd, r)) return kChildBadRequest;
+  return kChildOk;
 }
 
 }  // namespace
@@ -130,136 +270,7 @@ int run_child(const ChildRequest& req) {
     HrtFile file(req.trace_path, /*populate=*/true);
     TraceView trace = file.view();
     TraceSummary summary = summarize(trace);
-
-    return with_allocator(spec, [&](auto& a) -> int {
-      using A = std::remove_reference_t<decltype(a)>;
-      RunResult r;
-      r.allocator = spec.text;
-      r.validate = req.validate;
-      r.touch = detail::touchable<A>() ? touch_name(*touch) : "none";
-      if constexpr (requires { a.is_active(); }) {
-        if (!a.is_active()) {
-          r.status = "failed";
-          r.status_detail = spec.text + " is not the active malloc in the child (preload failed?)";
-          write_result(req.result_fd, r);
-          return kChildRunFailed;
-        }
-      }
-      if (!detail::touchable<A>() && req.validate) {
-        r.status = "failed";
-        r.status_detail = spec.name + " hands out no real memory: --validate does not apply";
-        write_result(req.result_fd, r);
-        return kChildRunFailed;
-      }
-      r.allocator_version = version_of(a);
-      ObjectTable table(trace.object_count);
-      ReplayOptions opt{*touch, req.validate};
-      // Measurement: memory samples and latency, sized before the baseline.
-      // The null allocator hands out no memory and validating runs are not
-      // measurements: neither is sampled.
-      if (req.pace != "fast" && req.pace != "recorded") throw OptionError("unknown pace '" + req.pace + "'");
-      const bool paced = req.pace == "recorded";
-      if (paced && trace.timestamps_ns.empty())
-        throw OptionError(req.trace_path + ": --pace recorded needs a trace with timestamps");
-      // Several threads replay on as many threads (and a paced replay always
-      // goes through the threaded path, which follows timestamps); validation
-      // and --serial replay in trace order on one thread.
-      const bool threaded = !req.serial && !req.validate && (trace.thread_count > 1 || paced);
-      ReplayMeasurement ms;
-      const bool measure = detail::touchable<A>() && !req.validate;
-      if (measure) {
-        std::uint64_t n = trace.events.size();
-        ms.sample_every = req.sample_every == kAutomatic ? std::max<std::uint64_t>(1, n / 300) : req.sample_every;
-        ms.latency_every = req.latency_every == kAutomatic ? 101 : req.latency_every;
-        // Threads reach the trace's peak in an order of their own: no sample
-        // is aimed at it there.
-        ms.extra_sample_at = threaded ? 0 : summary.peak_live_event;
-        ms.track_usable = ms.sample_every != 0;
-        ms.prepare(trace);
-        if (ms.latency_every != 0) ms.latency.set_clock_overhead_ns(LatencyRecorder::measure_clock_overhead_ns());
-      }
-
-      // The threads' plan (16 bytes per event) is the harness's: made before
-      // the baseline, so that neither RSS nor a process-wide allocated-bytes
-      // counter charges it to the allocator.
-      ThreadPlan plan;
-      if (threaded) plan = plan_threads(trace);
-      // Baseline: everything so far (trace mapping, table, plan, allocator
-      // set-up) is the harness's, not the allocator's.
-      ProcMemory before = read_proc_memory();
-      ms.rss_baseline_bytes = before.rss_anon_bytes;
-      ms.allocated_baseline_bytes = detail::allocated_bytes_of(a).value_or(0);
-      bool reset = reset_peak_rss();
-      ReplayOutcome out;
-      if (threaded) {
-        Pace pace = paced ? Pace::kRecorded : Pace::kAsFastAsPossible;
-        ThreadedOutcome t;
-        if constexpr (A::kThreadSafe) {
-          t = replay_threads(a, trace, plan, table, *touch, pace, measure ? &ms : nullptr);
-        } else {
-          Locked<A> locked(a);
-          t = replay_threads(locked, trace, plan, table, *touch, pace, measure ? &ms : nullptr);
-          r.locked = true;
-        }
-        out.events = t.events;
-        out.wall_ns = t.wall_ns;
-        out.failed_allocations = t.failed_allocations;
-        r.threads = static_cast<int>(t.threads.size());
-        r.pace = req.pace;
-        for (const ThreadOutcome& th : t.threads) {
-          ThreadResult tr;
-          tr.events = th.events;
-          tr.wall_ns = th.wall_ns;
-          tr.events_per_second = th.wall_ns ? 1e9 * static_cast<double>(th.events) / static_cast<double>(th.wall_ns) : 0;
-          tr.wait_ns = th.wait_ns;
-          tr.waits = th.waits;
-          r.wait_ns += th.wait_ns;
-          r.per_thread.push_back(tr);
-        }
-      } else {
-        out = replay(a, trace, table, opt, measure ? &ms : nullptr);
-      }
-      ProcMemory after = read_proc_memory();
-      if (measure) record_measurements(a, ms, out, summary, threaded, r);
-
-      r.events = out.events;
-      r.wall_ns = out.wall_ns;
-      r.ns_per_event = out.events ? static_cast<double>(out.wall_ns) / static_cast<double>(out.events) : 0;
-      r.events_per_second = out.wall_ns ? 1e9 * static_cast<double>(out.events) / static_cast<double>(out.wall_ns) : 0;
-      r.peak_live_bytes = summary.peak_live_bytes;
-      r.final_live_bytes = summary.final_live_bytes;
-      r.failed_allocations = out.failed_allocations;
-      r.baseline_rss_bytes = before.rss_anon_bytes;
-      if (reset) {
-        // VmHWM now peaks over the replay only; take out the file-backed and
-        // shared pages (the mapped trace, libraries), which are not heap.
-        std::uint64_t non_anon = after.rss_file_bytes + after.rss_shmem_bytes + before.rss_anon_bytes;
-        r.peak_rss_bytes = after.hwm_bytes > non_anon ? after.hwm_bytes - non_anon : 0;
-        r.rss_method = "vmhwm-reset";
-      } else {
-        std::uint64_t base = before.rss_anon_bytes + before.rss_file_bytes + before.rss_shmem_bytes;
-        r.peak_rss_bytes = after.hwm_bytes > base ? after.hwm_bytes - base : 0;
-        r.rss_method = "vmhwm-since-start";
-      }
-      r.allocator_stats = stats_to_json(a.stats());
-      if (out.violated) {
-        r.status = "failed";
-        r.status_detail = "validation failed at event " + std::to_string(out.violation_event) + ": " + out.violation;
-        write_result(req.result_fd, r);
-        return kChildRunFailed;
-      }
-      if (req.validate) {
-        CheckResult c = a.check();
-        if (!c.ok) {
-          r.status = "failed";
-          r.status_detail = "heap check failed after the replay: " + c.problem;
-          write_result(req.result_fd, r);
-          return kChildRunFailed;
-        }
-      }
-      if (!write_result(req.result_fd, r)) return kChildBadRequest;
-      return kChildOk;
-    });
+    return with_allocator(spec, [&](auto& a) -> int { return run_with(a, req, spec, *touch, trace, summary); });
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return kChildBadRequest;

@@ -1,7 +1,7 @@
 // Sizing of a replay's measurement buffers (see ReplayMeasurement in replay.h).
 #include <algorithm>
 
-#include "harness/replay/replay.h"
+#include "harness/replay/replay_core.h"
 
 namespace heapreplay {
 

@@ -27,8 +27,9 @@
 
 #include "allocators/core/allocator.h"
 #include "harness/replay/object_table.h"
-#include "harness/replay/replay.h"
+#include "harness/replay/replay_core.h"
 #include "harness/replay/thread_plan.h"
+#include "harness/replay/touch.h"
 #include "traces/trace.h"
 
 namespace heapreplay {
@@ -91,24 +92,16 @@ void offer_sample(A& a, ThreadedMeasure& tm, ThreadMeter& mine, std::uint64_t ba
   const std::uint64_t done = tm.counted.load(std::memory_order_relaxed);
   if (done < *tm.next_sample) return;
   auto s0 = std::chrono::steady_clock::now();
-  ReplayMeasurement& ms = *tm.ms;
   std::int64_t live = 0, usable = 0;
   for (std::size_t t = 0; t < tm.threads; ++t) {
     live += tm.meters[t].live.load(std::memory_order_relaxed);
     usable += tm.meters[t].usable.load(std::memory_order_relaxed);
   }
-  MemorySample m;
-  m.event = done;
-  m.elapsed_ns =
-      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(s0 - start).count()) -
-      tm.sampling_ns.load(std::memory_order_relaxed);
-  m.live_bytes = live > 0 ? static_cast<std::uint64_t>(live) : 0;
-  m.usable_bytes = tm.count_usable ? (usable > 0 ? static_cast<std::uint64_t>(usable) : 0) : usable_now(a, ms);
-  if (m.usable_bytes > ms.peak_usable_bytes) ms.peak_usable_bytes = m.usable_bytes;
-  m.footprint_bytes = footprint_of(a);
-  std::uint64_t rss = read_proc_memory().rss_anon_bytes;
-  m.rss_bytes = rss > ms.rss_baseline_bytes ? rss - ms.rss_baseline_bytes : 0;
-  if (ms.samples.size() < ms.samples.capacity()) ms.samples.push_back(m);
+  const auto elapsed =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(s0 - start).count());
+  take_sample(a, *tm.ms, done, elapsed - tm.sampling_ns.load(std::memory_order_relaxed),
+              live > 0 ? static_cast<std::uint64_t>(live) : 0, tm.count_usable,
+              usable > 0 ? static_cast<std::uint64_t>(usable) : 0);
   while (*tm.next_sample <= done) ++tm.next_sample;
   tm.next_due.store(*tm.next_sample, std::memory_order_relaxed);
   const auto spent = static_cast<std::uint64_t>(
@@ -117,173 +110,93 @@ void offer_sample(A& a, ThreadedMeasure& tm, ThreadMeter& mine, std::uint64_t ba
   tm.sampling_ns.store(tm.sampling_ns.load(std::memory_order_relaxed) + spent, std::memory_order_relaxed);
 }
 
+// One thread's meter: its live requested and usable bytes, kept in this
+// object (registers, once inlined) and published to its ThreadMeter after
+// each event that changes them; its latency into its own recorder.
+template <class A>
+struct StreamMeter {
+  static constexpr bool kOn = true;
+  const A& a;
+  ThreadMeter& meter;
+  const bool count_usable;
+  LatencyTimer timer;
+  std::int64_t live = 0, usable = 0;
+
+  StreamMeter(const A& allocator, ThreadedMeasure& tm, ThreadMeter& mine)
+      : a(allocator), meter(mine), count_usable(tm.count_usable), timer(&mine.latency, tm.ms->latency_every) {}
+  template <class F>
+  auto timed(Op op, std::uint64_t step, F&& call) {
+    return timer(op, step, call);
+  }
+  void alloc(void* p, std::uint64_t size) {
+    live += static_cast<std::int64_t>(size);
+    meter.live.store(live, std::memory_order_relaxed);
+    if (count_usable) {
+      usable += static_cast<std::int64_t>(a.usable_size(p));
+      meter.usable.store(usable, std::memory_order_relaxed);
+    }
+  }
+  void free(void* p, std::uint64_t size) {
+    live -= static_cast<std::int64_t>(size);
+    meter.live.store(live, std::memory_order_relaxed);
+    if (count_usable) {
+      usable -= static_cast<std::int64_t>(a.usable_size(p));
+      meter.usable.store(usable, std::memory_order_relaxed);
+    }
+  }
+};
+
+// Waits until thread `w >> kThreadShift` has done `w & kCountMask` events:
+// spins briefly, then sleeps on its progress counter.
+inline void wait_for(Progress* progress, std::uint64_t w, ThreadOutcome& out) {
+  using Clock = std::chrono::steady_clock;
+  Progress& other = progress[w >> ThreadPlan::kThreadShift];
+  const std::uint64_t need = w & ThreadPlan::kCountMask;
+  if (other.done.load(std::memory_order_acquire) >= need) return;
+  auto w0 = Clock::now();
+  ++out.waits;
+  for (int spin = 0; spin < 2000 && other.done.load(std::memory_order_acquire) < need; ++spin)
+    std::this_thread::yield();
+  for (std::uint64_t v; (v = other.done.load(std::memory_order_acquire)) < need;) {
+    other.sleepers.fetch_add(1, std::memory_order_seq_cst);
+    if (other.done.load(std::memory_order_seq_cst) == v) other.done.wait(v, std::memory_order_acquire);
+    other.sleepers.fetch_sub(1, std::memory_order_relaxed);
+  }
+  out.wait_ns +=
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - w0).count());
+}
+
 template <class A, Touch T, bool M>
 std::uint64_t run_stream(A& a, const TraceView& trace, const ThreadStream& stream, Slot* table,
                          Progress* progress, std::size_t me, Pace pace,
                          std::chrono::steady_clock::time_point start, ThreadOutcome& out, ThreadedMeasure* tm) {
   using Clock = std::chrono::steady_clock;
+  using Meter = std::conditional_t<M, StreamMeter<A>, NoMeter>;
   std::uint64_t failed = 0;
   const std::uint64_t t0_trace = trace.timestamps_ns.empty() ? 0 : trace.timestamps_ns.front();
-  // Measurement state, in registers; live and usable are published to the
-  // thread's meter after each event that changes them.
-  ThreadMeter* meter = M ? &tm->meters[me] : nullptr;
-  const std::uint64_t latency_every = M ? tm->ms->latency_every : 0;
-  std::uint64_t next_latency = latency_every ? latency_every - 1 : ~std::uint64_t{0};
+  Meter meter = [&] {
+    if constexpr (M)
+      return Meter(a, *tm, tm->meters[me]);
+    else
+      return Meter{};
+  }();
+  NoChecks checker;
   const std::uint64_t check_every = M && tm->check_every ? tm->check_every : ~std::uint64_t{0};
   std::uint64_t until_check = check_every;
-  const bool count_usable = M && tm->count_usable;
-  std::int64_t live = 0, usable = 0;
-  auto track_alloc = [&](void* p, std::uint64_t size) {
-    if constexpr (M) {
-      live += static_cast<std::int64_t>(size);
-      meter->live.store(live, std::memory_order_relaxed);
-      if (count_usable) {
-        usable += static_cast<std::int64_t>(a.usable_size(p));
-        meter->usable.store(usable, std::memory_order_relaxed);
-      }
-    }
-    (void)p, (void)size;
-  };
-  auto track_free = [&](void* p, std::uint64_t size) {
-    if constexpr (M) {
-      live -= static_cast<std::int64_t>(size);
-      meter->live.store(live, std::memory_order_relaxed);
-      if (count_usable) {
-        usable -= static_cast<std::int64_t>(a.usable_size(p));
-        meter->usable.store(usable, std::memory_order_relaxed);
-      }
-    }
-    (void)p, (void)size;
-  };
-  std::size_t k = 0;
-  auto timed = [&](Op op, auto&& call) {
-    if constexpr (M) {
-      if (k == next_latency) {
-        next_latency += latency_every;
-        auto t0 = LatencyRecorder::Clock::now();
-        if constexpr (std::is_void_v<decltype(call())>) {
-          call();
-          meter->latency.record(op, t0, LatencyRecorder::Clock::now());
-          return;
-        } else {
-          auto r = call();
-          meter->latency.record(op, t0, LatencyRecorder::Clock::now());
-          return r;
-        }
-      }
-    }
-    (void)op;
-    return call();
-  };
-  for (; k < stream.events.size(); ++k) {
+  for (std::size_t k = 0; k < stream.events.size(); ++k) {
     if constexpr (M) {
       if (--until_check == 0) {
         until_check = check_every;
-        offer_sample(a, *tm, *meter, check_every, start);
+        offer_sample(a, *tm, tm->meters[me], check_every, start);
       }
     }
-    if (std::uint64_t w = stream.wait[k]) {
-      Progress& other = progress[w >> ThreadPlan::kThreadShift];
-      const std::uint64_t need = w & ThreadPlan::kCountMask;
-      if (other.done.load(std::memory_order_acquire) < need) {
-        auto w0 = Clock::now();
-        ++out.waits;
-        for (int spin = 0; spin < 2000 && other.done.load(std::memory_order_acquire) < need; ++spin)
-          std::this_thread::yield();
-        for (std::uint64_t v; (v = other.done.load(std::memory_order_acquire)) < need;) {
-          other.sleepers.fetch_add(1, std::memory_order_seq_cst);
-          if (other.done.load(std::memory_order_seq_cst) == v) other.done.wait(v, std::memory_order_acquire);
-          other.sleepers.fetch_sub(1, std::memory_order_relaxed);
-        }
-        out.wait_ns += static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - w0).count());
-      }
-    }
+    if (std::uint64_t w = stream.wait[k]) wait_for(progress, w, out);
     const std::uint64_t i = stream.events[k];
     if (pace == Pace::kRecorded && !trace.timestamps_ns.empty()) {
       auto due = start + std::chrono::nanoseconds(trace.timestamps_ns[i] - t0_trace);
       if (Clock::now() < due) std::this_thread::sleep_until(due);
     }
-    const Event& e = trace.events[i];
-    switch (e.op) {
-      case Op::kMalloc:
-      case Op::kCalloc:
-      case Op::kAligned: {
-        void* p = nullptr;
-        std::size_t align = kNaturalAlignment;
-        if (e.op == Op::kAligned) {
-          if (!e.alignment_valid()) {
-            table[e.id] = Slot{nullptr, 0};
-            ++failed;
-            break;
-          }
-          align = static_cast<std::size_t>(e.alignment());
-          if constexpr (requires { a.allocate_aligned(e.size, align, e.aligned_kind()); })
-            p = timed(Op::kAligned, [&] { return a.allocate_aligned(e.size, align, e.aligned_kind()); });
-          else
-            p = timed(Op::kAligned, [&] { return a.allocate(e.size, align); });
-        } else if (e.op == Op::kCalloc) {
-          if constexpr (requires { a.allocate_zeroed(e.size); }) {
-            p = timed(Op::kCalloc, [&] { return a.allocate_zeroed(e.size); });
-          } else {
-            p = timed(Op::kCalloc, [&] {
-              void* q = a.allocate(e.size, kNaturalAlignment);
-              if constexpr (touchable<A>())
-                if (q != nullptr) std::memset(q, 0, e.size);
-              return q;
-            });
-          }
-        } else {
-          p = timed(Op::kMalloc, [&] { return a.allocate(e.size, kNaturalAlignment); });
-        }
-        table[e.id] = Slot{p, Slot::pack(e.size, e.op == Op::kAligned ? (e.aux & 0x3f) : 0)};
-        if (p == nullptr) {
-          ++failed;
-        } else {
-          track_alloc(p, e.size);
-          touch_range<T>(p, 0, e.size);
-        }
-        break;
-      }
-      case Op::kRealloc: {
-        Slot& s = table[e.id];
-        if (e.size == 0) {
-          if (s.ptr != nullptr) {
-            track_free(s.ptr, s.size());
-            timed(Op::kRealloc, [&] { a.deallocate(s.ptr, s.size(), s.alignment()); });
-          }
-          s.ptr = nullptr;
-          break;
-        }
-        std::uint64_t old = s.ptr != nullptr ? s.size() : 0;
-        // Counted as freed before the call; a failed realloc counts it back.
-        if (s.ptr != nullptr) track_free(s.ptr, old);
-        void* p = timed(Op::kRealloc, [&] {
-          return s.ptr != nullptr ? a.reallocate(s.ptr, old, e.size, s.alignment()) : a.allocate(e.size, kNaturalAlignment);
-        });
-        if (p == nullptr) {
-          ++failed;
-          if (s.ptr != nullptr) track_alloc(s.ptr, old);
-          break;
-        }
-        track_alloc(p, e.size);
-        s = Slot{p, Slot::pack(e.size, 0)};
-        touch_range<T>(p, old, e.size);
-        break;
-      }
-      case Op::kFree: {
-        if (e.id == kNoObject) {
-          timed(Op::kFree, [&] { a.deallocate(nullptr, 0, kNaturalAlignment); });
-          break;
-        }
-        Slot& s = table[e.id];
-        if (s.ptr != nullptr) {
-          track_free(s.ptr, s.size());
-          timed(Op::kFree, [&] { a.deallocate(s.ptr, s.size(), s.alignment()); });
-        }
-        s.ptr = nullptr;
-        break;
-      }
-    }
+    replay_event<T>(a, trace.events[i], i, k, table, meter, checker, failed);
     Progress& mine = progress[me];
     mine.done.store(k + 1, std::memory_order_seq_cst);
     if (mine.sleepers.load(std::memory_order_seq_cst) != 0) mine.done.notify_all();
@@ -371,24 +284,16 @@ ThreadedOutcome replay_threads(A& a, const TraceView& trace, const ThreadPlan& p
   static_assert(A::kThreadSafe, "multi-threaded replay needs a thread-safe allocator (wrap it in Locked)");
   using detail::replay_threads_with;
   Slot* slots = table.data();
-  if constexpr (!detail::touchable<A>()) {
+  if constexpr (!touchable<A>()) {
     return replay_threads_with<A, Touch::kNone, false>(a, trace, plan, slots, pace, nullptr);
   } else {
-    if (ms != nullptr && ms->active()) {
-      switch (touch) {
-        case Touch::kNone: return replay_threads_with<A, Touch::kNone, true>(a, trace, plan, slots, pace, ms);
-        case Touch::kFirst: return replay_threads_with<A, Touch::kFirst, true>(a, trace, plan, slots, pace, ms);
-        case Touch::kPages: return replay_threads_with<A, Touch::kPages, true>(a, trace, plan, slots, pace, ms);
-        case Touch::kAll: return replay_threads_with<A, Touch::kAll, true>(a, trace, plan, slots, pace, ms);
-      }
-    }
-    switch (touch) {
-      case Touch::kNone: return replay_threads_with<A, Touch::kNone, false>(a, trace, plan, slots, pace, nullptr);
-      case Touch::kFirst: return replay_threads_with<A, Touch::kFirst, false>(a, trace, plan, slots, pace, nullptr);
-      case Touch::kPages: return replay_threads_with<A, Touch::kPages, false>(a, trace, plan, slots, pace, nullptr);
-      case Touch::kAll: return replay_threads_with<A, Touch::kAll, false>(a, trace, plan, slots, pace, nullptr);
-    }
-    return {};
+    if (ms != nullptr && ms->active())
+      return detail::with_touch(touch, [&](auto t) {
+        return replay_threads_with<A, decltype(t)::value, true>(a, trace, plan, slots, pace, ms);
+      });
+    return detail::with_touch(touch, [&](auto t) {
+      return replay_threads_with<A, decltype(t)::value, false>(a, trace, plan, slots, pace, nullptr);
+    });
   }
 }
 

@@ -1,5 +1,5 @@
 // Names of the touch policies as the command line spells them.
-#include "harness/replay/replay.h"
+#include "harness/replay/touch.h"
 
 namespace heapreplay {
 

@@ -13,9 +13,9 @@
 #include <string_view>
 #include <vector>
 
+#include "allocators/core/allocator.h"
 #include "allocators/core/options.h"
 #include "allocators/dispatch.h"
-#include "harness/replay/replay.h"
 #include "traces/hrt_format.h"
 #include "traces/trace_builder.h"
 
@@ -221,7 +221,7 @@ class Session {
     std::size_t align;   // as requested (kNaturalAlignment if none)
   };
 
-  static constexpr bool kTouchable = detail::touchable<A>();
+  static constexpr bool kTouchable = touchable<A>();
 
   void report(std::uint64_t line_no, const std::string& what) {
     ++errors_;
@@ -352,7 +352,7 @@ class Session {
       throw CommandError("calloc: " + std::to_string(n) + " * " + std::to_string(size) + " overflows 64 bits");
     const std::uint64_t bytes = n * size;
     void* p;
-    if constexpr (requires { a_.allocate_zeroed(std::size_t{}); }) {
+    if constexpr (A::kCapabilities.allocate_zeroed) {
       p = a_.allocate_zeroed(static_cast<std::size_t>(bytes));
     } else {
       p = a_.allocate(static_cast<std::size_t>(bytes), kNaturalAlignment);
@@ -412,7 +412,7 @@ class Session {
     require_memory("write");
     check_range("write", id, offset, text.size());
     auto* dst = static_cast<char*>(handles_.at(id).p);
-    if constexpr (requires { a_.write(dst, offset, text.data(), text.size()); }) {
+    if constexpr (A::kCapabilities.write) {
       // The design's own write (MeMager's), after the stricter check above.
       if (int rc = a_.write(dst, offset, text.data(), text.size()); rc != 0)
         throw CommandError("write: " + allocator_ + " refused with code " + std::to_string(rc));
@@ -437,7 +437,7 @@ class Session {
     unsigned char* piece = piece_.data();
     for (std::uint64_t done = 0; done < n;) {
       const std::size_t m = static_cast<std::size_t>(std::min(n - done, kPiece));
-      if constexpr (requires { a_.read(src, std::size_t{}, piece, m); }) {
+      if constexpr (A::kCapabilities.read) {
         if (int rc = a_.read(handles_.at(id).p, static_cast<std::size_t>(offset + done), piece, m); rc != 0)
           throw CommandError("read: " + allocator_ + " refused with code " + std::to_string(rc));
       } else {
@@ -463,7 +463,7 @@ class Session {
       throw CommandError("move: h" + std::to_string(to) + " (" + std::to_string(dst.size) +
                          " bytes) is smaller than h" + std::to_string(from) + " (" + std::to_string(src.size) +
                          " bytes); nothing moved");
-    if constexpr (requires { a_.move(dst.p, src.p); }) {
+    if constexpr (A::kCapabilities.move) {
       // MeMager's own move_ptr: copies and frees the source.
       if (int rc = a_.move(dst.p, src.p); rc != 0)
         throw CommandError("move: " + allocator_ + " refused with code " + std::to_string(rc) + "; nothing moved");
@@ -571,7 +571,7 @@ const char* allocator_shell_help() { return kHelp; }
 int run_allocator_shell(const AllocatorSpec& spec, const SessionIo& io) {
   return with_allocator(spec, [&](auto& a) -> int {
     using A = std::remove_reference_t<decltype(a)>;
-    if constexpr (requires { a.is_active(); }) {
+    if constexpr (A::kCapabilities.is_active) {
       if (!a.is_active())
         throw std::runtime_error(spec.name + " is not the malloc of this process (its library was not preloaded)");
     }

@@ -171,7 +171,7 @@ class DesignDriver {
 
   // The design's own operations (MeMager's write/read/move for blocks).
   void extra(FuzzedDataProvider& in, std::size_t k, std::size_t op) {
-    if constexpr (requires { a_.move(nullptr, nullptr); }) {
+    if constexpr (A::kCapabilities.write && A::kCapabilities.read && A::kCapabilities.move) {
       const Live l = live_[k];
       const std::uint64_t span = std::min(l.size, kHeadBytes);
       const int what = in.ConsumeIntegralInRange<int>(0, 2);

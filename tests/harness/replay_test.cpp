@@ -18,6 +18,7 @@ namespace {
 // A correct allocator over glibc malloc that records what it was asked.
 struct Recording {
   static constexpr bool kThreadSafe = false;
+  static constexpr Capabilities kCapabilities{};
   std::vector<std::string> calls;
   std::map<void*, std::size_t> live;
   std::size_t fail_size = ~std::size_t{0};  // requests of this size fail

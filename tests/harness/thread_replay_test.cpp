@@ -38,6 +38,7 @@ TEST(ThreadPlan, WaitsOnlyForTheOtherThreadsLastTouch) {
 // handed out, and never handed out twice while live.
 struct Checking {
   static constexpr bool kThreadSafe = true;
+  static constexpr Capabilities kCapabilities{};
   std::mutex m;
   std::set<void*> live;
   std::uint64_t errors = 0, calls = 0;
