@@ -1,5 +1,5 @@
 // heapreplay report: renders a JSON report as a table, an export for CI
-// tooling (gbench, bmf, github-action), a markdown summary or a
+// tooling (one of reports/exports/exports.h's table), a markdown summary or a
 // self-contained HTML page with charts.
 #include <cstdlib>
 #include <iostream>
@@ -44,8 +44,14 @@ std::string read_chartjs(const std::string& given) {
                    " (install Debian's libjs-chart.js, or give --chartjs FILE or $HEAPREPLAY_CHARTJS)");
 }
 
-std::string dump(const nlohmann::json& j) {
-  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+// "export for CI tooling: gbench (Google Benchmark JSON, ...), bmf (...)",
+// from the export table.
+std::string format_help() {
+  std::string help = "export for CI tooling:";
+  for (const ReportExport& e : kReportExports)
+    help += std::string(&e == kReportExports ? " " : ", ") + std::string(e.name) + " (" + std::string(e.description) +
+            ")";
+  return help;
 }
 
 }  // namespace
@@ -54,9 +60,7 @@ int cmd_report(const std::vector<std::string>& args) {
   std::string path, format, output, markdown, html, chartjs;
   po::options_description d("Options");
   d.add_options()
-      ("format", po::value(&format), "export for CI tooling: gbench (Google Benchmark JSON, for compare.py), bmf "
-                                     "(Bencher Metric Format), github-action (github-action-benchmark "
-                                     "customSmallerIsBetter)")
+      ("format", po::value(&format), format_help().c_str())
       ("output,o", po::value(&output), "where the --format export goes (default: standard output)")
       ("markdown", po::value(&markdown), "write a markdown summary (for a CI job summary; - for standard output)")
       ("html", po::value(&html), "write a self-contained HTML report with charts")
@@ -66,12 +70,14 @@ int cmd_report(const std::vector<std::string>& args) {
   pos.add("report", 1);
   po::variables_map vm;
   if (!parse("report", args, d, pos, vm,
-             "REPORT.json [--format gbench|bmf|github-action [--output FILE]] [--markdown OUT.md] [--html OUT.html]"))
+             "REPORT.json [--format " + export_names("|", "|") +
+                 " [--output FILE]] [--markdown OUT.md] [--html OUT.html]"))
     return kExitOk;
   if (path.empty()) throw UsageError("no report given");
   if (!output.empty() && format.empty()) throw UsageError("--output needs --format");
-  if (!format.empty() && format != "gbench" && format != "bmf" && format != "github-action")
-    throw UsageError("--format must be gbench, bmf or github-action, not '" + format + "'");
+  const ReportExport* chosen = format.empty() ? nullptr : find_export(format);
+  if (!format.empty() && !chosen)
+    throw UsageError("--format must be " + export_names(", ", " or ") + ", not '" + format + "'");
   std::string chartjs_source = html.empty() ? std::string() : read_chartjs(chartjs);
 
   Report report = read_report(path);
@@ -81,12 +87,9 @@ int cmd_report(const std::vector<std::string>& args) {
   std::vector<std::string> written;  // outputs complete before any failure
   std::string failing;
   try {
-    if (!format.empty()) {
-      nlohmann::json j = format == "gbench" ? export_gbench(report)
-                         : format == "bmf"  ? export_bmf(report)
-                                            : export_github_action(report);
+    if (chosen) {
       failing = output.empty() ? "-" : output;
-      write_file_atomically(failing, dump(j));
+      write_file_atomically(failing, chosen->render(report));
       written.push_back(failing);
     }
     if (!markdown.empty()) {

@@ -29,9 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)render_table(r);
   (void)render_markdown(r);
   (void)render_html(r, "/* Chart */");
-  (void)export_gbench(r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  (void)export_bmf(r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  (void)export_github_action(r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  for (const ReportExport& e : kReportExports) (void)e.render(r);
   // The JSON the report would be written as reads back.
   try {
     (void)report_from_json(report_to_json(r));

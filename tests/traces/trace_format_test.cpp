@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <set>
 
 #include "tests/traces/trace_test_util.h"
 #include "traces/readers/import.h"
@@ -46,6 +47,29 @@ TEST(TraceFormat, NamesRoundTrip) {
   EXPECT_EQ(format_from_name(""), std::nullopt);
   EXPECT_EQ(format_from_name("rep "), std::nullopt);
   EXPECT_EQ(format_names(), "hrt, rep, mtrace, raw, wee, text, android");
+}
+
+// The table's rows agree with the enum, the names and each other, and no
+// sniffer claims a head with nothing in it (detect_format would then name a
+// format for an empty file).
+TEST(TraceFormat, TableRowsAreConsistent) {
+  ASSERT_EQ(trace_formats().size(), std::size(kAll));
+  std::set<std::string> names;
+  std::set<int> ranks;
+  for (std::size_t i = 0; i < trace_formats().size(); ++i) {
+    const TraceFormatInfo& row = trace_formats()[i];
+    SCOPED_TRACE(row.name);
+    EXPECT_EQ(row.format, kAllTraceFormats[i]);
+    EXPECT_EQ(&format_info(row.format), &row);
+    EXPECT_STREQ(format_name(row.format), row.name);
+    EXPECT_TRUE(names.insert(row.name).second);
+    EXPECT_TRUE(ranks.insert(row.sniff_rank).second);
+    ASSERT_NE(row.read, nullptr);
+    ASSERT_NE(row.sniff, nullptr);
+    EXPECT_FALSE(row.sniff(SniffHead{}));
+  }
+  // Only get-trace's raw recordings open with '#' lines.
+  for (const TraceFormatInfo& row : trace_formats()) EXPECT_EQ(row.comment_header, row.format == TraceFormat::kRaw);
 }
 
 TEST(DetectFormat, EachFormatByContent) {

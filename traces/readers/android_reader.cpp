@@ -67,6 +67,19 @@ bool is_present_bytes(std::string_view s) {
 
 }  // namespace
 
+bool sniff_android(const SniffHead& head) {
+  std::string_view line = head.line;
+  std::size_t colon = line.find(':');
+  if (colon == std::string_view::npos || !scan::all_digits(line.substr(0, colon), false)) return false;
+  scan::Fields f(line.substr(colon + 1));
+  std::string_view op = f.next();
+  if (op != "malloc" && op != "calloc" && op != "realloc" && op != "free" && op != "memalign" && op != "thread_done")
+    return false;
+  std::string_view ptr = f.next();
+  if (ptr.starts_with("0x") || ptr.starts_with("0X")) ptr.remove_prefix(2);
+  return scan::all_digits(ptr, true);
+}
+
 Trace read_android(std::string_view text, const std::string& path) {
   TraceBuilder b("android", ReusePolicy::kFreeOld);
   b.reserve(text.size() / 28);  // "1234: malloc 0x7f0012345670 32" and so on

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "traces/readers/trace_format.h"
 #include "traces/trace.h"
 
 namespace heapreplay {
@@ -18,5 +19,10 @@ namespace heapreplay {
 // all or nothing. Throws TraceError `path_for_messages:LINE: what` on the
 // first malformed line. The grammar is in traces/FORMAT.md.
 Trace read_android(std::string_view text, const std::string& path_for_messages);
+
+// The format table's sniffer (trace_format.h): the first line is a decimal
+// thread id, a colon, one of the record_allocs ops and a hex pointer
+// ("186: malloc 0xb6038060 20").
+bool sniff_android(const SniffHead& head);
 
 }  // namespace heapreplay

@@ -31,6 +31,16 @@ bool is_op(std::string_view f, std::string_view ops) {
 
 }  // namespace
 
+bool sniff_mtrace(const SniffHead& head) {
+  std::string_view line = head.line;
+  if (line == "= Start" || line == "= End" || line.starts_with("@ ")) return true;
+  // A record with no caller (glibc omits "@ ..." when it has none).
+  if (line.size() < 3 || line[1] != ' ') return false;
+  if (std::string_view("+-<>!").find(line[0]) == std::string_view::npos) return false;
+  std::string_view ptr = line.substr(2);
+  return ptr.starts_with("0x") || ptr.starts_with("(nil)");
+}
+
 Trace read_mtrace(std::string_view text, const std::string& path) {
   TraceBuilder b("mtrace", ReusePolicy::kFreeOld);
   b.reserve(text.size() / 64);  // a record with its caller is 60-100 bytes

@@ -27,7 +27,28 @@ scan::Num parse_pointer(std::string_view tok, std::uint64_t& out) {
   return scan::parse_hex(tok, out);
 }
 
+// get-trace pointers as the sniffer accepts them: "0" (NULL) or "0x<hex>",
+// optionally "/<pid>".
+bool is_raw_pointer(std::string_view s) {
+  std::size_t slash = s.find('/');
+  if (slash != std::string_view::npos) {
+    if (!scan::all_digits(s.substr(slash + 1), false)) return false;
+    s = s.substr(0, slash);
+  }
+  if (s == "0") return true;
+  return s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && scan::all_digits(s.substr(2), true);
+}
+
 }  // namespace
+
+bool sniff_raw(const SniffHead& head) {
+  // Nothing but comments yet: a raw trace's long header.
+  if (head.line.empty()) return head.comments;
+  scan::Fields f(head.line);
+  std::string_view op = f.next();
+  if (op != "m" && op != "c" && op != "r" && op != "f") return false;
+  return is_raw_pointer(f.next());
+}
 
 Trace read_raw(std::string_view text, const std::string& path) {
   TraceBuilder b("raw", ReusePolicy::kFreeOld);

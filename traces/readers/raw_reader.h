@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "traces/readers/trace_format.h"
 #include "traces/trace.h"
 
 namespace heapreplay {
@@ -16,5 +17,11 @@ namespace heapreplay {
 // import.failed_in_source and not replayed. Throws TraceError
 // `path_for_messages:LINE: what` on the first malformed line.
 Trace read_raw(std::string_view text, const std::string& path_for_messages);
+
+// The format table's sniffer (trace_format.h): the first line is an m/c/r/f
+// call whose operand is a pointer (`0` or `0x...`, with an optional `/pid`),
+// or there are only '#' comment lines so far (get-trace's header can be
+// longer than the head detection reads).
+bool sniff_raw(const SniffHead& head);
 
 }  // namespace heapreplay

@@ -36,6 +36,25 @@ bool parse_plain_op(std::string_view line, char& op, std::uint64_t& id, std::uin
 
 }  // namespace
 
+Trace read_rep(std::string_view text, const std::string& path) { return read_rep(text, path, nullptr); }
+
+bool sniff_rep(const SniffHead& head) {
+  std::string_view rest = head.from_line;
+  auto next_token = [&rest]() {
+    std::size_t i = 0;
+    while (i < rest.size() && (scan::is_space(rest[i]) || rest[i] == '\n')) ++i;
+    std::size_t j = i;
+    while (j < rest.size() && !scan::is_space(rest[j]) && rest[j] != '\n') ++j;
+    std::string_view t = rest.substr(i, j - i);
+    rest.remove_prefix(j);
+    return t;
+  };
+  for (int i = 0; i < 4; ++i)
+    if (!scan::all_digits(next_token(), false)) return false;
+  std::string_view op = next_token();
+  return op.empty() || op == "a" || op == "r" || op == "f";
+}
+
 Trace read_rep(std::string_view text, const std::string& path, RepHeader* header_out) {
   scan::LineScanner lines(text);
   std::string_view line;

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "traces/readers/trace_format.h"
 #include "traces/trace.h"
 
 namespace heapreplay {
@@ -27,6 +28,14 @@ struct RepHeader {
 // If header is not null it receives the header. Throws TraceError
 // `path_for_messages:LINE: what` on the first malformed line, and
 // `path_for_messages: expected N ops, found M` when the file ends early.
-Trace read_rep(std::string_view text, const std::string& path_for_messages, RepHeader* header = nullptr);
+Trace read_rep(std::string_view text, const std::string& path_for_messages, RepHeader* header);
+
+// The same without the header: the format table's reader (trace_format.h).
+Trace read_rep(std::string_view text, const std::string& path_for_messages);
+
+// The format table's sniffer (trace_format.h): four unsigned numbers from the
+// first line on (separated by any whitespace, newlines included), then
+// nothing or an a/r/f op.
+bool sniff_rep(const SniffHead& head);
 
 }  // namespace heapreplay

@@ -61,6 +61,11 @@ class EventLine {
 
 }  // namespace
 
+bool sniff_text(const SniffHead& head) {
+  std::string_view line = head.line;
+  return line.starts_with("heapreplay-text") && (line.size() == 15 || scan::is_space(line[15]));
+}
+
 Trace read_text(std::string_view text, const std::string& path) {
   scan::LineScanner lines(text);
   std::string_view line;

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "traces/readers/trace_format.h"
 #include "traces/trace.h"
 
 namespace heapreplay {
@@ -17,5 +18,10 @@ namespace heapreplay {
 // one, every event must. Throws TraceError `path_for_messages:LINE: what` on
 // the first malformed line.
 Trace read_text(std::string_view text, const std::string& path_for_messages);
+
+// The format table's sniffer (trace_format.h): the first line is
+// `heapreplay-text`, alone or followed by a space (the reader then checks the
+// version).
+bool sniff_text(const SniffHead& head);
 
 }  // namespace heapreplay

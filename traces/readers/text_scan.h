@@ -84,6 +84,17 @@ class Fields {
   std::string_view rest_;
 };
 
+// s is not empty and every character is a decimal digit (or, with hex, a
+// hexadecimal one). For the sniffers, which only look.
+inline bool all_digits(std::string_view s, bool hex) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    bool ok = (c >= '0' && c <= '9') || (hex && ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')));
+    if (!ok) return false;
+  }
+  return true;
+}
+
 enum class Num { kOk, kNotNumber, kOverflow };
 
 // The whole of s must be digits of the base (no sign, no prefix, no space).

@@ -8,6 +8,8 @@
 
 namespace heapreplay {
 
+bool sniff_wee(const SniffHead& head) { return head.line.starts_with("Alloc(") || head.line.starts_with("Free("); }
+
 Trace read_wee(std::string_view text, const std::string& path) {
   TraceBuilder b("wee", ReusePolicy::kLeakOld);
   scan::LineScanner lines(text);

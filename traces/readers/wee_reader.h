@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "traces/readers/trace_format.h"
 #include "traces/trace.h"
 
 namespace heapreplay {
@@ -15,5 +16,9 @@ namespace heapreplay {
 // import.unmatched_free and skipped. Throws TraceError
 // `path_for_messages:LINE: what` on the first malformed line.
 Trace read_wee(std::string_view text, const std::string& path_for_messages);
+
+// The format table's sniffer (trace_format.h): the first line starts with
+// `Alloc(` or `Free(`.
+bool sniff_wee(const SniffHead& head);
 
 }  // namespace heapreplay
