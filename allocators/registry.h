@@ -28,7 +28,7 @@ const std::vector<AllocatorEntry>& allocator_catalog();
 // `-a` text split into name and options: "segfit:page_bytes=8192" or
 // "preload:/path/lib.so" (the path is the options part).
 struct AllocatorSpec {
-  std::string text;     // as given
+  std::string text;  // as given
   std::string name;
   std::string options;  // after the first ':'
 };

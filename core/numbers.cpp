@@ -20,20 +20,15 @@ std::optional<std::uint64_t> parse_scaled(std::string_view text, std::uint64_t u
   if (base == 10 && !text.empty()) {
     switch (text.back()) {
       case 'g':
-      case 'G':
-        mult *= unit;
-        [[fallthrough]];
+      case 'G': mult *= unit; [[fallthrough]];
       case 'm':
-      case 'M':
-        mult *= unit;
-        [[fallthrough]];
+      case 'M': mult *= unit; [[fallthrough]];
       case 'k':
       case 'K':
         mult *= unit;
         text.remove_suffix(1);
         break;
-      default:
-        break;
+      default: break;
     }
   }
   std::uint64_t v = 0;

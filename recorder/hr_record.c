@@ -733,7 +733,8 @@ HR_EXPORT void *realloc(void *old, size_t size) {
 HR_EXPORT void *reallocarray(void *old, size_t count, size_t size) {
   size_t total;
   if (__builtin_mul_overflow(count, size, &total)) {
-    if (!need_boot() && !is_boot(old) && recording()) record(HR_OP_REALLOC, now_fenced(), 0, UINT64_MAX, (uintptr_t)old);
+    if (!need_boot() && !is_boot(old) && recording())
+      record(HR_OP_REALLOC, now_fenced(), 0, UINT64_MAX, (uintptr_t)old);
     errno = ENOMEM;
     return NULL;
   }

@@ -42,14 +42,13 @@ bool below_bytes_floor(const MetricComparison& r, const CompareOptions& opt) {
 }
 
 double change_pct(double base, double now) {
-  if (base == 0) return now == 0 ? 0 : (now > 0 ? std::numeric_limits<double>::infinity()
-                                                : -std::numeric_limits<double>::infinity());
+  if (base == 0)
+    return now == 0 ? 0
+                    : (now > 0 ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity());
   return (now - base) / std::fabs(base) * 100;
 }
 
-std::string run_counts(const Aggregate& a) {
-  return std::to_string(a.ok_runs) + "/" + std::to_string(a.runs) + " ok";
-}
+std::string run_counts(const Aggregate& a) { return std::to_string(a.ok_runs) + "/" + std::to_string(a.runs) + " ok"; }
 
 // The metrics compared for one pair, in display order: the fixed ones, then
 // p99 latency of every operation either side measured.
@@ -288,7 +287,8 @@ std::string p_cell(const MetricComparison& r) {
 
 std::string verdict_cell(const MetricComparison& r) {
   std::string v = to_string(r.verdict);
-  if (gate_fails(r.verdict)) std::transform(v.begin(), v.end(), v.begin(), [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
+  if (gate_fails(r.verdict))
+    std::transform(v.begin(), v.end(), v.begin(), [](unsigned char ch) { return static_cast<char>(std::toupper(ch)); });
   return v;
 }
 
@@ -403,7 +403,8 @@ std::string render_comparison_text(const Comparison& c) {
   std::vector<std::size_t> width(t.header.size(), 0);
   for (std::size_t i = first; i < t.header.size(); ++i) width[i] = t.header[i].size();
   for (const auto& row : t.rows)
-    for (std::size_t i = first; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size() + (i == first ? 2 : 0));
+    for (std::size_t i = first; i < row.size(); ++i)
+      width[i] = std::max(width[i], row[i].size() + (i == first ? 2 : 0));
   std::ostringstream os;
   auto line = [&](const std::vector<std::string>& row, bool header) {
     for (std::size_t i = first; i < row.size(); ++i) {
@@ -460,9 +461,10 @@ std::string render_comparison_markdown(const Comparison& c) {
 nlohmann::json comparison_to_json(const Comparison& c) {
   nlohmann::json rows = nlohmann::json::array();
   for (const MetricComparison& r : c.rows) {
-    nlohmann::json j = {{"trace", r.trace},         {"allocator", r.allocator}, {"metric", r.metric},
-                        {"n_base", r.n_base},       {"n_new", r.n_new},         {"verdict", to_string(r.verdict)},
-                        {"detail", r.detail},       {"fails_gate", gate_fails(r.verdict)}};
+    nlohmann::json j = {{"trace", r.trace},   {"allocator", r.allocator},
+                        {"metric", r.metric}, {"n_base", r.n_base},
+                        {"n_new", r.n_new},   {"verdict", to_string(r.verdict)},
+                        {"detail", r.detail}, {"fails_gate", gate_fails(r.verdict)}};
     if (r.metric != "status" && r.verdict != Verdict::kNotMeasured) {
       j["base"] = r.base;
       j["new"] = r.now;

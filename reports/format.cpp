@@ -16,16 +16,11 @@ std::string fixed_digits(double v, int digits) {
 
 std::string format_value(double v, MetricUnit unit) {
   switch (unit) {
-    case MetricUnit::kNanoseconds:
-      return fixed_digits(v, std::fabs(v) < 1000 ? 2 : 1) + " ns";
-    case MetricUnit::kBytes:
-      return human_bytes(v);
-    case MetricUnit::kRatio:
-      return fixed_digits(v, 3);
-    case MetricUnit::kPerSecond:
-      return fixed_digits(v / 1e6, 2) + " M/s";
-    case MetricUnit::kCount:
-      return fixed_digits(v, 0);
+    case MetricUnit::kNanoseconds: return fixed_digits(v, std::fabs(v) < 1000 ? 2 : 1) + " ns";
+    case MetricUnit::kBytes: return human_bytes(v);
+    case MetricUnit::kRatio: return fixed_digits(v, 3);
+    case MetricUnit::kPerSecond: return fixed_digits(v / 1e6, 2) + " M/s";
+    case MetricUnit::kCount: return fixed_digits(v, 0);
   }
   return fixed_digits(v, 2);
 }

@@ -16,8 +16,12 @@ namespace {
 constexpr std::size_t kMaxSeriesPoints = 2000;
 
 nlohmann::json summary_json(const Summary& s) {
-  return {{"n", s.n},           {"median", s.median},   {"min", s.min},
-          {"max", s.max},       {"ci_low", s.ci_low},   {"ci_high", s.ci_high},
+  return {{"n", s.n},
+          {"median", s.median},
+          {"min", s.min},
+          {"max", s.max},
+          {"ci_low", s.ci_low},
+          {"ci_high", s.ci_high},
           {"ci_confidence", s.ci_confidence}};
 }
 
@@ -33,7 +37,7 @@ nlohmann::json series_json(const RunResult& r) {
     rss.push_back(r.samples[k].rss_bytes);
     live.push_back(r.samples[k].live_bytes);
   }
-  return {{"allocator", r.allocator},      {"repetition", r.repetition}, {"event", std::move(ev)},
+  return {{"allocator", r.allocator},         {"repetition", r.repetition},  {"event", std::move(ev)},
           {"footprint_bytes", std::move(fp)}, {"rss_bytes", std::move(rss)}, {"live_bytes", std::move(live)}};
 }
 
@@ -356,11 +360,18 @@ nlohmann::json html_page_data(const Report& report) {
   }
   nlohmann::json items = nlohmann::json::array();
   const nlohmann::json& c = report.context;
-  const std::pair<const char*, const char*> keys[] = {
-      {"date", "date"},          {"host", "host"},           {"cpu", "CPU"},
-      {"cpu_count", "CPUs"},     {"kernel", "kernel"},       {"heapreplay_version", "heapreplay"},
-      {"git_revision", "revision"}, {"compiler", "compiler"}, {"build_type", "build"},
-      {"repetitions", "repetitions"}, {"touch", "touch"},    {"command_line", "command"}};
+  const std::pair<const char*, const char*> keys[] = {{"date", "date"},
+                                                      {"host", "host"},
+                                                      {"cpu", "CPU"},
+                                                      {"cpu_count", "CPUs"},
+                                                      {"kernel", "kernel"},
+                                                      {"heapreplay_version", "heapreplay"},
+                                                      {"git_revision", "revision"},
+                                                      {"compiler", "compiler"},
+                                                      {"build_type", "build"},
+                                                      {"repetitions", "repetitions"},
+                                                      {"touch", "touch"},
+                                                      {"command_line", "command"}};
   for (const auto& [key, label] : keys) {
     if (!c.contains(key)) continue;
     const auto& v = c[key];
@@ -389,13 +400,15 @@ std::string render_html(const Report& report, std::string_view chartjs_source) {
   html += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   // Nothing may be fetched: the file must open offline, and no report text
   // could load anything even if it became markup.
-  html += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'unsafe-inline'; "
-          "style-src 'unsafe-inline'; img-src data:\">\n";
+  html +=
+      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'unsafe-inline'; "
+      "style-src 'unsafe-inline'; img-src data:\">\n";
   html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
   html += "<title>heapreplay report</title>\n<style>";
   html += kPageStyle;
-  html += "</style>\n</head>\n<body>\n<main id=\"hr-root\"><noscript>This report draws its tables and charts with "
-          "JavaScript.</noscript></main>\n<pre id=\"hr-render-summary\" hidden></pre>\n";
+  html +=
+      "</style>\n</head>\n<body>\n<main id=\"hr-root\"><noscript>This report draws its tables and charts with "
+      "JavaScript.</noscript></main>\n<pre id=\"hr-render-summary\" hidden></pre>\n";
   html += "<script type=\"application/json\" id=\"hr-data\">";
   html += json_for_script(html_page_data(report));
   html += "</script>\n<script>\n";

@@ -20,8 +20,18 @@ std::string markdown_escape(std::string_view text) {
       case '<': out += "&lt;"; break;
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
-      case '\n': case '\r': out += ' '; break;
-      case '\\': case '`': case '*': case '_': case '[': case ']': case '|': case '~': case '#': case '!':
+      case '\n':
+      case '\r': out += ' '; break;
+      case '\\':
+      case '`':
+      case '*':
+      case '_':
+      case '[':
+      case ']':
+      case '|':
+      case '~':
+      case '#':
+      case '!':
         out += '\\';
         out += c;
         break;
@@ -63,8 +73,8 @@ std::string render_markdown(const Report& report) {
     }
   }
   std::ostringstream os;
-  os << "### heapreplay: " << traces.size() << (traces.size() == 1 ? " trace" : " traces") << ", "
-     << allocators.size() << (allocators.size() == 1 ? " allocator" : " allocators") << "\n\n";
+  os << "### heapreplay: " << traces.size() << (traces.size() == 1 ? " trace" : " traces") << ", " << allocators.size()
+     << (allocators.size() == 1 ? " allocator" : " allocators") << "\n\n";
   std::vector<std::string> facts;
   for (const char* key : {"date", "host", "cpu", "heapreplay_version", "git_revision", "build_type"}) {
     std::string v = context_string(report, key);
@@ -111,7 +121,8 @@ std::string render_markdown(const Report& report) {
     row.push_back(median_of(a, "peak_rss_bytes", MetricUnit::kBytes));
     if (footprint) row.push_back(median_of(a, "peak_footprint_bytes", MetricUnit::kBytes));
     if (frag) row.push_back(median_of(a, "fragmentation_peak_ratio", MetricUnit::kRatio));
-    for (const std::string& op : ops) row.push_back(median_of(a, ("latency." + op + ".p99_ns").c_str(), MetricUnit::kNanoseconds));
+    for (const std::string& op : ops)
+      row.push_back(median_of(a, ("latency." + op + ".p99_ns").c_str(), MetricUnit::kNanoseconds));
     os << '|';
     for (const std::string& cell : row) os << ' ' << markdown_escape(cell) << " |";
     os << '\n';
@@ -125,7 +136,9 @@ std::string render_markdown(const Report& report) {
     for (const std::string& f : failures) os << "- " << f << '\n';
   }
   os << "\nMedians over ok runs";
-  if (repeated) os << "; 95% CI: distribution-free interval for the median of ns/event (its real coverage in parentheses when below 95%)";
+  if (repeated)
+    os << "; 95% CI: distribution-free interval for the median of ns/event (its real coverage in parentheses when "
+          "below 95%)";
   os << ".\n";
   return os.str();
 }

@@ -38,8 +38,8 @@ OutputKind output_kind(const std::string& path) {
   if (::lstat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode)) return OutputKind::kReplace;
   if (S_ISDIR(st.st_mode)) return OutputKind::kFolder;
   if (S_ISLNK(st.st_mode)) {
-    const bool system_link = (path.rfind("/dev/", 0) == 0 && path.find('/', 5) == std::string::npos) ||
-                             path.rfind("/dev/fd/", 0) == 0;
+    const bool system_link =
+        (path.rfind("/dev/", 0) == 0 && path.find('/', 5) == std::string::npos) || path.rfind("/dev/fd/", 0) == 0;
     return system_link ? OutputKind::kInPlace : OutputKind::kReplace;
   }
   return OutputKind::kInPlace;

@@ -55,10 +55,12 @@ std::vector<T> numbers(const nlohmann::json& v, const char* key) {
 
 }  // namespace
 
-
 void to_json(nlohmann::json& j, const ThreadResult& t) {
-  j = nlohmann::json{{"events", t.events},   {"wall_ns", t.wall_ns}, {"events_per_second", t.events_per_second},
-                     {"wait_ns", t.wait_ns}, {"waits", t.waits}};
+  j = nlohmann::json{{"events", t.events},
+                     {"wall_ns", t.wall_ns},
+                     {"events_per_second", t.events_per_second},
+                     {"wait_ns", t.wait_ns},
+                     {"waits", t.waits}};
 }
 
 void from_json(const nlohmann::json& j, ThreadResult& t) {
@@ -70,9 +72,14 @@ void from_json(const nlohmann::json& j, ThreadResult& t) {
 }
 
 void to_json(nlohmann::json& j, const LatencyStats& l) {
-  j = nlohmann::json{{"count", l.count},           {"p50_ns", l.p50_ns},   {"p90_ns", l.p90_ns},
-                     {"p99_ns", l.p99_ns},         {"p999_ns", l.p999_ns}, {"max_ns", l.max_ns},
-                     {"mean_ns", l.mean_ns},       {"bucket_upper_ns", l.bucket_upper_ns},
+  j = nlohmann::json{{"count", l.count},
+                     {"p50_ns", l.p50_ns},
+                     {"p90_ns", l.p90_ns},
+                     {"p99_ns", l.p99_ns},
+                     {"p999_ns", l.p999_ns},
+                     {"max_ns", l.max_ns},
+                     {"mean_ns", l.mean_ns},
+                     {"bucket_upper_ns", l.bucket_upper_ns},
                      {"bucket_count", l.bucket_count}};
 }
 
@@ -94,8 +101,8 @@ namespace {
 
 // Samples are stored as columns (one array per field): compact and easy to plot.
 nlohmann::json samples_to_json(const std::vector<MemorySample>& s) {
-  nlohmann::json j = {{"event", nlohmann::json::array()},        {"elapsed_ns", nlohmann::json::array()},
-                      {"live_bytes", nlohmann::json::array()},   {"usable_bytes", nlohmann::json::array()},
+  nlohmann::json j = {{"event", nlohmann::json::array()},           {"elapsed_ns", nlohmann::json::array()},
+                      {"live_bytes", nlohmann::json::array()},      {"usable_bytes", nlohmann::json::array()},
                       {"footprint_bytes", nlohmann::json::array()}, {"rss_bytes", nlohmann::json::array()}};
   for (const MemorySample& m : s) {
     j["event"].push_back(m.event);

@@ -4,8 +4,8 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,24 +43,24 @@ struct ThreadResult {
 };
 
 struct RunResult {
-  std::string trace;      // the trace as the user named it
-  std::string allocator;  // the allocator spec, e.g. "jemalloc", "segfit:faithful"
-  int repetition = 0;     // 0-based
+  std::string trace;          // the trace as the user named it
+  std::string allocator;      // the allocator spec, e.g. "jemalloc", "segfit:faithful"
+  int repetition = 0;         // 0-based
   std::string status = "ok";  // ok | failed | crashed | timeout
   std::string status_detail;  // why, for anything but ok (one line)
   int signal = 0;             // the signal that ended a crashed run
   std::string touch;          // touch policy in effect
   bool validate = false;
 
-  std::uint64_t events = 0;             // events replayed
-  std::uint64_t wall_ns = 0;            // the replay loop only (not loading)
+  std::uint64_t events = 0;   // events replayed
+  std::uint64_t wall_ns = 0;  // the replay loop only (not loading)
   double ns_per_event = 0;
   double events_per_second = 0;
-  std::uint64_t peak_live_bytes = 0;    // max over the trace of live requested bytes
+  std::uint64_t peak_live_bytes = 0;  // max over the trace of live requested bytes
   std::uint64_t final_live_bytes = 0;
-  std::uint64_t peak_rss_bytes = 0;     // peak anonymous resident memory above the pre-replay baseline
-  std::uint64_t baseline_rss_bytes = 0; // anonymous resident memory just before the replay
-  std::string rss_method;               // how peak_rss_bytes was measured
+  std::uint64_t peak_rss_bytes = 0;      // peak anonymous resident memory above the pre-replay baseline
+  std::uint64_t baseline_rss_bytes = 0;  // anonymous resident memory just before the replay
+  std::string rss_method;                // how peak_rss_bytes was measured
   std::uint64_t failed_allocations = 0;
   std::string allocator_version;
   nlohmann::json allocator_stats = nlohmann::json::object();
@@ -70,20 +70,20 @@ struct RunResult {
   std::vector<MemorySample> samples;
   std::uint64_t peak_footprint_bytes = 0;
   std::uint64_t peak_usable_bytes = 0;
-  std::uint64_t internal_fragmentation_bytes = 0;  // usable - live, at the peak of live
-  std::uint64_t external_fragmentation_bytes = 0;  // footprint - usable, at the peak of live
-  double fragmentation_at_peak_live = 0;           // footprint / live at the peak of live (Johnstone & Wilson #3)
-  double fragmentation_peak_ratio = 0;             // peak footprint / peak live (Johnstone & Wilson #4)
-  double utilization = 0;                          // peak live / peak footprint (malloc lab)
-  std::uint64_t final_footprint_bytes = 0;         // footprint after the last event
-  std::uint64_t retained_after_trim_bytes = 0;     // footprint after asking the allocator to give memory back
-  std::uint64_t retained_rss_after_trim_bytes = 0; // RSS above baseline after the same
+  std::uint64_t internal_fragmentation_bytes = 0;   // usable - live, at the peak of live
+  std::uint64_t external_fragmentation_bytes = 0;   // footprint - usable, at the peak of live
+  double fragmentation_at_peak_live = 0;            // footprint / live at the peak of live (Johnstone & Wilson #3)
+  double fragmentation_peak_ratio = 0;              // peak footprint / peak live (Johnstone & Wilson #4)
+  double utilization = 0;                           // peak live / peak footprint (malloc lab)
+  std::uint64_t final_footprint_bytes = 0;          // footprint after the last event
+  std::uint64_t retained_after_trim_bytes = 0;      // footprint after asking the allocator to give memory back
+  std::uint64_t retained_rss_after_trim_bytes = 0;  // RSS above baseline after the same
 
   // Threads: a trace of several threads replays on as many real threads.
-  int threads = 1;                      // threads the replay ran on
-  bool locked = false;                  // our design behind one lock (spec shown as NAME+lock)
-  std::string pace = "fast";            // fast | recorded
-  std::uint64_t wait_ns = 0;            // all threads' time waiting on cross-thread dependencies
+  int threads = 1;            // threads the replay ran on
+  bool locked = false;        // our design behind one lock (spec shown as NAME+lock)
+  std::string pace = "fast";  // fast | recorded
+  std::uint64_t wait_ns = 0;  // all threads' time waiting on cross-thread dependencies
   std::vector<ThreadResult> per_thread;
 
   // Latency per operation ("malloc", "calloc", "realloc", "free", "aligned").
@@ -96,9 +96,9 @@ struct RunResult {
 // report then holds every run that completed, plus the one that was killed
 // (status "interrupted"); runs never started are not in it.
 struct Interruption {
-  std::string signal;               // "SIGINT" or "SIGTERM"
-  std::uint64_t completed_runs = 0; // runs that ended on their own (any status)
-  std::uint64_t planned_runs = 0;   // runs the session would have made
+  std::string signal;                // "SIGINT" or "SIGTERM"
+  std::uint64_t completed_runs = 0;  // runs that ended on their own (any status)
+  std::uint64_t planned_runs = 0;    // runs the session would have made
 };
 
 struct Report {

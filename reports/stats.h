@@ -47,7 +47,7 @@ struct UTest {
   double u = 0;        // U of x: pairs (x_i, y_j) with x_i > y_j, plus half the ties
   double p_value = 1;  // two-sided, in [0, 1]
   UTestMethod method = UTestMethod::kExact;
-  bool ties = false;   // some value occurs more than once in x and y together
+  bool ties = false;  // some value occurs more than once in x and y together
 };
 // Precondition: x and y non-empty (asserted). Values must not be NaN.
 UTest mann_whitney_u(const std::vector<double>& x, const std::vector<double>& y);

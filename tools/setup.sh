@@ -4,7 +4,8 @@
 #   tools/setup.sh bench   install what is missing, build heapreplay (only what `heapreplay bench`
 #                          runs: the binary, which is also every run's child process; the system
 #                          allocators it preloads come from the Debian packages), run `heapreplay bench`
-#   tools/setup.sh test    install what is missing, build everything, run every test (ctest),
+#   tools/setup.sh test    install what is missing, check the sources' formatting (clang-format),
+#                          build everything, run every test (ctest),
 #                          then build our own code with ASan+UBSan and test it again,
 #                          then build the libFuzzer targets (Clang) and run each briefly
 #   tools/setup.sh build   install what is missing and build everything (tests and benchmarks included)
@@ -32,6 +33,8 @@ packages=(
   # The fuzz targets (tests/fuzz): Clang and its libFuzzer runtime
   # (libclang_rt.fuzzer*.a is in libclang-rt-14-dev).
   clang libclang-rt-14-dev
+  # `test` checks that the tree is formatted as .clang-format says.
+  clang-format
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -66,6 +69,15 @@ case "$mode" in
     build/bin/heapreplay bench -o build/bench-report.json
     ;;
   test)
+    # Every C and C++ source formatted as .clang-format says (clang-format -i fixes it).
+    files=$(git ls-files '*.cpp' '*.h' '*.c' 2>/dev/null ||
+            find allocators harness traces reports tools tests recorder \( -name '*.cpp' -o -name '*.h' -o -name '*.c' \))
+    # shellcheck disable=SC2086  # one word per file; no path in the tree holds a space
+    if ! out=$(clang-format --dry-run -Werror $files 2>&1); then
+      printf '%s\n' "$out" | head -20 >&2
+      echo "setup: sources are not formatted as .clang-format says; fix with: clang-format -i \$(git ls-files '*.cpp' '*.h' '*.c')" >&2
+      exit 1
+    fi
     build build
     (cd build && ctest --output-on-failure -j "$jobs")
     # Our own code again under AddressSanitizer + UBSan. System allocators run

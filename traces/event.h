@@ -44,7 +44,7 @@ struct Event {
   std::uint32_t id;      // object slot, < object_count, or kNoObject
   std::uint16_t thread;  // dense thread index, < thread_count
   Op op;
-  std::uint8_t aux;      // kAligned: log2(alignment) | kind << 6; kCalloc: flags; else 0
+  std::uint8_t aux;  // kAligned: log2(alignment) | kind << 6; kCalloc: flags; else 0
 
   std::uint64_t alignment() const { return std::uint64_t{1} << (aux & 0x3f); }
   bool alignment_valid() const { return (aux & 0x3f) != kAlignNotPowerOfTwo; }

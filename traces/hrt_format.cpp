@@ -43,12 +43,9 @@ void write_all(int fd, const void* data, std::size_t bytes, const std::string& p
 
 // The ImportStats fields by name: one table for both directions.
 constexpr std::pair<const char*, std::uint64_t ImportStats::*> kImportFields[] = {
-    {"unmatched_free", &ImportStats::unmatched_free},
-    {"unmatched_realloc", &ImportStats::unmatched_realloc},
-    {"reused_live", &ImportStats::reused_live},
-    {"failed_in_source", &ImportStats::failed_in_source},
-    {"missing_size", &ImportStats::missing_size},
-    {"ignored_lines", &ImportStats::ignored_lines},
+    {"unmatched_free", &ImportStats::unmatched_free}, {"unmatched_realloc", &ImportStats::unmatched_realloc},
+    {"reused_live", &ImportStats::reused_live},       {"failed_in_source", &ImportStats::failed_in_source},
+    {"missing_size", &ImportStats::missing_size},     {"ignored_lines", &ImportStats::ignored_lines},
     {"source_lines", &ImportStats::source_lines},
 };
 
@@ -204,8 +201,7 @@ HrtFile::HrtFile(const std::string& path, bool populate) {
     fail("header checksum mismatch (file corrupted)");
   if (h.header_bytes != sizeof(HrtHeader) || h.event_bytes != sizeof(Event)) fail("unexpected header or event size");
   if (h.file_bytes != bytes_)
-    fail("file is " + std::to_string(bytes_) + " bytes, header says " + std::to_string(h.file_bytes) +
-         " (truncated?)");
+    fail("file is " + std::to_string(bytes_) + " bytes, header says " + std::to_string(h.file_bytes) + " (truncated?)");
   if (h.thread_count == 0 || h.thread_count > 0x10000) fail("thread count out of range");
   // Every object slot and every thread is first named by an event, so neither
   // count can exceed the events. Checked before anything is sized by them:
@@ -251,8 +247,8 @@ HrtFile::HrtFile(const std::string& path, bool populate) {
     // writer of ours, and would not survive a conversion to text.
     bool aux_ok = e.op == Op::kAligned || e.aux == 0 ||
                   (e.op == Op::kCalloc && e.aux == kCallocOverflow && e.size == ~std::uint64_t{0});
-    if (!aux_ok) fail("event " + std::to_string(i) + " is invalid (aux " + std::to_string(e.aux) + " for " +
-                      op_name(e.op) + ")");
+    if (!aux_ok)
+      fail("event " + std::to_string(i) + " is invalid (aux " + std::to_string(e.aux) + " for " + op_name(e.op) + ")");
   }
 }
 
@@ -260,8 +256,7 @@ HrtFile::~HrtFile() {
   if (base_ != nullptr) ::munmap(base_, bytes_);
 }
 
-HrtFile::HrtFile(HrtFile&& other) noexcept
-    : base_(other.base_), bytes_(other.bytes_), header_(other.header_) {
+HrtFile::HrtFile(HrtFile&& other) noexcept : base_(other.base_), bytes_(other.bytes_), header_(other.header_) {
   other.base_ = nullptr;
   other.header_ = nullptr;
 }

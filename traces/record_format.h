@@ -28,7 +28,7 @@
 #define HR_RECORD_ENV_PID                                              \
   "HEAPREPLAY_RECORD_PID" /* the pid of the program started; with FORK \
                              unset, only that pid (any of its images) records */
-#define HR_RECORD_ENV_CLOCK                                                      \
+#define HR_RECORD_ENV_CLOCK                                                       \
   "HEAPREPLAY_RECORD_CLOCK" /* "monotonic", "tsc", or "auto"/unset: the TSC where \
                                the kernel's clocksource is the TSC (x86-64), else CLOCK_MONOTONIC */
 
@@ -93,24 +93,19 @@ HR_RECORD_STATIC_ASSERT(sizeof(struct hr_record) == 32, "hr_record is 32 bytes")
 /* Words a record of this op takes, its head included; 0 for no op. */
 static inline unsigned hr_record_words(unsigned op) {
   switch (op) {
-    case HR_OP_PAD:
-      return 1;
+    case HR_OP_PAD: return 1;
     case HR_OP_FREE:
     case HR_OP_DROPPED:
-    case HR_OP_SYNC:
-      return 2;
+    case HR_OP_SYNC: return 2;
     case HR_OP_MALLOC:
     case HR_OP_VALLOC:
-    case HR_OP_PVALLOC:
-      return 3; /* valloc/pvalloc: the alignment is the process header's page */
+    case HR_OP_PVALLOC: return 3; /* valloc/pvalloc: the alignment is the process header's page */
     case HR_OP_CALLOC:
     case HR_OP_REALLOC:
     case HR_OP_MEMALIGN:
     case HR_OP_POSIX_MEMALIGN:
-    case HR_OP_ALIGNED_ALLOC:
-      return 4;
-    default:
-      return 0;
+    case HR_OP_ALIGNED_ALLOC: return 4;
+    default: return 0;
   }
 }
 
@@ -119,11 +114,11 @@ static inline unsigned hr_record_words(unsigned op) {
 
 /* The first 64 bytes of a thread file. */
 struct hr_thread_header {
-  char magic[8];       /* HR_RECORD_THREAD_MAGIC */
-  uint32_t version;    /* HR_RECORD_VERSION */
-  uint32_t word_bytes; /* 8 */
-  uint32_t tid;        /* the kernel's thread id (gettid) */
-  uint32_t seq;        /* this file's number: the order in which the image's threads first recorded */
+  char magic[8];        /* HR_RECORD_THREAD_MAGIC */
+  uint32_t version;     /* HR_RECORD_VERSION */
+  uint32_t word_bytes;  /* 8 */
+  uint32_t tid;         /* the kernel's thread id (gettid) */
+  uint32_t seq;         /* this file's number: the order in which the image's threads first recorded */
   uint64_t start_ticks; /* HR_CLOCK_TSC: a clock pair taken as the thread began recording ... */
   uint64_t start_ns;    /* ... (the TSC, CLOCK_MONOTONIC); 0 for HR_CLOCK_MONOTONIC */
   uint8_t reserved[24];

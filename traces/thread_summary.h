@@ -16,8 +16,8 @@ struct ThreadSummary {
   // A block is made by malloc, calloc, an aligned call or a realloc with a
   // size (which ends the block it resizes and makes a new one), on the thread
   // of that event.
-  std::uint64_t frees = 0;               // free of a live block, or realloc of one to 0 bytes
-  std::uint64_t cross_thread_frees = 0;  // ... made by a thread other than the block's
+  std::uint64_t frees = 0;                  // free of a live block, or realloc of one to 0 bytes
+  std::uint64_t cross_thread_frees = 0;     // ... made by a thread other than the block's
   std::uint64_t cross_thread_reallocs = 0;  // realloc with a size of a block another thread made
 };
 

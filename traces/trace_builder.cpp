@@ -44,8 +44,8 @@ std::uint16_t TraceBuilder::thread_index(std::uint64_t thread) {
   return it->second;
 }
 
-void TraceBuilder::push(Op op, std::uint32_t id, std::uint64_t size, std::uint8_t aux,
-                        std::uint64_t thread, std::uint64_t time_ns) {
+void TraceBuilder::push(Op op, std::uint32_t id, std::uint64_t size, std::uint8_t aux, std::uint64_t thread,
+                        std::uint64_t time_ns) {
   if (trace_.events.empty()) timed_ = time_ns != kNoTime;
   trace_.events.push_back(Event{size, id, thread_index(thread), op, aux});
   if (timed_) trace_.timestamps_ns.push_back(time_ns == kNoTime ? 0 : time_ns);
@@ -61,8 +61,8 @@ void TraceBuilder::begin_alloc(std::uint64_t key, std::uint64_t thread, std::uin
   }
 }
 
-void TraceBuilder::emit_alloc(Op op, std::uint64_t key, std::uint64_t size, std::uint8_t aux,
-                              std::uint64_t thread, std::uint64_t time_ns) {
+void TraceBuilder::emit_alloc(Op op, std::uint64_t key, std::uint64_t size, std::uint8_t aux, std::uint64_t thread,
+                              std::uint64_t time_ns) {
   begin_alloc(key, thread, time_ns);
   std::uint32_t slot = take_slot();
   live_.insert(key, slot);
@@ -153,9 +153,7 @@ TraceSummary summarize(const TraceView& view) {
   // 128 and report at most UINT64_MAX, never a wrapped-around figure.
   unsigned __int128 live_bytes = 0;
   std::uint64_t live_objects = 0;
-  auto clamped = [](unsigned __int128 v) {
-    return v > UINT64_MAX ? UINT64_MAX : static_cast<std::uint64_t>(v);
-  };
+  auto clamped = [](unsigned __int128 v) { return v > UINT64_MAX ? UINT64_MAX : static_cast<std::uint64_t>(v); };
   for (const Event& e : view.events) {
     s.op_count[static_cast<int>(e.op)]++;
     if (e.op == Op::kFree) {

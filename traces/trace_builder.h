@@ -63,16 +63,15 @@ class TraceBuilder {
  private:
   std::uint32_t take_slot();
   std::uint16_t thread_index(std::uint64_t thread);
-  void push(Op op, std::uint32_t id, std::uint64_t size, std::uint8_t aux, std::uint64_t thread,
-            std::uint64_t time_ns);
+  void push(Op op, std::uint32_t id, std::uint64_t size, std::uint8_t aux, std::uint64_t thread, std::uint64_t time_ns);
   void begin_alloc(std::uint64_t key, std::uint64_t thread, std::uint64_t time_ns);
   void emit_alloc(Op op, std::uint64_t key, std::uint64_t size, std::uint8_t aux, std::uint64_t thread,
                   std::uint64_t time_ns);
 
   Trace trace_;
   ReusePolicy policy_;
-  KeySlotMap live_;                                        // key -> slot
-  std::vector<std::uint32_t> free_slots_;                  // LIFO: reuse the most recently freed slot
+  KeySlotMap live_;                        // key -> slot
+  std::vector<std::uint32_t> free_slots_;  // LIFO: reuse the most recently freed slot
   std::unordered_map<std::uint64_t, std::uint16_t> threads_;
   // The thread of the previous event: most events come from the same thread
   // as the one before, so most need no lookup in threads_.
@@ -90,7 +89,7 @@ struct TraceSummary {
   std::uint64_t peak_live_bytes = 0;   // max over time of the sum of live requested sizes
   std::uint64_t final_live_bytes = 0;  // the same sum after the last event
   std::uint64_t peak_live_objects = 0;
-  std::uint64_t peak_live_event = 0;   // events replayed when peak_live_bytes was first reached
+  std::uint64_t peak_live_event = 0;  // events replayed when peak_live_bytes was first reached
   std::uint64_t max_request_bytes = 0;
 };
 

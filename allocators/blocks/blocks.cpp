@@ -18,10 +18,7 @@ constexpr std::size_t kMaxAlignmentBytes = 4096;
 constexpr std::size_t kWideHeaderBytes = 16;  // flags byte, 7-byte request, 8-byte run length
 constexpr std::size_t kNodeBytes = 48;        // rough heap cost of one std::map / std::set node
 
-
-std::size_t lowest_bit(std::size_t v) {
-  return v & (~v + 1);
-}
+std::size_t lowest_bit(std::size_t v) { return v & (~v + 1); }
 
 }  // namespace
 
@@ -35,9 +32,7 @@ Blocks::Blocks(BlocksConfig config)
   add_segment(config_.blocks_count);
 }
 
-Blocks::~Blocks() {
-  release_all();
-}
+Blocks::~Blocks() { release_all(); }
 
 void Blocks::release_all() noexcept {
   for (auto& [base, s] : segments_) source_->unmap(s.base, s.mapped_bytes);
@@ -378,13 +373,9 @@ std::size_t Blocks::usable_size(const void* p) const {
   return run_length(run) * block_bytes_ - header_bytes_ - offset;
 }
 
-std::uint8_t Blocks::header_byte(const void* p) const {
-  return static_cast<std::uint8_t>(run_of(p)[0]);
-}
+std::uint8_t Blocks::header_byte(const void* p) const { return static_cast<std::uint8_t>(run_of(p)[0]); }
 
-std::size_t Blocks::run_blocks(const void* p) const {
-  return run_length(run_of(p));
-}
+std::size_t Blocks::run_blocks(const void* p) const { return run_length(run_of(p)); }
 
 int Blocks::write(void* p, std::size_t offset, const void* src, std::size_t n) {
   if (p == nullptr) return kErrNullPointer;

@@ -72,16 +72,20 @@ struct CheckResult {
 //    member that is not declared, fails the concept.
 template <class A>
 concept Allocator = requires(A a, const A ca, void* p, std::size_t n, std::ostream& os) {
-  { a.allocate(n, n) } noexcept -> std::same_as<void*>;
-  { a.deallocate(p, n, n) } noexcept;
-  { a.reallocate(p, n, n, n) } noexcept -> std::same_as<void*>;
+  { a.allocate(n, n) }
+  noexcept->std::same_as<void*>;
+  { a.deallocate(p, n, n) }
+  noexcept;
+  { a.reallocate(p, n, n, n) }
+  noexcept->std::same_as<void*>;
   { ca.usable_size(p) } -> std::convertible_to<std::size_t>;
   { ca.stats() } -> std::same_as<AllocatorStats>;
   { ca.check() } -> std::same_as<CheckResult>;
-  { ca.dump(os) };
-  { a.reset() };
+  {ca.dump(os)};
+  {a.reset()};
   { ca.name() } -> std::convertible_to<std::string>;
   { A::kThreadSafe } -> std::convertible_to<bool>;
-} && CapabilitiesMatchMembers<A>;
+}
+&&CapabilitiesMatchMembers<A>;
 
 }  // namespace heapreplay

@@ -39,17 +39,17 @@ enum class AlignedCall : std::uint8_t {
 // `touchable` names the member (or members) it stands for; see the concept
 // of the same name below for each one's contract.
 struct Capabilities {
-  bool touchable = true;           // its blocks are real memory (see Touchable)
-  bool allocate_zeroed = false;    // AllocatesZeroed
-  bool allocate_aligned = false;   // AllocatesAligned
-  bool allocated_bytes = false;    // CountsAllocatedBytes
-  bool footprint_bytes = false;    // ReportsFootprint
-  bool trim = false;               // Trims
-  bool version = false;            // ReportsVersion
-  bool is_active = false;          // KnowsIfActive
-  bool write = false;              // WritesChecked
-  bool read = false;               // ReadsChecked
-  bool move = false;               // MovesChecked
+  bool touchable = true;          // its blocks are real memory (see Touchable)
+  bool allocate_zeroed = false;   // AllocatesZeroed
+  bool allocate_aligned = false;  // AllocatesAligned
+  bool allocated_bytes = false;   // CountsAllocatedBytes
+  bool footprint_bytes = false;   // ReportsFootprint
+  bool trim = false;              // Trims
+  bool version = false;           // ReportsVersion
+  bool is_active = false;         // KnowsIfActive
+  bool write = false;             // WritesChecked
+  bool read = false;              // ReadsChecked
+  bool move = false;              // MovesChecked
 
   friend constexpr bool operator==(const Capabilities&, const Capabilities&) = default;
 };
@@ -71,7 +71,8 @@ concept Touchable = DeclaresCapabilities<A> && A::kCapabilities.touchable;
 // replays calloc as allocate() and a memset.
 template <class A>
 concept AllocatesZeroed = requires(A a, std::size_t n) {
-  { a.allocate_zeroed(n) } noexcept -> std::same_as<void*>;
+  { a.allocate_zeroed(n) }
+  noexcept->std::same_as<void*>;
 };
 
 // allocate_aligned(bytes, alignment, call): the exact C call a trace recorded
@@ -79,7 +80,8 @@ concept AllocatesZeroed = requires(A a, std::size_t n) {
 // never throws. Without it, aligned requests go to allocate(bytes, alignment).
 template <class A>
 concept AllocatesAligned = requires(A a, std::size_t n, AlignedCall call) {
-  { a.allocate_aligned(n, n, call) } noexcept -> std::same_as<void*>;
+  { a.allocate_aligned(n, n, call) }
+  noexcept->std::same_as<void*>;
 };
 
 // allocated_bytes() const: the allocator's own count of bytes in live blocks
@@ -102,7 +104,9 @@ concept ReportsFootprint = requires(const A a) {
 // trim(): gives free memory back to the OS (malloc_trim and its kin); the
 // report's retained-after-trim figures are taken after it.
 template <class A>
-concept Trims = requires(A a) { a.trim(); };
+concept Trims = requires(A a) {
+  a.trim();
+};
 
 // version() const: the library's own version string ("" when it has none).
 // Without it, the report says heapreplay's own version.
@@ -143,15 +147,15 @@ concept MovesChecked = requires(A a, void* dst, void* src) {
 // the only way to say "not memory": the old `kTouchable` constant is refused,
 // so that a stale one is not silently ignored.
 template <class A>
-concept CapabilitiesMatchMembers =
-    DeclaresCapabilities<A> && !requires { A::kTouchable; } &&
-    A::kCapabilities.allocate_zeroed == AllocatesZeroed<A> &&
-    A::kCapabilities.allocate_aligned == AllocatesAligned<A> &&
-    A::kCapabilities.allocated_bytes == CountsAllocatedBytes<A> &&
-    A::kCapabilities.footprint_bytes == ReportsFootprint<A> && A::kCapabilities.trim == Trims<A> &&
-    A::kCapabilities.version == ReportsVersion<A> && A::kCapabilities.is_active == KnowsIfActive<A> &&
-    A::kCapabilities.write == WritesChecked<A> && A::kCapabilities.read == ReadsChecked<A> &&
-    A::kCapabilities.move == MovesChecked<A>;
+concept CapabilitiesMatchMembers = DeclaresCapabilities<A> && !requires {
+  A::kTouchable;
+}
+&&A::kCapabilities.allocate_zeroed == AllocatesZeroed<A>&& A::kCapabilities.allocate_aligned ==
+    AllocatesAligned<A>&& A::kCapabilities.allocated_bytes ==
+    CountsAllocatedBytes<A>&& A::kCapabilities.footprint_bytes == ReportsFootprint<A>&& A::kCapabilities.trim ==
+    Trims<A>&& A::kCapabilities.version == ReportsVersion<A>&& A::kCapabilities.is_active ==
+    KnowsIfActive<A>&& A::kCapabilities.write == WritesChecked<A>&& A::kCapabilities.read ==
+    ReadsChecked<A>&& A::kCapabilities.move == MovesChecked<A>;
 
 // Whether A's blocks may be touched (see Touchable).
 template <class A>

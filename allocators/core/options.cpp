@@ -18,8 +18,7 @@ OptionMap OptionMap::parse(std::string_view owner, std::string_view text) {
     std::string key(item.substr(0, eq));
     std::string value = eq == std::string_view::npos ? std::string() : std::string(item.substr(eq + 1));
     if (key.empty()) throw OptionError(m.owner_ + ": empty option name in '" + std::string(item) + "'");
-    if (!m.values_.emplace(key, value).second)
-      throw OptionError(m.owner_ + ": option '" + key + "' given twice");
+    if (!m.values_.emplace(key, value).second) throw OptionError(m.owner_ + ": option '" + key + "' given twice");
   }
   return m;
 }
@@ -39,8 +38,8 @@ std::optional<std::uint64_t> OptionMap::take_u64(std::string_view key) {
   if (it == values_.end()) return std::nullopt;
   auto v = parse_size(it->second);
   if (!v)
-    throw OptionError(owner_ + ": option '" + std::string(key) + "' needs an unsigned number, not '" +
-                      it->second + "'");
+    throw OptionError(owner_ + ": option '" + std::string(key) + "' needs an unsigned number, not '" + it->second +
+                      "'");
   values_.erase(it);
   return v;
 }
@@ -54,8 +53,7 @@ std::optional<std::string> OptionMap::take_string(std::string_view key) {
 }
 
 void OptionMap::finish() const {
-  if (!values_.empty())
-    throw OptionError(owner_ + ": unknown option '" + values_.begin()->first + "'");
+  if (!values_.empty()) throw OptionError(owner_ + ": unknown option '" + values_.begin()->first + "'");
 }
 
 }  // namespace heapreplay

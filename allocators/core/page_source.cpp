@@ -33,8 +33,7 @@ bool PageSource::should_fail(std::size_t more_committed_bytes, bool is_commit) {
   bool fail = false;
   if (config_.fail_map_every != 0 && calls_seen_ % config_.fail_map_every == 0) fail = true;
   if (is_commit && config_.fail_commit_every != 0 && commits_seen_ % config_.fail_commit_every == 0) fail = true;
-  if (config_.fail_after_bytes != 0 && committed_bytes_ + more_committed_bytes > config_.fail_after_bytes)
-    fail = true;
+  if (config_.fail_after_bytes != 0 && committed_bytes_ + more_committed_bytes > config_.fail_after_bytes) fail = true;
   if (fail) ++injected_failures_;
   return fail;
 }

@@ -21,9 +21,9 @@
 namespace heapreplay {
 
 struct PageSourceConfig {
-  std::uint64_t fail_map_every = 0;      // fail every Nth map/reserve/commit call (0: never)
-  std::uint64_t fail_commit_every = 0;   // fail every Nth commit call (0: never); designs that only map never commit
-  std::uint64_t fail_after_bytes = 0;    // fail a map/commit that would exceed this many committed bytes (0: no limit)
+  std::uint64_t fail_map_every = 0;     // fail every Nth map/reserve/commit call (0: never)
+  std::uint64_t fail_commit_every = 0;  // fail every Nth commit call (0: never); designs that only map never commit
+  std::uint64_t fail_after_bytes = 0;   // fail a map/commit that would exceed this many committed bytes (0: no limit)
 
   bool any() const { return fail_map_every != 0 || fail_commit_every != 0 || fail_after_bytes != 0; }
 
@@ -61,8 +61,8 @@ class PageSource {
   // bytes are committed now (the caller knows, the kernel is not asked).
   void release(void* p, std::size_t bytes, std::size_t committed_in_range);
 
-  std::uint64_t mapped_bytes() const { return mapped_bytes_; }       // address space held
-  std::uint64_t committed_bytes() const { return committed_bytes_; } // read-write bytes held
+  std::uint64_t mapped_bytes() const { return mapped_bytes_; }        // address space held
+  std::uint64_t committed_bytes() const { return committed_bytes_; }  // read-write bytes held
   std::uint64_t committed_peak_bytes() const { return committed_peak_bytes_; }
   std::uint64_t map_calls() const { return map_calls_; }
   std::uint64_t unmap_calls() const { return unmap_calls_; }

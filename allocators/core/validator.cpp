@@ -19,7 +19,6 @@ std::uint64_t pattern_word(std::uint64_t seed, std::uint64_t k) {
   return x ^ (x >> 29);
 }
 
-
 }  // namespace
 
 void Validator::fill(void* p, std::uint64_t bytes, std::uint64_t seed) {

@@ -17,12 +17,9 @@ constexpr std::size_t kNodeBytes = 48;  // rough heap cost of one std::map / std
 
 const char* state_name(Pages::PageState s) {
   switch (s) {
-    case Pages::PageState::kFree:
-      return "Free";
-    case Pages::PageState::kDivided:
-      return "Divided";
-    case Pages::PageState::kMulti:
-      return "Multi";
+    case Pages::PageState::kFree: return "Free";
+    case Pages::PageState::kDivided: return "Divided";
+    case Pages::PageState::kMulti: return "Multi";
   }
   return "?";
 }
@@ -38,9 +35,7 @@ Pages::Pages(PagesConfig config)
   init_heap();
 }
 
-Pages::~Pages() {
-  release_heap();
-}
+Pages::~Pages() { release_heap(); }
 
 void Pages::init_heap() noexcept {
   const std::size_t os_page = PageSource::os_page_bytes();

@@ -33,7 +33,7 @@ class Pages {
  public:
   using Config = PagesConfig;  // what allocators/dispatch.h parses options into
   static constexpr bool kThreadSafe = false;
-  static constexpr Capabilities kCapabilities{};  // nothing optional
+  static constexpr Capabilities kCapabilities{};                                // nothing optional
   enum class PageState : std::uint8_t { kFree = 0, kDivided = 1, kMulti = 2 };  // the original's values
   // The smallest class: a free block must hold its 2-byte link.
   static constexpr std::size_t kMinClassBytes = 2;

@@ -45,7 +45,6 @@ void write_free(char* b, std::size_t size, std::uint64_t prev_alloc) {
   store(b + size - Segfit::kRowBytes, size | prev_alloc);
 }
 
-
 // Upper bounds (in units of M = 64 bytes) of lists 0..7; list 8 takes the rest.
 constexpr std::size_t kClassLimitRows[Segfit::kNumFreeLists - 1] = {1, 2, 3, 5, 8, 13, 21, 34};
 
@@ -278,8 +277,7 @@ char* Segfit::block_of(const void* payload) const {
   char* b = const_cast<char*>(p) - kRowBytes;
   const std::uint64_t h = load(b);
   const std::size_t size = h & kSizeMask;
-  if ((h & kAllocBit) == 0 || size < kMinBlockBytes || size > static_cast<std::size_t>(epilogue() - b))
-    return nullptr;
+  if ((h & kAllocBit) == 0 || size < kMinBlockBytes || size > static_cast<std::size_t>(epilogue() - b)) return nullptr;
   if ((h & kPrevAllocBit) == 0) {
     const std::size_t prev_size = load(b - kRowBytes) & kSizeMask;
     if (prev_size < kMinBlockBytes || prev_size > static_cast<std::size_t>(b - first_block())) return nullptr;
@@ -345,7 +343,8 @@ AllocatorStats Segfit::stats() const {
   s.footprint_peak_bytes = pages_->committed_peak_bytes();
   // Padding, prologue and epilogue, one header per allocated block, header
   // and footer per free block.
-  s.metadata_bytes = heap_ == nullptr ? 0 : kHeapOverheadBytes + kRowBytes * allocated_count_ + 2 * kRowBytes * free_count_;
+  s.metadata_bytes =
+      heap_ == nullptr ? 0 : kHeapOverheadBytes + kRowBytes * allocated_count_ + 2 * kRowBytes * free_count_;
   s.map_calls = pages_->map_calls();
   s.unmap_calls = pages_->unmap_calls();
   s.extra = {
@@ -386,7 +385,8 @@ CheckResult Segfit::check() const {
     for (int c = 0; c < kNumFreeLists; ++c)
       if (next_link(sentinel(c)) != sentinel(c) || prev_link(sentinel(c)) != sentinel(c))
         return CheckResult::bad("list " + std::to_string(c) + " is not empty before the heap exists");
-    if (free_count_ != 0 || allocated_count_ != 0) return CheckResult::bad("block counters not zero before the heap exists");
+    if (free_count_ != 0 || allocated_count_ != 0)
+      return CheckResult::bad("block counters not zero before the heap exists");
     return CheckResult::good();
   }
   if (reinterpret_cast<std::uintptr_t>(heap_) % kAlignBytes != 0) return CheckResult::bad("heap start not 64-aligned");
@@ -405,7 +405,8 @@ CheckResult Segfit::check() const {
     const std::size_t size = h & kSizeMask;
     auto at = [b] { return "block " + hex(b); };  // built only on failure: check() runs after every test step
     if ((h & kUnusedBits) != 0) return CheckResult::bad(at() + ": unused header bits are set");
-    if (size < kMinBlockBytes) return CheckResult::bad(at() + ": size " + std::to_string(size) + " below the minimum 64");
+    if (size < kMinBlockBytes)
+      return CheckResult::bad(at() + ": size " + std::to_string(size) + " below the minimum 64");
     if (size > static_cast<std::size_t>(epilogue() - b))
       return CheckResult::bad(at() + ": size " + std::to_string(size) + " runs past the epilogue");
     if (reinterpret_cast<std::uintptr_t>(b + kRowBytes) % kAlignBytes != 0)
@@ -442,7 +443,8 @@ CheckResult Segfit::check() const {
       if (!std::binary_search(frees.begin(), frees.end(), cur, std::less<const char*>()))
         return CheckResult::bad(list() + " links to " + hex(cur) + ", which is not a free block");
       if (size_class(block_size(cur)) != c)
-        return CheckResult::bad(list() + " holds a block of " + std::to_string(block_size(cur)) + " bytes of another class");
+        return CheckResult::bad(list() + " holds a block of " + std::to_string(block_size(cur)) +
+                                " bytes of another class");
       if (prev_link(cur) != prev) return CheckResult::bad(list() + ": prev link of " + hex(cur) + " is broken");
       prev = cur;
       cur = next_link(cur);
@@ -458,9 +460,8 @@ CheckResult Segfit::check() const {
 }
 
 void Segfit::dump(std::ostream& os) const {
-  static const char* const kClassNames[kNumFreeLists] = {"64",         "128",         "192",
-                                                          "(192,320]",  "(320,512]",   "(512,832]",
-                                                          "(832,1344]", "(1344,2176]", ">2176"};
+  static const char* const kClassNames[kNumFreeLists] = {
+      "64", "128", "192", "(192,320]", "(320,512]", "(512,832]", "(832,1344]", "(1344,2176]", ">2176"};
   if (heap_ == nullptr) {
     os << "segfit heap: not created\n";
     return;

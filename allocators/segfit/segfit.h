@@ -36,7 +36,7 @@ class Segfit {
  public:
   using Config = SegfitConfig;  // what allocators/dispatch.h parses options into
   static constexpr bool kThreadSafe = false;
-  static constexpr Capabilities kCapabilities{};  // nothing optional
+  static constexpr Capabilities kCapabilities{};          // nothing optional
   static constexpr std::size_t kRowBytes = 8;             // one header/footer row
   static constexpr std::size_t kAlignBytes = 64;          // payload alignment
   static constexpr std::size_t kMinBlockBytes = 64;       // M, the smallest block
@@ -127,12 +127,12 @@ class Segfit {
   void* fail(int err);
 
   SegfitConfig config_;
-  std::optional<PageSource> pages_;  // re-created by reset() so counters restart
-  char* heap_ = nullptr;             // reserved range start (64-aligned), nullptr before the first request
-  std::size_t heap_bytes_ = 0;       // committed part of the range: heap end - heap start
-  std::size_t heap_limit_bytes_ = 0; // the most the heap may grow to
+  std::optional<PageSource> pages_;   // re-created by reset() so counters restart
+  char* heap_ = nullptr;              // reserved range start (64-aligned), nullptr before the first request
+  std::size_t heap_bytes_ = 0;        // committed part of the range: heap end - heap start
+  std::size_t heap_limit_bytes_ = 0;  // the most the heap may grow to
   mutable std::array<Sentinel, kNumFreeLists> sentinels_{};
-  std::size_t free_count_ = 0;       // free blocks in the lists
+  std::size_t free_count_ = 0;  // free blocks in the lists
   std::size_t free_bytes_ = 0;
   std::size_t allocated_count_ = 0;  // allocated blocks, prologue excluded
   std::uint64_t list_steps_ = 0;

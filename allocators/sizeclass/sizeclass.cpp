@@ -19,7 +19,6 @@ constexpr std::size_t kMaxAlignmentBytes = 4096;
 // Rough heap cost of one std::set node (three pointers, colour, key, malloc slack).
 constexpr std::size_t kSetNodeBytes = 48;
 
-
 }  // namespace
 
 Sizeclass::Sizeclass(SizeclassConfig config)
@@ -31,9 +30,7 @@ Sizeclass::Sizeclass(SizeclassConfig config)
   source_.emplace(config_.page_source);
 }
 
-Sizeclass::~Sizeclass() {
-  release_all();
-}
+Sizeclass::~Sizeclass() { release_all(); }
 
 void Sizeclass::release_all() noexcept {
   for (std::uintptr_t a : large_) {

@@ -8,9 +8,9 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <ostream>
 #include <stdexcept>
 #include <string_view>
-#include <ostream>
 
 namespace heapreplay {
 

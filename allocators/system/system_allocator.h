@@ -40,9 +40,9 @@ struct SystemIntrospection {
 };
 
 struct SystemAllocator {
-  std::string_view name;         // -a NAME
-  std::string_view summary;      // what `heapreplay list` says of it
-  std::string_view library;      // the shared library to preload ("" for none)
+  std::string_view name;     // -a NAME
+  std::string_view summary;  // what `heapreplay list` says of it
+  std::string_view library;  // the shared library to preload ("" for none)
   const SystemIntrospection* api;
 };
 

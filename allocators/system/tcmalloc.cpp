@@ -34,9 +34,9 @@ std::optional<std::uint64_t> allocated() {
 void fill_stats(AllocatorStats& s) {
   TcProperty prop = property_fn();
   if (prop == nullptr) return;
-  for (const char* n : {"generic.current_allocated_bytes", "generic.heap_size", "tcmalloc.pageheap_free_bytes",
-                        "tcmalloc.pageheap_unmapped_bytes", "tcmalloc.central_cache_free_bytes",
-                        "tcmalloc.thread_cache_free_bytes"}) {
+  for (const char* n :
+       {"generic.current_allocated_bytes", "generic.heap_size", "tcmalloc.pageheap_free_bytes",
+        "tcmalloc.pageheap_unmapped_bytes", "tcmalloc.central_cache_free_bytes", "tcmalloc.thread_cache_free_bytes"}) {
     std::size_t v = 0;
     if (prop(n, &v)) s.extra.emplace_back(std::string("tcmalloc.") + n, static_cast<double>(v));
   }

@@ -136,8 +136,8 @@ std::string CommitMap::verify(std::uint64_t limit) const {
     prev_end = e;
     first = false;
   }
-  if (sum != committed_bytes_) return "commit map: runs sum to " + std::to_string(sum) + " bytes, counted " +
-                                      std::to_string(committed_bytes_);
+  if (sum != committed_bytes_)
+    return "commit map: runs sum to " + std::to_string(sum) + " bytes, counted " + std::to_string(committed_bytes_);
   if (sparse_) {
     if (page_mem_.size() * page != committed_bytes_)
       return "commit map: " + std::to_string(page_mem_.size()) + " sparse pages mapped for " +

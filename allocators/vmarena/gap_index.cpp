@@ -230,7 +230,8 @@ std::string GapIndex::verify() const {
     return "gap index: root link out of range";
   std::size_t seen = 0;
   if (const char* e = verify_node(root_, 0, 0, false, false, seen)) return e;
-  if (seen != count_) return "gap index: " + std::to_string(seen) + " gaps reachable, " + std::to_string(count_) + " counted";
+  if (seen != count_)
+    return "gap index: " + std::to_string(seen) + " gaps reachable, " + std::to_string(count_) + " counted";
   return {};
 }
 

@@ -48,7 +48,9 @@ class GapIndex {
 
   std::size_t size() const { return count_; }
   // Bytes of node storage held (for metadata accounting).
-  std::size_t memory_bytes() const { return nodes_.capacity() * sizeof(Node) + free_.capacity() * sizeof(std::int32_t); }
+  std::size_t memory_bytes() const {
+    return nodes_.capacity() * sizeof(Node) + free_.capacity() * sizeof(std::int32_t);
+  }
   // All gaps in address order (O(n)).
   std::vector<Gap> to_vector() const;
   // Calls f(const Gap&) for every gap in address order (O(n), recursion depth

@@ -288,8 +288,8 @@ void Vmarena::pmap(std::ostream& os) const {
        << "Zone: " << vma_hex(it->first) << " - " << vma_hex(end) << "\n";
     std::uint64_t mini = 0;
     for (; it != stop; ++it)
-      os << "Miniblock " << ++mini << ":\t\t" << vma_hex(it->first) << "\t\t-\t\t" << vma_hex(it->first + it->second.size)
-         << "\t\t| " << perm_text(it->second.perm) << "\n";
+      os << "Miniblock " << ++mini << ":\t\t" << vma_hex(it->first) << "\t\t-\t\t"
+         << vma_hex(it->first + it->second.size) << "\t\t| " << perm_text(it->second.perm) << "\n";
     os << "Block " << block << " end\n";
   }
 }
@@ -470,10 +470,12 @@ CheckResult Vmarena::check() const {
   }
   if (pos < arena_bytes_) {
     if (g >= gaps.size() || gaps[g].start != pos || gaps[g].end() != arena_bytes_)
-      return CheckResult::bad("free range " + vma_hex(pos) + " - " + vma_hex(arena_bytes_) + " is not indexed as one gap");
+      return CheckResult::bad("free range " + vma_hex(pos) + " - " + vma_hex(arena_bytes_) +
+                              " is not indexed as one gap");
     ++g;
   }
-  if (g != gaps.size()) return CheckResult::bad("the gap index holds " + std::to_string(gaps.size() - g) + " extra gaps");
+  if (g != gaps.size())
+    return CheckResult::bad("the gap index holds " + std::to_string(gaps.size() - g) + " extra gaps");
   if (blocks != block_count_)
     return CheckResult::bad(std::to_string(blocks) + " blocks found, " + std::to_string(block_count_) + " counted");
   if (allocated != allocated_bytes_) return CheckResult::bad("allocated byte counter disagrees with the miniblocks");

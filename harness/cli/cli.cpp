@@ -81,24 +81,23 @@ std::vector<std::string> resolve_allocators(const std::vector<std::string>& give
 
 po::options_description run_options(RunFlags& f) {
   po::options_description d("Options");
-  d.add_options()
-      ("allocator,a", po::value(&f.allocators)->composing(),
-       "allocator to run (repeatable): NAME[:key=value,...], preload:/path/lib.so, or all")
-      ("repetitions,r", po::value(&f.repetitions)->default_value(1), "runs of each (trace, allocator), interleaved")
-      ("touch", po::value(&f.touch)->default_value("pages"),
-       "what the replay writes into each block: none | first | pages | all")
-      ("output,o", po::value(&f.output), "write the JSON report here (atomically)")
-      ("timeout", po::value(&f.timeout_s)->default_value(600), "seconds each run may take before it is killed")
-      ("sample-every", po::value(&f.sample_every)->default_value("auto"),
-       "take a memory sample (live, usable, footprint, RSS) every N events; auto: about 300 per run; 0: none")
-      ("latency-every", po::value(&f.latency_every)->default_value("auto"),
-       "time every K-th event for latency percentiles; auto: 101; 0: none")
-      ("serial", po::bool_switch(&f.serial), "replay multi-threaded traces on one thread, in trace order")
-      ("pace", po::value(&f.pace)->default_value("fast"),
-       "fast: as fast as possible; recorded: follow the trace's timestamps (threaded replay)")
-      ("memory-limit", po::value(&f.memory_limit),
-       "data memory each run may map (e.g. 4G; 0 = no limit; default: half the physical memory); past it, "
-       "allocations fail and are counted");
+  d.add_options()("allocator,a", po::value(&f.allocators)->composing(),
+                  "allocator to run (repeatable): NAME[:key=value,...], preload:/path/lib.so, or all")(
+      "repetitions,r", po::value(&f.repetitions)->default_value(1), "runs of each (trace, allocator), interleaved")(
+      "touch", po::value(&f.touch)->default_value("pages"),
+      "what the replay writes into each block: none | first | pages | all")("output,o", po::value(&f.output),
+                                                                            "write the JSON report here (atomically)")(
+      "timeout", po::value(&f.timeout_s)->default_value(600), "seconds each run may take before it is killed")(
+      "sample-every", po::value(&f.sample_every)->default_value("auto"),
+      "take a memory sample (live, usable, footprint, RSS) every N events; auto: about 300 per run; 0: none")(
+      "latency-every", po::value(&f.latency_every)->default_value("auto"),
+      "time every K-th event for latency percentiles; auto: 101; 0: none")(
+      "serial", po::bool_switch(&f.serial), "replay multi-threaded traces on one thread, in trace order")(
+      "pace", po::value(&f.pace)->default_value("fast"),
+      "fast: as fast as possible; recorded: follow the trace's timestamps (threaded replay)")(
+      "memory-limit", po::value(&f.memory_limit),
+      "data memory each run may map (e.g. 4G; 0 = no limit; default: half the physical memory); past it, "
+      "allocations fail and are counted");
   return d;
 }
 
@@ -116,7 +115,8 @@ SessionOptions session_options(const RunFlags& f, const std::string& command_lin
   auto every = [](const std::string& text, const char* flag) -> std::uint64_t {
     if (text == "auto") return kAutomatic;
     auto v = parse_size(text);
-    if (!v || *v == kAutomatic) throw UsageError(std::string(flag) + " needs a number of events or auto, not '" + text + "'");
+    if (!v || *v == kAutomatic)
+      throw UsageError(std::string(flag) + " needs a number of events or auto, not '" + text + "'");
     return *v;
   };
   opt.sample_every = every(f.sample_every, "--sample-every");

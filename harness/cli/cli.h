@@ -13,11 +13,11 @@
 namespace heapreplay::cli {
 
 // Documented exit statuses (README: Reference).
-inline constexpr int kExitOk = 0;          // everything ran and every run was ok
-inline constexpr int kExitRunFailed = 1;   // some run failed/crashed/timed out (all are still reported)
-inline constexpr int kExitRegression = 1;  // compare: a metric regressed significantly, or NEW runs failed
-inline constexpr int kExitBadInput = 2;    // bad usage, unknown name, malformed trace or report
-inline constexpr int kExitOutputFailed = 3; // results could not be written (full disk, no such folder, ...)
+inline constexpr int kExitOk = 0;            // everything ran and every run was ok
+inline constexpr int kExitRunFailed = 1;     // some run failed/crashed/timed out (all are still reported)
+inline constexpr int kExitRegression = 1;    // compare: a metric regressed significantly, or NEW runs failed
+inline constexpr int kExitBadInput = 2;      // bad usage, unknown name, malformed trace or report
+inline constexpr int kExitOutputFailed = 3;  // results could not be written (full disk, no such folder, ...)
 // bench/replay stopped by a signal: 128 + its number, as a shell reports a
 // process the signal ended (130 for SIGINT, 143 for SIGTERM); the report of
 // the runs completed so far was written.

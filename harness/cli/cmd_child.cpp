@@ -9,8 +9,8 @@ int cmd_child(const std::vector<std::string>& args) {
   ChildRequest req;
   po::options_description d("Child options");
   d.add_options()("trace", po::value(&req.trace_path)->required(), "")(
-      "allocator", po::value(&req.allocator)->required(), "")("touch", po::value(&req.touch), "")(
-      "validate", "")("result-fd", po::value(&req.result_fd)->default_value(3), "")(
+      "allocator", po::value(&req.allocator)->required(), "")("touch", po::value(&req.touch), "")("validate", "")(
+      "result-fd", po::value(&req.result_fd)->default_value(3), "")(
       "memory-limit", po::value(&req.memory_limit_bytes)->default_value(0), "")(
       "sample-every", po::value(&req.sample_every)->default_value(kAutomatic), "")(
       "latency-every", po::value(&req.latency_every)->default_value(kAutomatic), "")("serial", "")(

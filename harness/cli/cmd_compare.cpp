@@ -115,21 +115,21 @@ int cmd_compare(const std::vector<std::string>& args) {
   std::string markdown, json_out, min_bytes = "256K";
   double alpha = 0.05;
   po::options_description d("Options");
-  d.add_options()
-      ("threshold", po::value(&thresholds)->composing(),
-       "regression threshold in percent: PCT for every metric, or METRIC=PCT with METRIC one of ns_per_event "
-       "(time), peak_rss_bytes (rss), peak_footprint_bytes (footprint), p99 (every operation), p99.OP; repeatable "
-       "(default: 5 for time and memory, 10 for p99)")
-      ("min-bytes-change", po::value(&min_bytes)->default_value("256K"),
-       "noise floor of peak_rss_bytes and peak_footprint_bytes: a change of fewer bytes is never a regression (nor "
-       "an improvement), whatever its percentage; the kernel's RSS counts are good to a few hundred KiB (0: none)")
-      ("alpha", po::value(&alpha)->default_value(0.05, "0.05"), "significance level of the Mann-Whitney U test")
-      ("match", po::value(&matches)->composing(),
-       "compare allocator BASE_A of BASE with NEW_A of NEW (BASE_A=NEW_A, repeatable); only matched pairs are "
-       "compared. BASE and NEW may then be the same report")
-      ("markdown", po::value(&markdown), "also write the comparison as markdown (e.g. $GITHUB_STEP_SUMMARY)")
-      ("json", po::value(&json_out), "also write the comparison as JSON")
-      ("report", po::value(&files)->composing(), "BASE.json NEW.json (positional)");
+  d.add_options()(
+      "threshold", po::value(&thresholds)->composing(),
+      "regression threshold in percent: PCT for every metric, or METRIC=PCT with METRIC one of ns_per_event "
+      "(time), peak_rss_bytes (rss), peak_footprint_bytes (footprint), p99 (every operation), p99.OP; repeatable "
+      "(default: 5 for time and memory, 10 for p99)")(
+      "min-bytes-change", po::value(&min_bytes)->default_value("256K"),
+      "noise floor of peak_rss_bytes and peak_footprint_bytes: a change of fewer bytes is never a regression (nor "
+      "an improvement), whatever its percentage; the kernel's RSS counts are good to a few hundred KiB (0: none)")(
+      "alpha", po::value(&alpha)->default_value(0.05, "0.05"), "significance level of the Mann-Whitney U test")(
+      "match", po::value(&matches)->composing(),
+      "compare allocator BASE_A of BASE with NEW_A of NEW (BASE_A=NEW_A, repeatable); only matched pairs are "
+      "compared. BASE and NEW may then be the same report")(
+      "markdown", po::value(&markdown), "also write the comparison as markdown (e.g. $GITHUB_STEP_SUMMARY)")(
+      "json", po::value(&json_out), "also write the comparison as JSON")("report", po::value(&files)->composing(),
+                                                                         "BASE.json NEW.json (positional)");
   po::positional_options_description pos;
   pos.add("report", 2);
   po::variables_map vm;

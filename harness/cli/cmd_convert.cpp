@@ -2,9 +2,9 @@
 #include <iostream>
 
 #include "harness/cli/cli.h"
-#include "traces/trace_source.h"
 #include "traces/hrt_format.h"
 #include "traces/readers/trace_format.h"
+#include "traces/trace_source.h"
 
 namespace heapreplay::cli {
 
@@ -25,8 +25,8 @@ int cmd_convert(const std::vector<std::string>& args) {
     std::cerr << "heapreplay: " << e.what() << " (" << out << " not written)\n";
     return kExitOutputFailed;
   }
-  std::cerr << "heapreplay: " << in << " (" << t.format << "): " << t.events.size() << " events, "
-            << t.object_count << " object slots, " << t.thread_count << " thread(s) -> " << out << '\n';
+  std::cerr << "heapreplay: " << in << " (" << t.format << "): " << t.events.size() << " events, " << t.object_count
+            << " object slots, " << t.thread_count << " thread(s) -> " << out << '\n';
   return kExitOk;
 }
 

@@ -5,12 +5,12 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/cli/cli.h"
-#include "traces/trace_source.h"
 #include "reports/table.h"
 #include "traces/generators/fit.h"
 #include "traces/generators/generator.h"
 #include "traces/hrt_format.h"
 #include "traces/trace_builder.h"
+#include "traces/trace_source.h"
 
 namespace heapreplay::cli {
 

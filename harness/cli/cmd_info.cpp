@@ -4,11 +4,11 @@
 #include <iostream>
 
 #include "harness/cli/cli.h"
-#include "traces/trace_source.h"
 #include "reports/table.h"
 #include "traces/hrt_format.h"
-#include "traces/thread_summary.h"
 #include "traces/readers/trace_format.h"
+#include "traces/thread_summary.h"
+#include "traces/trace_source.h"
 
 namespace heapreplay::cli {
 namespace {
@@ -63,16 +63,17 @@ int cmd_info(const std::vector<std::string>& args) {
     return kExitOk;
   }
   std::cout << path << " (" << t.format << ")\n"
-            << "  events            " << s.events << "  (malloc " << op(Op::kMalloc) << ", calloc "
-            << op(Op::kCalloc) << ", realloc " << op(Op::kRealloc) << ", free " << op(Op::kFree) << ", aligned "
-            << op(Op::kAligned) << ")\n"
+            << "  events            " << s.events << "  (malloc " << op(Op::kMalloc) << ", calloc " << op(Op::kCalloc)
+            << ", realloc " << op(Op::kRealloc) << ", free " << op(Op::kFree) << ", aligned " << op(Op::kAligned)
+            << ")\n"
             << "  free(NULL)        " << s.free_null << '\n'
             << "  threads           " << t.thread_count << '\n'
             << "  events per thread " << per_thread_text(ts.events_per_thread) << '\n'
             << "  cross-thread      " << ts.cross_thread_frees << " frees of " << ts.frees << ", "
             << ts.cross_thread_reallocs << " reallocs (of a block another thread made)\n"
             << "  object slots      " << t.object_count << "  (peak live objects " << s.peak_live_objects << ")\n"
-            << "  peak live bytes   " << s.peak_live_bytes << "  (" << human_bytes(static_cast<double>(s.peak_live_bytes)) << ")\n"
+            << "  peak live bytes   " << s.peak_live_bytes << "  ("
+            << human_bytes(static_cast<double>(s.peak_live_bytes)) << ")\n"
             << "  final live bytes  " << s.final_live_bytes << '\n'
             << "  largest request   " << s.max_request_bytes << '\n'
             << "  skipped on import unmatched free " << t.import.unmatched_free << ", unmatched realloc "

@@ -25,8 +25,12 @@ int cmd_list(const std::vector<std::string>& args) {
   for (const AllocatorEntry& e : allocator_catalog()) {
     std::string why;
     bool ok = allocator_available(e, &why);
-    out.push_back({{"name", e.name}, {"kind", kind_name(e.kind)}, {"description", e.description},
-                   {"available", ok}, {"why_not", why}, {"library", e.library}});
+    out.push_back({{"name", e.name},
+                   {"kind", kind_name(e.kind)},
+                   {"description", e.description},
+                   {"available", ok},
+                   {"why_not", why},
+                   {"library", e.library}});
     if (!vm.count("json"))
       std::cout << (e.name + std::string(10 - std::min<std::size_t>(10, e.name.size()), ' ')) << kind_name(e.kind)
                 << std::string(9 - std::string(kind_name(e.kind)).size(), ' ') << e.description

@@ -117,8 +117,8 @@ int convert_image(const RecordedImage& img, bool is_main, int images_of_pid, con
 
 // Every image recorded under `dir` converted: the program's own to
 // `output`, the others next to it. Returns the status to end with.
-int convert_images(RecordingDir& dir, const ProgramExit& ended, const std::string& program,
-                   const std::string& output, int status) {
+int convert_images(RecordingDir& dir, const ProgramExit& ended, const std::string& program, const std::string& output,
+                   int status) {
   std::vector<RecordedImage> images;
   try {
     images = list_recorded_images(dir.path());
@@ -189,7 +189,8 @@ int cmd_record(const std::vector<std::string>& args) {
   req.program_path = find_program(program[0]);
 
   if (!output_folder_writable(output)) {
-    std::cerr << "heapreplay: " << output << ": cannot write there (no such folder, or no permission); the program was not run, nothing written\n";
+    std::cerr << "heapreplay: " << output
+              << ": cannot write there (no such folder, or no permission); the program was not run, nothing written\n";
     return kExitOutputFailed;
   }
   if (tmpdir.empty()) {

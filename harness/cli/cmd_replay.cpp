@@ -12,8 +12,8 @@ int cmd_replay(const std::vector<std::string>& args, const std::string& command_
   po::options_description d = run_options(flags);
   add_validate_option(d, flags);
   const std::string format_help = "force the trace format (" + format_names() + ")";
-  d.add_options()("format", po::value(&format), format_help.c_str())(
-      "trace", po::value(&traces)->composing(), "trace file (also positional; repeatable)");
+  d.add_options()("format", po::value(&format), format_help.c_str())("trace", po::value(&traces)->composing(),
+                                                                     "trace file (also positional; repeatable)");
   po::positional_options_description pos;
   pos.add("trace", -1);
   po::variables_map vm;

@@ -49,8 +49,8 @@ std::string read_chartjs(const std::string& given) {
 std::string format_help() {
   std::string help = "export for CI tooling:";
   for (const ReportExport& e : kReportExports)
-    help += std::string(&e == kReportExports ? " " : ", ") + std::string(e.name) + " (" + std::string(e.description) +
-            ")";
+    help +=
+        std::string(&e == kReportExports ? " " : ", ") + std::string(e.name) + " (" + std::string(e.description) + ")";
   return help;
 }
 
@@ -59,13 +59,12 @@ std::string format_help() {
 int cmd_report(const std::vector<std::string>& args) {
   std::string path, format, output, markdown, html, chartjs;
   po::options_description d("Options");
-  d.add_options()
-      ("format", po::value(&format), format_help().c_str())
-      ("output,o", po::value(&output), "where the --format export goes (default: standard output)")
-      ("markdown", po::value(&markdown), "write a markdown summary (for a CI job summary; - for standard output)")
-      ("html", po::value(&html), "write a self-contained HTML report with charts")
-      ("chartjs", po::value(&chartjs), "Chart.js file to bundle into the HTML (default: Debian's libjs-chart.js)")
-      ("report", po::value(&path), "the JSON report (positional)");
+  d.add_options()("format", po::value(&format), format_help().c_str())(
+      "output,o", po::value(&output), "where the --format export goes (default: standard output)")(
+      "markdown", po::value(&markdown), "write a markdown summary (for a CI job summary; - for standard output)")(
+      "html", po::value(&html), "write a self-contained HTML report with charts")(
+      "chartjs", po::value(&chartjs), "Chart.js file to bundle into the HTML (default: Debian's libjs-chart.js)")(
+      "report", po::value(&path), "the JSON report (positional)");
   po::positional_options_description pos;
   pos.add("report", 1);
   po::variables_map vm;

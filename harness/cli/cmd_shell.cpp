@@ -24,7 +24,6 @@
 #include "harness/shell/shell.h"
 #include "harness/shell/vma_interpreter.h"
 
-
 namespace heapreplay::cli {
 
 namespace {

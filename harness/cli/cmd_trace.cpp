@@ -4,7 +4,6 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/cli/cli.h"
-#include "traces/trace_source.h"
 #include "traces/generators/params.h"
 #include "traces/hrt_format.h"
 #include "traces/tools/filter.h"
@@ -13,6 +12,7 @@
 #include "traces/tools/slice.h"
 #include "traces/tools/trace_distance.h"
 #include "traces/tools/trace_stats.h"
+#include "traces/trace_source.h"
 
 namespace heapreplay::cli {
 

@@ -33,9 +33,8 @@ class LatencyRecorder {
   void record(Op op, Clock::time_point start, Clock::time_point end) {
     auto& buf = samples_[static_cast<int>(op)];
     if (buf.size() < buf.capacity())
-      buf.push_back(static_cast<std::uint32_t>(
-          std::min<std::int64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count(),
-                                 0xFFFFFFFF)));
+      buf.push_back(static_cast<std::uint32_t>(std::min<std::int64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count(), 0xFFFFFFFF)));
   }
 
   // Adds another recorder's samples to this one's (after a threaded replay:

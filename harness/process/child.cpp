@@ -9,10 +9,10 @@
 #include <exception>
 #include <iostream>
 
-#include "build_config.h"
 #include "allocators/dispatch.h"
-#include "harness/measure/proc_memory.h"
 #include "allocators/wrappers/locked.h"
+#include "build_config.h"
+#include "harness/measure/proc_memory.h"
 #include "harness/replay/replay.h"
 #include "harness/replay/thread_plan.h"
 #include "harness/replay/thread_replay.h"
@@ -76,7 +76,8 @@ void record_measurements(A& a, ReplayMeasurement& ms, const ReplayOutcome& out, 
     }
     if (m.live_bytes > at_peak->live_bytes) at_peak = &m;
   }
-  r.internal_fragmentation_bytes = at_peak->usable_bytes > at_peak->live_bytes ? at_peak->usable_bytes - at_peak->live_bytes : 0;
+  r.internal_fragmentation_bytes =
+      at_peak->usable_bytes > at_peak->live_bytes ? at_peak->usable_bytes - at_peak->live_bytes : 0;
   // Without usable bytes (no memory samples and no counter of the
   // allocator's own) neither fragmentation in bytes is known: both stay 0.
   const bool usable_known = ms.track_usable || allocated_bytes_of(a).has_value();
@@ -84,9 +85,11 @@ void record_measurements(A& a, ReplayMeasurement& ms, const ReplayOutcome& out, 
     r.external_fragmentation_bytes =
         at_peak->footprint_bytes > at_peak->usable_bytes ? at_peak->footprint_bytes - at_peak->usable_bytes : 0;
   if (at_peak->live_bytes > 0)
-    r.fragmentation_at_peak_live = static_cast<double>(at_peak->footprint_bytes) / static_cast<double>(at_peak->live_bytes);
+    r.fragmentation_at_peak_live =
+        static_cast<double>(at_peak->footprint_bytes) / static_cast<double>(at_peak->live_bytes);
   if (summary.peak_live_bytes > 0)
-    r.fragmentation_peak_ratio = static_cast<double>(r.peak_footprint_bytes) / static_cast<double>(summary.peak_live_bytes);
+    r.fragmentation_peak_ratio =
+        static_cast<double>(r.peak_footprint_bytes) / static_cast<double>(summary.peak_live_bytes);
   if (r.peak_footprint_bytes > 0)
     r.utilization = static_cast<double>(summary.peak_live_bytes) / static_cast<double>(r.peak_footprint_bytes);
   r.final_footprint_bytes = last.footprint_bytes;
@@ -260,7 +263,9 @@ int run_child(const ChildRequest& req) {
     // run cannot push the whole machine into the OOM killer.
 #ifndef HEAPREPLAY_SANITIZED  // the sanitizer's shadow mappings would exceed it at once
     if (req.memory_limit_bytes != 0) {
-      struct rlimit rl {req.memory_limit_bytes, req.memory_limit_bytes};
+      struct rlimit rl {
+        req.memory_limit_bytes, req.memory_limit_bytes
+      };
       if (::setrlimit(RLIMIT_DATA, &rl) != 0) throw std::runtime_error("cannot set the memory limit");
     }
 #endif

@@ -16,12 +16,12 @@ struct ChildRequest {
   std::string allocator;   // the spec text
   std::string touch = "pages";
   bool validate = false;
-  std::uint64_t memory_limit_bytes = 0;  // RLIMIT_DATA for the run (0: none)
+  std::uint64_t memory_limit_bytes = 0;      // RLIMIT_DATA for the run (0: none)
   std::uint64_t sample_every = kAutomatic;   // events between memory samples (0: none; automatic: ~300 samples)
   std::uint64_t latency_every = kAutomatic;  // time every k-th event (0: none; automatic: 101)
-  bool serial = false;          // replay a multi-threaded trace on one thread, in trace order
-  std::string pace = "fast";    // fast | recorded (multi-threaded replays follow the timestamps)
-  int result_fd = 3;       // where the RunResult JSON goes
+  bool serial = false;                       // replay a multi-threaded trace on one thread, in trace order
+  std::string pace = "fast";                 // fast | recorded (multi-threaded replays follow the timestamps)
+  int result_fd = 3;                         // where the RunResult JSON goes
 };
 
 // Exit codes of the child.

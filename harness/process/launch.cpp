@@ -36,8 +36,7 @@ void fill_pid(char* digits, pid_t pid) {
 
 // In the child between fork and exec: async-signal-safe calls only. Returns
 // only if something failed, with errno set.
-void become(const ProcessSpec& spec, char* const* argv, char* const* envp, char* pid_digits,
-            const sigset_t& old_mask) {
+void become(const ProcessSpec& spec, char* const* argv, char* const* envp, char* pid_digits, const sigset_t& old_mask) {
   if (pid_digits != nullptr) fill_pid(pid_digits, ::getpid());
   for (auto [from, to] : spec.dup_fds)
     if (::dup2(from, to) < 0) return;

@@ -9,8 +9,8 @@
 #include <ctime>
 #include <fstream>
 
-#include "build_config.h"
 #include "allocators/registry.h"
+#include "build_config.h"
 #include "harness/process/interrupt.h"
 #include "harness/process/spawn.h"
 
@@ -84,8 +84,10 @@ nlohmann::json session_context(const SessionOptions& options) {
           {"pace", options.pace},
           {"timeout_ms", options.timeout.count()},
           {"memory_limit_bytes", options.memory_limit_bytes},
-          {"sample_every", options.sample_every == kAutomatic ? nlohmann::json("auto") : nlohmann::json(options.sample_every)},
-          {"latency_every", options.latency_every == kAutomatic ? nlohmann::json("auto") : nlohmann::json(options.latency_every)},
+          {"sample_every",
+           options.sample_every == kAutomatic ? nlohmann::json("auto") : nlohmann::json(options.sample_every)},
+          {"latency_every",
+           options.latency_every == kAutomatic ? nlohmann::json("auto") : nlohmann::json(options.latency_every)},
           {"allocators", nlohmann::json::object()}};
 }
 
@@ -103,8 +105,8 @@ Report run_session(const std::vector<PreparedTrace>& traces, const SessionOption
     int sig = interrupt_signal();
     if (sig == 0) return false;
     const char* abbrev = sigabbrev_np(sig);
-    report.interrupted = Interruption{abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig), completed,
-                                      total};
+    report.interrupted =
+        Interruption{abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig), completed, total};
     return true;
   };
   // Runs everything; returns early once a signal asks to stop.

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "harness/process/child.h"
-#include "traces/trace_source.h"
 #include "reports/run_result.h"
+#include "traces/trace_source.h"
 
 namespace heapreplay {
 

@@ -23,7 +23,8 @@ std::string last_line(const std::string& text) {
   std::size_t end = text.find_last_not_of("\n\r ");
   if (end == std::string::npos) return "";
   std::size_t start = text.rfind('\n', end);
-  return text.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+  return text.substr(start == std::string::npos ? 0 : start + 1,
+                     end - (start == std::string::npos ? 0 : start + 1) + 1);
 }
 
 std::string signal_text(int sig) {
@@ -60,8 +61,8 @@ RunResult run_in_child(const ChildRequest& req, const SpawnOptions& opt) {
     return failed(std::string("pipe: ") + std::strerror(errno));
   }
 
-  std::vector<std::string> args = {"heapreplay", "__run", "--trace", req.trace_path, "--allocator", req.allocator,
-                                   "--touch", req.touch, "--result-fd", "3"};
+  std::vector<std::string> args = {"heapreplay",  "__run",   "--trace", req.trace_path, "--allocator",
+                                   req.allocator, "--touch", req.touch, "--result-fd",  "3"};
   if (req.validate) args.push_back("--validate");
   if (req.serial) args.push_back("--serial");
   if (req.pace != "fast") {

@@ -12,9 +12,9 @@
 namespace heapreplay {
 
 struct SpawnOptions {
-  std::string self_exe;                      // the heapreplay binary to run as the child
-  std::string preload;                       // library for LD_PRELOAD ("" for none)
-  std::chrono::milliseconds timeout{600000}; // wall-clock limit of the whole child
+  std::string self_exe;                       // the heapreplay binary to run as the child
+  std::string preload;                        // library for LD_PRELOAD ("" for none)
+  std::chrono::milliseconds timeout{600000};  // wall-clock limit of the whole child
 };
 
 // Never throws for anything the child does; the returned result's status is

@@ -20,11 +20,11 @@
 #include <vector>
 
 #include "allocators/core/allocator.h"
+#include "allocators/core/validator.h"
 #include "harness/measure/latency_recorder.h"
 #include "harness/measure/proc_memory.h"
 #include "harness/replay/object_table.h"
 #include "harness/replay/touch.h"
-#include "allocators/core/validator.h"
 #include "reports/run_result.h"
 #include "traces/trace.h"
 
@@ -145,7 +145,8 @@ struct Checks {
   // The first `bytes` of block `p` of object `id` still hold its pattern.
   bool intact(std::uint32_t id, const void* p, std::uint64_t bytes, const char* context = "") {
     if (auto off = Validator::first_mismatch(p, bytes, vs->seeds[id]))
-      return fail(context + ("contents of object " + std::to_string(id) + " changed at offset " + std::to_string(*off)));
+      return fail(context +
+                  ("contents of object " + std::to_string(id) + " changed at offset " + std::to_string(*off)));
     return true;
   }
   void remove(const void* p) { vs->validator.remove_block(p); }

@@ -1,7 +1,6 @@
 // Splitting a trace into per-thread streams with cross-thread waits.
 #include "harness/replay/thread_plan.h"
 
-
 namespace heapreplay {
 
 ThreadPlan plan_threads(const TraceView& trace) {

@@ -72,13 +72,13 @@ struct ThreadedMeasure {
   ReplayMeasurement* ms = nullptr;
   ThreadMeter* meters = nullptr;
   std::size_t threads = 0;
-  bool count_usable = false;         // usable bytes from usable_size() (the allocator keeps no counter)
-  std::uint64_t check_every = 0;     // events of a thread between two additions to `counted`
-  alignas(64) std::atomic<std::uint64_t> counted{0};  // events the threads have added so far
+  bool count_usable = false;      // usable bytes from usable_size() (the allocator keeps no counter)
+  std::uint64_t check_every = 0;  // events of a thread between two additions to `counted`
+  alignas(64) std::atomic<std::uint64_t> counted{0};       // events the threads have added so far
   std::atomic<std::uint64_t> next_due{~std::uint64_t{0}};  // *next_sample, readable without the lock
   std::atomic<std::uint64_t> sampling_ns{0};               // time all samples so far took (written under the lock)
-  alignas(64) std::mutex sampler;                     // try_lock only: a busy sampler is never waited for
-  const std::uint64_t* next_sample = nullptr;         // into ms->sample_at; under `sampler`
+  alignas(64) std::mutex sampler;                          // try_lock only: a busy sampler is never waited for
+  const std::uint64_t* next_sample = nullptr;              // into ms->sample_at; under `sampler`
 };
 
 // Adds a thread's batch of events; takes the sample due, if any and if no
@@ -167,9 +167,9 @@ inline void wait_for(Progress* progress, std::uint64_t w, ThreadOutcome& out) {
 }
 
 template <class A, Touch T, bool M>
-std::uint64_t run_stream(A& a, const TraceView& trace, const ThreadStream& stream, Slot* table,
-                         Progress* progress, std::size_t me, Pace pace,
-                         std::chrono::steady_clock::time_point start, ThreadOutcome& out, ThreadedMeasure* tm) {
+std::uint64_t run_stream(A& a, const TraceView& trace, const ThreadStream& stream, Slot* table, Progress* progress,
+                         std::size_t me, Pace pace, std::chrono::steady_clock::time_point start, ThreadOutcome& out,
+                         ThreadedMeasure* tm) {
   using Clock = std::chrono::steady_clock;
   using Meter = std::conditional_t<M, StreamMeter<A>, NoMeter>;
   std::uint64_t failed = 0;
@@ -202,7 +202,8 @@ std::uint64_t run_stream(A& a, const TraceView& trace, const ThreadStream& strea
     if (mine.sleepers.load(std::memory_order_seq_cst) != 0) mine.done.notify_all();
   }
   out.events = stream.events.size();
-  out.wall_ns = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count());
+  out.wall_ns =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count());
   if constexpr (M) out.wall_ns -= std::min(out.wall_ns, tm->sampling_ns.load(std::memory_order_relaxed));
   return failed;
 }
@@ -225,7 +226,8 @@ ThreadedOutcome replay_threads_with(A& a, const TraceView& trace, const ThreadPl
     tm.next_sample = ms->sample_at.data();
     tm.next_due.store(*tm.next_sample);
     for (std::size_t t = 0; t < n; ++t) {
-      meters[t].latency = LatencyRecorder(ms->latency_every ? plan.threads[t].events.size() / ms->latency_every + 1 : 0);
+      meters[t].latency =
+          LatencyRecorder(ms->latency_every ? plan.threads[t].events.size() / ms->latency_every + 1 : 0);
     }
   }
   ThreadedOutcome out;

@@ -85,24 +85,12 @@ void append_escaped(std::string& out, const unsigned char* p, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) {
     const unsigned char c = p[i];
     switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\0':
-        out += "\\0";
-        break;
+      case '\\': out += "\\\\"; break;
+      case '"': out += "\\\""; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      case '\0': out += "\\0"; break;
       default:
         if (c >= 0x20 && c < 0x7f) {
           out += static_cast<char>(c);
@@ -134,24 +122,12 @@ std::string decode_text(std::string_view raw) {
     }
     if (++i == raw.size()) throw CommandError("write: the quoted TEXT ends with a lone '\\'");
     switch (raw[i]) {
-      case 'n':
-        out += '\n';
-        break;
-      case 't':
-        out += '\t';
-        break;
-      case 'r':
-        out += '\r';
-        break;
-      case '0':
-        out += '\0';
-        break;
-      case '\\':
-        out += '\\';
-        break;
-      case '"':
-        out += '"';
-        break;
+      case 'n': out += '\n'; break;
+      case 't': out += '\t'; break;
+      case 'r': out += '\r'; break;
+      case '0': out += '\0'; break;
+      case '\\': out += '\\'; break;
+      case '"': out += '"'; break;
       case 'x': {
         unsigned v = 0;
         if (raw.size() - i < 3 ||
@@ -161,8 +137,7 @@ std::string decode_text(std::string_view raw) {
         i += 2;
         break;
       }
-      default:
-        throw CommandError(std::string("write: unknown escape '\\") + raw[i] + "' in quoted TEXT");
+      default: throw CommandError(std::string("write: unknown escape '\\") + raw[i] + "' in quoted TEXT");
     }
   }
   return out;
@@ -528,21 +503,11 @@ class Session {
     TraceBuilder b("shell", ReusePolicy::kFreeOld);
     for (const LoggedOp& op : log_) {
       switch (op.op) {
-        case Op::kMalloc:
-          b.malloc(op.key, op.a);
-          break;
-        case Op::kCalloc:
-          b.calloc(op.key, op.a, op.b);
-          break;
-        case Op::kAligned:
-          b.aligned(op.key, op.a, op.b, AlignedKind::kPosixMemalign);
-          break;
-        case Op::kRealloc:
-          b.realloc(op.key, op.key, op.a);
-          break;
-        case Op::kFree:
-          b.free(op.key);
-          break;
+        case Op::kMalloc: b.malloc(op.key, op.a); break;
+        case Op::kCalloc: b.calloc(op.key, op.a, op.b); break;
+        case Op::kAligned: b.aligned(op.key, op.a, op.b, AlignedKind::kPosixMemalign); break;
+        case Op::kRealloc: b.realloc(op.key, op.key, op.a); break;
+        case Op::kFree: b.free(op.key); break;
       }
     }
     const Trace t = b.finish();

@@ -206,9 +206,7 @@ bool VmaInterpreter::run() {
     const Command c = command_of(token_);
     mid_command_ = true;
     switch (c) {
-      case Command::kUnknown:
-        invalid();
-        break;
+      case Command::kUnknown: invalid(); break;
       case Command::kAllocArena:
         if (number_args(1, arg)) message(vma_.create_arena(arg[0]));
         break;

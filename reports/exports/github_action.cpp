@@ -26,8 +26,12 @@ const char* unit_name(const MetricInfo& m) {
 }
 
 bool exported(const std::string& name) {
-  static const char* kFixed[] = {"ns_per_event",         "peak_rss_bytes",           "peak_footprint_bytes",
-                                 "fragmentation_peak_ratio", "fragmentation_at_peak_live", "retained_after_trim_bytes"};
+  static const char* kFixed[] = {"ns_per_event",
+                                 "peak_rss_bytes",
+                                 "peak_footprint_bytes",
+                                 "fragmentation_peak_ratio",
+                                 "fragmentation_at_peak_live",
+                                 "retained_after_trim_bytes"};
   for (const char* f : kFixed)
     if (name == f) return true;
   auto ends_with = [&](const char* s) {

@@ -473,9 +473,7 @@ TEST(BlocksTest, RandomMixOfOneMillionOperationsChecksAfterEveryStep) {
             << "-step random mix with check() per step: " << std::chrono::duration<double>(t1 - t0).count() << " s\n";
 }
 
-TEST(BlocksTest, RandomMixFaithful) {
-  random_mix(faithful_config(64, 1024), 7, 200000 / kMixScale, 1000, 60);
-}
+TEST(BlocksTest, RandomMixFaithful) { random_mix(faithful_config(64, 1024), 7, 200000 / kMixScale, 1000, 60); }
 
 }  // namespace
 }  // namespace heapreplay

@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "allocators/core/allocator.h"
-#include "harness/replay/replay.h"
 #include "allocators/core/validator.h"
+#include "harness/replay/replay.h"
 #include "traces/trace_builder.h"
 
 namespace heapreplay::conformance {

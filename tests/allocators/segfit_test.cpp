@@ -47,10 +47,10 @@ bool holds(const void* p, std::size_t n, std::uint64_t tag) {
   return true;
 }
 
-#define EXPECT_HEAP_OK(a)                   \
-  do {                                      \
-    CheckResult r_ = (a).check();           \
-    EXPECT_TRUE(r_.ok) << r_.problem;       \
+#define EXPECT_HEAP_OK(a)             \
+  do {                                \
+    CheckResult r_ = (a).check();     \
+    EXPECT_TRUE(r_.ok) << r_.problem; \
   } while (0)
 
 // ---------------------------------------------------------------------------
@@ -353,9 +353,9 @@ TEST(Segfit, AbsurdRequestsFailCleanly) {
     void* keep = a.allocate(10, 16);
     ASSERT_NE(keep, nullptr);
     const std::size_t before = a.heap_bytes();
-    for (std::size_t n : {std::size_t{1} << 63, std::numeric_limits<std::size_t>::max(),
-                          std::numeric_limits<std::size_t>::max() - 7, std::numeric_limits<std::size_t>::max() - 70,
-                          std::size_t{36507238400}}) {
+    for (std::size_t n :
+         {std::size_t{1} << 63, std::numeric_limits<std::size_t>::max(), std::numeric_limits<std::size_t>::max() - 7,
+          std::numeric_limits<std::size_t>::max() - 70, std::size_t{36507238400}}) {
       EXPECT_EQ(a.allocate(n, 16), nullptr) << n;
       EXPECT_EQ(a.allocate(n, 4096), nullptr) << n;
       EXPECT_EQ(a.reallocate(keep, 10, n, 16), nullptr) << n;

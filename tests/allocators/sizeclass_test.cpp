@@ -435,13 +435,9 @@ TEST(SizeclassTest, RandomMixOfOneMillionOperationsChecksAfterEveryStep) {
             << "-step random mix with check() per step: " << std::chrono::duration<double>(t1 - t0).count() << " s\n";
 }
 
-TEST(SizeclassTest, RandomMixWithTheOriginalConstants) {
-  random_mix(SizeclassConfig{}, 3, 200000 / kMixScale, 512);
-}
+TEST(SizeclassTest, RandomMixWithTheOriginalConstants) { random_mix(SizeclassConfig{}, 3, 200000 / kMixScale, 512); }
 
-TEST(SizeclassTest, RandomMixFaithful) {
-  random_mix(faithful_config(), 7, 100000 / kMixScale, 512);
-}
+TEST(SizeclassTest, RandomMixFaithful) { random_mix(faithful_config(), 7, 100000 / kMixScale, 512); }
 
 }  // namespace
 }  // namespace heapreplay

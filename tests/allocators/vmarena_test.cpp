@@ -44,10 +44,10 @@ std::string pmap_of(const Vmarena& v) {
   return os.str();
 }
 
-#define EXPECT_ARENA_OK(v)              \
-  do {                                  \
-    CheckResult r_ = (v).check();       \
-    EXPECT_TRUE(r_.ok) << r_.problem;   \
+#define EXPECT_ARENA_OK(v)            \
+  do {                                \
+    CheckResult r_ = (v).check();     \
+    EXPECT_TRUE(r_.ok) << r_.problem; \
   } while (0)
 
 // ---------------------------------------------------------------------------
@@ -306,7 +306,7 @@ TEST(VmarenaAccess, FreedBytesReadAsZeroWhenReallocated) {
   ASSERT_EQ(v.write(0, std::string(20, 'a')).bytes, 20u);
   ASSERT_EQ(v.write(5000, std::string(6000, 'b')).bytes, 6000u);
   EXPECT_EQ(v.committed_bytes(), 3u * 4096);
-  ASSERT_EQ(v.free_at(10), VmaStatus::kOk);  // shares its page with [0, 10)
+  ASSERT_EQ(v.free_at(10), VmaStatus::kOk);    // shares its page with [0, 10)
   ASSERT_EQ(v.free_at(5000), VmaStatus::kOk);  // its pages are now unused
   EXPECT_EQ(v.committed_bytes(), 4096u);
   ASSERT_EQ(v.alloc_at(10, 10), VmaStatus::kOk);
@@ -327,12 +327,12 @@ TEST(VmarenaAccess, Permissions) {
   ASSERT_EQ(v.alloc_at(5, 5), VmaStatus::kOk);
   ASSERT_EQ(v.write(0, "0123456789").bytes, 10u);
   EXPECT_EQ(v.mprotect(5, Vmarena::kPermRead), VmaStatus::kOk);  // R--
-  VmaAccess w = v.write(3, "abcd");  // touches the read-only miniblock
+  VmaAccess w = v.write(3, "abcd");                              // touches the read-only miniblock
   EXPECT_EQ(w.status, VmaStatus::kWritePermission);
   std::string buf(10, '?');
   ASSERT_EQ(v.read(0, 10, buf.data()).status, VmaStatus::kOk);
-  EXPECT_EQ(buf, "0123456789");  // nothing was written
-  EXPECT_EQ(v.write(0, "ab").status, VmaStatus::kOk);  // only the RW- miniblock
+  EXPECT_EQ(buf, "0123456789");                                   // nothing was written
+  EXPECT_EQ(v.write(0, "ab").status, VmaStatus::kOk);             // only the RW- miniblock
   EXPECT_EQ(v.mprotect(0, Vmarena::kPermWrite), VmaStatus::kOk);  // -W-: replaces, does not add
   EXPECT_EQ(v.read(4, 3, buf.data()).status, VmaStatus::kReadPermission);
   EXPECT_EQ(v.read(5, 3, buf.data()).status, VmaStatus::kOk);
@@ -472,7 +472,8 @@ TEST(VmarenaModel, RandomCommandsMatchANaiveModel) {
       bool allowed = (perm[owner[a]] & 2) != 0;
       for (std::uint64_t i = a; i < a + bytes; ++i) allowed = allowed && (perm[owner[i]] & 2) != 0;
       ASSERT_EQ(got.status, allowed ? VmaStatus::kOk : VmaStatus::kWritePermission) << "op " << op;
-      if (allowed) std::copy(text.begin(), text.begin() + static_cast<long>(bytes), data.begin() + static_cast<long>(a));
+      if (allowed)
+        std::copy(text.begin(), text.begin() + static_cast<long>(bytes), data.begin() + static_cast<long>(a));
     } else if (what < 9) {
       const std::uint64_t n = rng() % 40;
       VmaAccess got = v.read(a, n, buf.data());
@@ -486,8 +487,8 @@ TEST(VmarenaModel, RandomCommandsMatchANaiveModel) {
       for (std::uint64_t i = a; i < a + bytes; ++i) allowed = allowed && (perm[owner[i]] & 4) != 0;
       ASSERT_EQ(got.status, allowed ? VmaStatus::kOk : VmaStatus::kReadPermission) << "op " << op;
       if (allowed) {
-        ASSERT_EQ(buf.substr(0, bytes), std::string(data.begin() + static_cast<long>(a),
-                                                     data.begin() + static_cast<long>(a + bytes)))
+        ASSERT_EQ(buf.substr(0, bytes),
+                  std::string(data.begin() + static_cast<long>(a), data.begin() + static_cast<long>(a + bytes)))
             << "op " << op;
       }
     } else {

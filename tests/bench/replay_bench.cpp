@@ -17,8 +17,8 @@
 #include "allocators/system/malloc_allocator.h"
 #include "allocators/system/null_allocator.h"
 #include "harness/replay/replay.h"
-#include "traces/trace_source.h"
 #include "traces/generators/suites.h"
+#include "traces/trace_source.h"
 
 namespace heapreplay {
 namespace {
@@ -33,8 +33,8 @@ const Trace& bench_trace() {
 
 void set_counters(benchmark::State& state, std::size_t events) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * events));
-  state.counters["ns_per_event"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * events), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["ns_per_event"] = benchmark::Counter(static_cast<double>(state.iterations() * events),
+                                                      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 // The floor: decode each event and update a pointer table, nothing else.

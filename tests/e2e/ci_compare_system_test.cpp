@@ -68,10 +68,10 @@ TEST(CiCompare, SameLibraryTwicePassesAndWritesTheSummary) {
   TempDir dir;
   std::string trace = write_churn_trace(dir, 60000);
   std::string lib = test::faulty_malloc_library();
-  ShellRun r = sh(env_prefix(dir) + shell_quote(kScript) + " --base-lib " + shell_quote(lib) + " --new-lib " +
-                 shell_quote(lib) + " -r 5 --threshold 50 --out " + shell_quote(dir.file("ci")) + " " +
-                 shell_quote(trace),
-             dir);
+  ShellRun r =
+      sh(env_prefix(dir) + shell_quote(kScript) + " --base-lib " + shell_quote(lib) + " --new-lib " + shell_quote(lib) +
+             " -r 5 --threshold 50 --out " + shell_quote(dir.file("ci")) + " " + shell_quote(trace),
+         dir);
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("no regression beyond the thresholds"), std::string::npos) << r.out;
   std::string summary = read_file(dir.file("summary.md"));
@@ -103,9 +103,10 @@ TEST(CiCompare, SlowerRevisionOfARepositoryFailsTheGate) {
   ASSERT_EQ(sh(git + "commit -q -am slower", dir).status, 0);
 
   ShellRun r = sh(env_prefix(dir) + shell_quote(kScript) + " --repo " + shell_quote(repo) +
-                 " --base HEAD~1 --new HEAD --build 'cc -O2 -shared -fPIC -o libtest.so faulty_malloc.c'"
-                 " --lib libtest.so -r 5 --out " + shell_quote(dir.file("ci")) + " " + shell_quote(trace),
-             dir);
+                      " --base HEAD~1 --new HEAD --build 'cc -O2 -shared -fPIC -o libtest.so faulty_malloc.c'"
+                      " --lib libtest.so -r 5 --out " +
+                      shell_quote(dir.file("ci")) + " " + shell_quote(trace),
+                  dir);
   ASSERT_EQ(r.status, 1) << r.out;
   auto compare = nlohmann::json::parse(read_file(dir.file("ci/compare.json")));
   bool time_regressed = false;
@@ -152,12 +153,10 @@ TEST(CiCompare, MinBytesChangeIsPassedToCompare) {
 TEST(CiCompare, BadArgumentsExit2) {
   TempDir dir;
   std::string lib = test::faulty_malloc_library();
-  for (const std::string& args : {std::string("--base-lib ") + shell_quote(lib),
-                                  " --base-lib " + shell_quote(lib) + " --new-lib /nonexistent.so",
-                                  " --base-lib " + shell_quote(lib) + " --new-lib " + shell_quote(lib) +
-                                      " /nonexistent.rep",
-                                  std::string(" --repo /nonexistent --base a --new b --build true --lib x.so"),
-                                  std::string(" --frobnicate")}) {
+  for (const std::string& args :
+       {std::string("--base-lib ") + shell_quote(lib), " --base-lib " + shell_quote(lib) + " --new-lib /nonexistent.so",
+        " --base-lib " + shell_quote(lib) + " --new-lib " + shell_quote(lib) + " /nonexistent.rep",
+        std::string(" --repo /nonexistent --base a --new b --build true --lib x.so"), std::string(" --frobnicate")}) {
     ShellRun r = sh(env_prefix(dir) + shell_quote(kScript) + " " + args + " --out " + shell_quote(dir.file("ci")), dir);
     EXPECT_EQ(r.status, 2) << args << ": " << r.out;
     EXPECT_NE(r.out.find("ci-compare: "), std::string::npos) << r.out;

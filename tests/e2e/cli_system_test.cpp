@@ -30,8 +30,8 @@ std::string crash_trace(const TempDir& dir) {
 TEST(CliSystem, ACrashingAllocatorIsReportedAndTheOthersStillRun) {
   TempDir dir;
   std::string trace = crash_trace(dir);
-  auto r = run_cli({"replay", "-a", "glibc", "-a", "preload:" + test::faulty_malloc_library(), "-a", "jemalloc",
-                    "-a", "mimalloc", "-a", "tcmalloc", "-o", dir.file("r.json"), trace});
+  auto r = run_cli({"replay", "-a", "glibc", "-a", "preload:" + test::faulty_malloc_library(), "-a", "jemalloc", "-a",
+                    "mimalloc", "-a", "tcmalloc", "-o", dir.file("r.json"), trace});
   EXPECT_EQ(r.status, 1) << r.err;
   EXPECT_NE(r.err.find("crashed: killed by SIGABRT"), std::string::npos) << r.err;
   auto j = nlohmann::json::parse(test::read_file(dir.file("r.json")));
@@ -98,8 +98,8 @@ TEST(CliSystem, DefaultBenchRunsEveryAllocatorOnTheDefaultSuite) {
 std::vector<std::string> shared_traces() {
   std::vector<std::string> out;
   fs::path root(HR_SHARED_DATA);
-  for (const char* dir : {"malloclab-classic", "malloclab-cmu", "malloclab-cmu-2016", "mtrace", "wee_alloc",
-                          "malloclab-raw"}) {
+  for (const char* dir :
+       {"malloclab-classic", "malloclab-cmu", "malloclab-cmu-2016", "mtrace", "wee_alloc", "malloclab-raw"}) {
     if (!fs::exists(root / dir)) continue;
     for (auto& e : fs::directory_iterator(root / dir)) {
       std::string name = e.path().filename().string();
@@ -116,13 +116,26 @@ TEST(CliSystem, EveryRealTraceReplaysValidatedThroughSystemAllocators) {
   std::vector<std::string> traces = shared_traces();
   ASSERT_GT(traces.size(), 40u);
   TempDir dir;
-  std::vector<std::string> args = {"replay", "-a", "glibc", "-a", "jemalloc", "-a", "mimalloc", "-a", "tcmalloc",
-                                   "--validate", "--memory-limit", "1G", "-o", dir.file("r.json")};
+  std::vector<std::string> args = {"replay",
+                                   "-a",
+                                   "glibc",
+                                   "-a",
+                                   "jemalloc",
+                                   "-a",
+                                   "mimalloc",
+                                   "-a",
+                                   "tcmalloc",
+                                   "--validate",
+                                   "--memory-limit",
+                                   "1G",
+                                   "-o",
+                                   dir.file("r.json")};
   args.insert(args.end(), traces.begin(), traces.end());
   auto r = run_cli(args);
   auto j = nlohmann::json::parse(test::read_file(dir.file("r.json")));
   EXPECT_EQ(j["runs"].size(), traces.size() * 4);
-  for (auto& run : j["runs"]) EXPECT_EQ(run["status"], "ok") << run["trace"] << " " << run["allocator"] << ": " << run["status_detail"];
+  for (auto& run : j["runs"])
+    EXPECT_EQ(run["status"], "ok") << run["trace"] << " " << run["allocator"] << ": " << run["status_detail"];
   EXPECT_EQ(r.status, 0) << r.err;
 }
 
@@ -144,7 +157,8 @@ TEST(CliSystem, MultiThreadedTracesReplayOnTheirThreads) {
     x = x * 6364136223846793005ull + 1442695040888963407ull;
     int thread = static_cast<int>((x >> 20) % 4);
     if (live.size() < 4 || (x >> 40) % 2) {
-      text += "t=" + std::to_string(thread) + " malloc " + std::to_string(next) + " " + std::to_string(16 + (x >> 50) % 300) + "\n";
+      text += "t=" + std::to_string(thread) + " malloc " + std::to_string(next) + " " +
+              std::to_string(16 + (x >> 50) % 300) + "\n";
       live.push_back(next++);
     } else {
       std::size_t k = (x >> 30) % live.size();

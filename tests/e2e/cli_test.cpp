@@ -33,7 +33,6 @@ const char* kSmallRep =
     "r 3 40\n"
     "f 0\n";
 
-
 TEST(Cli, NoArgumentsPrintsUsageAndExits2) {
   auto r = run_cli({});
   EXPECT_EQ(r.status, 2);
@@ -272,8 +271,9 @@ TEST(CliMeasure, ThreadedRunCarriesMemorySamplesAndLatencyPerOperation) {
   EXPECT_GT(run["peak_footprint_bytes"].get<std::uint64_t>(), 0u);
   EXPECT_EQ(run["latency_sample_every"], 7);
   // Thread 0 has 3100 events, thread 1 1500: each times every 7th of its own.
-  EXPECT_EQ(run["latency"]["malloc"]["count"].get<std::uint64_t>() + run["latency"]["free"]["count"].get<std::uint64_t>(),
-            3100u / 7 + 1500u / 7);
+  EXPECT_EQ(
+      run["latency"]["malloc"]["count"].get<std::uint64_t>() + run["latency"]["free"]["count"].get<std::uint64_t>(),
+      3100u / 7 + 1500u / 7);
   for (const char* op : {"malloc", "free"}) {
     const auto& l = run["latency"][op];
     EXPECT_LE(l["p50_ns"].get<double>(), l["p99_ns"].get<double>()) << op;
@@ -310,8 +310,9 @@ TEST(CliMeasure, ReportCarriesMemorySeriesFragmentationAndLatency) {
   // segfit blocks are 64-byte multiples: usable - requested is known exactly.
   EXPECT_GT(run["internal_fragmentation_bytes"].get<std::uint64_t>(), 0u);
   EXPECT_EQ(run["latency_sample_every"], 7);
-  EXPECT_EQ(run["latency"]["malloc"]["count"].get<std::uint64_t>() + run["latency"]["free"]["count"].get<std::uint64_t>(),
-            3000u / 7);
+  EXPECT_EQ(
+      run["latency"]["malloc"]["count"].get<std::uint64_t>() + run["latency"]["free"]["count"].get<std::uint64_t>(),
+      3000u / 7);
   // The free half is still held by segfit (it has no trim): nothing retained is lost.
   EXPECT_GT(run["retained_after_trim_bytes"].get<std::uint64_t>(), 0u);
 }
@@ -319,8 +320,8 @@ TEST(CliMeasure, ReportCarriesMemorySeriesFragmentationAndLatency) {
 TEST(CliMeasure, SamplingCanBeTurnedOffAndBadValuesAreRefused) {
   test::TempDir dir;
   std::string trace = dir.write("t.txt", "heapreplay-text 1\nmalloc 1 10\nfree 1\n");
-  auto r = test::run_cli({"replay", "-a", "segfit", "--sample-every", "0", "--latency-every", "0", "-o",
-                          dir.file("r.json"), trace});
+  auto r = test::run_cli(
+      {"replay", "-a", "segfit", "--sample-every", "0", "--latency-every", "0", "-o", dir.file("r.json"), trace});
   ASSERT_EQ(r.status, 0) << r.err;
   auto run = nlohmann::json::parse(test::read_file(dir.file("r.json")))["runs"][0];
   EXPECT_EQ(run["sample_every"], 0);

@@ -221,13 +221,18 @@ TEST_F(CraftedReport, FieldsThatLieAreRefused) {
   const Case cases[] = {
       {"sample columns of different lengths",
        [](nlohmann::json& j) { j["runs"][0]["samples"]["rss_bytes"].push_back(1); }, "has the wrong length"},
-      {"sample columns that are not arrays",
-       [](nlohmann::json& j) { j["runs"][0]["samples"]["event"] = "x"; }, "run 0: \"event\" is not an array"},
+      {"sample columns that are not arrays", [](nlohmann::json& j) { j["runs"][0]["samples"]["event"] = "x"; },
+       "run 0: \"event\" is not an array"},
       {"latency histogram of different lengths",
        [](nlohmann::json& j) {
-         j["runs"][0]["latency"]["malloc"] = {{"count", 1},         {"p50_ns", 1},  {"p90_ns", 1},
-                                              {"p99_ns", 1},        {"p999_ns", 1}, {"max_ns", 1},
-                                              {"bucket_upper_ns", {1, 2, 4}}, {"bucket_count", {1}}};
+         j["runs"][0]["latency"]["malloc"] = {{"count", 1},
+                                              {"p50_ns", 1},
+                                              {"p90_ns", 1},
+                                              {"p99_ns", 1},
+                                              {"p999_ns", 1},
+                                              {"max_ns", 1},
+                                              {"bucket_upper_ns", {1, 2, 4}},
+                                              {"bucket_count", {1}}};
        },
        "bucket_upper_ns and bucket_count differ in length"},
       {"a negative count", [](nlohmann::json& j) { j["runs"][0]["failed_allocations"] = -5; },
@@ -241,7 +246,10 @@ TEST_F(CraftedReport, FieldsThatLieAreRefused) {
       {"a run that is not an object", [](nlohmann::json& j) { j["runs"][1] = 7; }, "run 1"},
       {"events of the wrong type", [](nlohmann::json& j) { j["runs"][1]["events"] = "many"; }, "run 1"},
       {"runs not an array", [](nlohmann::json& j) { j["runs"] = "all of them"; }, "\"runs\" is not an array"},
-      {"interruption of the wrong type", [](nlohmann::json& j) { j["interrupted"] = {{"signal", 2}}; },
+      {"interruption of the wrong type",
+       [](nlohmann::json& j) {
+         j["interrupted"] = {{"signal", 2}};
+       },
        "\"interrupted\""},
       {"another schema", [](nlohmann::json& j) { j["schema"] = "heapreplay.report/999"; }, "report schema is"},
   };

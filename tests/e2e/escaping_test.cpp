@@ -22,7 +22,7 @@ using test::TempDir;
 const char* kRep = "0\n2\n2\n0\na 0 100\na 1 5000\nf 0\nf 1\n";
 const std::string kImg = "<img src=x onerror=alert(1)>.rep";
 const std::string kScriptFile = "script><img src=z onerror=alert(3)>.rep";  // in a folder named "<"
-const std::string kLib = "<b>|`x`*_[y](javascript;alert(4)).so";           // not a library: its run fails
+const std::string kLib = "<b>|`x`*_[y](javascript;alert(4)).so";            // not a library: its run fails
 
 struct Rendered {
   TempDir dir;
@@ -90,8 +90,8 @@ TEST(Escaping, NamesAndCommandLinesRenderAsTextInHtmlAndMarkdown) {
   ASSERT_EQ(r.status, 0) << r.err;
 #else
   const bool with_preload = true;
-  auto r = run_cli({"replay", "-a", "segfit", "-a", "preload:" + t.lib, "-r", "2", "-o", t.report, t.img_trace,
-                    t.script_trace});
+  auto r = run_cli(
+      {"replay", "-a", "segfit", "-a", "preload:" + t.lib, "-r", "2", "-o", t.report, t.img_trace, t.script_trace});
   ASSERT_EQ(r.status, 1) << r.err;  // the preload of a file that is no library fails, and says so
   auto j = nlohmann::json::parse(test::read_file(t.report));
   EXPECT_EQ(j["runs"][1]["status"], "failed");
@@ -99,8 +99,8 @@ TEST(Escaping, NamesAndCommandLinesRenderAsTextInHtmlAndMarkdown) {
 #endif
 
   std::string chart = t.dir.write("chart.js", "var Chart = function () {};\n");
-  auto rep = run_cli({"report", t.report, "--html", t.dir.file("r.html"), "--chartjs", chart, "--markdown",
-                      t.dir.file("r.md")});
+  auto rep = run_cli(
+      {"report", t.report, "--html", t.dir.file("r.html"), "--chartjs", chart, "--markdown", t.dir.file("r.md")});
   ASSERT_EQ(rep.status, 0) << rep.err;
 
   std::string html = test::read_file(t.dir.file("r.html")), outside;

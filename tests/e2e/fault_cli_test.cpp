@@ -24,7 +24,8 @@ std::string absurd_fixture() { return std::string(HR_FIXTURES) + "/traces/absurd
 // maps and commits for every design's faults to show.
 std::string growing_trace(const TempDir& dir) {
   std::string text = "heapreplay-text 1\n";
-  for (int i = 0; i < 400; ++i) text += "malloc " + std::to_string(i) + " " + std::to_string(1024 * (1 + i % 64)) + "\n";
+  for (int i = 0; i < 400; ++i)
+    text += "malloc " + std::to_string(i) + " " + std::to_string(1024 * (1 + i % 64)) + "\n";
   for (int i = 0; i < 400; i += 2) text += "realloc " + std::to_string(i) + " " + std::to_string(70000 + i) + "\n";
   for (int i = 1; i < 400; i += 2) text += "free " + std::to_string(i) + "\n";
   return dir.write("grow.txt", text);

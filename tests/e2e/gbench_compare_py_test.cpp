@@ -48,12 +48,10 @@ TEST(GbenchExport, GoogleBenchmarkComparePyAcceptsTwoExports) {
 
   TempDir dir;
   // 9 repetitions, as compare.py asks for; NEW's jemalloc is 25% slower.
-  std::string base = dir.write("base.json", report_to_json(synthetic_report({"a.rep", "b.rep"},
-                                                                            {{"glibc", 30}, {"jemalloc", 20}}, 9))
-                                                .dump());
-  std::string now = dir.write("new.json", report_to_json(synthetic_report({"a.rep", "b.rep"},
-                                                                          {{"glibc", 30}, {"jemalloc", 25}}, 9))
-                                              .dump());
+  std::string base = dir.write(
+      "base.json", report_to_json(synthetic_report({"a.rep", "b.rep"}, {{"glibc", 30}, {"jemalloc", 20}}, 9)).dump());
+  std::string now = dir.write(
+      "new.json", report_to_json(synthetic_report({"a.rep", "b.rep"}, {{"glibc", 30}, {"jemalloc", 25}}, 9)).dump());
   for (const char* name : {"base", "new"}) {
     auto r = run_cli({"report", dir.file(std::string(name) + ".json"), "--format", "gbench", "--output",
                       dir.file(std::string(name) + ".gbench.json")});
@@ -78,7 +76,8 @@ TEST(GbenchExport, GoogleBenchmarkComparePyAcceptsTwoExports) {
     if (!entry.contains("utest") || entry["utest"].empty()) continue;
     std::string name = entry["name"];
     for (const auto& row : mine["rows"]) {
-      if (row["metric"] != "ns_per_event" || row["trace"].get<std::string>() + "/" + row["allocator"].get<std::string>() != name)
+      if (row["metric"] != "ns_per_event" ||
+          row["trace"].get<std::string>() + "/" + row["allocator"].get<std::string>() != name)
         continue;
       EXPECT_NEAR(entry["utest"]["time_pvalue"].get<double>(), row["p_value"].get<double>(), 1e-9) << name;
       ++checked;

@@ -59,13 +59,13 @@ std::string chromium_command(const std::string& chromium, const TempDir& dir, co
   return "timeout 120 " + shell_quote(chromium) +
          " --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking"
          " --disable-component-update --disable-sync --hide-scrollbars --user-data-dir=" +
-         shell_quote(dir.file("profile")) + " --virtual-time-budget=10000 " + extra + " " + shell_quote(url) +
-         " 2>" + shell_quote(dir.file("chromium.err"));
+         shell_quote(dir.file("profile")) + " --virtual-time-budget=10000 " + extra + " " + shell_quote(url) + " 2>" +
+         shell_quote(dir.file("chromium.err"));
 }
 
 std::string html_unescape(std::string s) {
-  const std::pair<const char*, const char*> entities[] = {{"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""},
-                                                          {"&nbsp;", "\xc2\xa0"}, {"&amp;", "&"}};
+  const std::pair<const char*, const char*> entities[] = {
+      {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&nbsp;", "\xc2\xa0"}, {"&amp;", "&"}};
   for (const auto& [from, to] : entities)
     for (std::size_t pos = 0; (pos = s.find(from, pos)) != std::string::npos; pos += std::strlen(to))
       s.replace(pos, std::strlen(from), to);
@@ -153,12 +153,12 @@ class HtmlInChromium : public ::testing::Test {
  protected:
   void SetUp() override {
     chromium_ = find_chromium();
-    if (chromium_.empty()) GTEST_SKIP() << "chromium not installed (Debian package chromium; tools/setup.sh installs it)";
+    if (chromium_.empty())
+      GTEST_SKIP() << "chromium not installed (Debian package chromium; tools/setup.sh installs it)";
     if (!std::filesystem::exists("/usr/share/javascript/chart.js/chart.min.js"))
       GTEST_SKIP() << "Chart.js not installed (Debian package libjs-chart.js; tools/setup.sh installs it)";
-    std::vector<test::SyntheticAllocator> allocs = {{"glibc", 30, 1.25, 1.4, 90},
-                                                    {"jemalloc", 20, 1.1, 1.2, 60},
-                                                    {"mimalloc", 18, 1.3, 1.5, 50}};
+    std::vector<test::SyntheticAllocator> allocs = {
+        {"glibc", 30, 1.25, 1.4, 90}, {"jemalloc", 20, 1.1, 1.2, 60}, {"mimalloc", 18, 1.3, 1.5, 50}};
     Report r = test::synthetic_report({kEvilTrace, "b.rep"}, allocs, 5);
     r.context["command_line"] = "heapreplay replay <script>alert(2)</script>";
     std::string json = dir_.write("r.json", report_to_json(r).dump());
@@ -170,7 +170,8 @@ class HtmlInChromium : public ::testing::Test {
   // Chromium can leave helper processes behind after it printed its result;
   // they all carry this test's private profile folder on their command line.
   void TearDown() override {
-    if (!chromium_.empty()) shell("pkill -KILL -f " + shell_quote("user-data-dir=" + dir_.file("profile")) + " || true");
+    if (!chromium_.empty())
+      shell("pkill -KILL -f " + shell_quote("user-data-dir=" + dir_.file("profile")) + " || true");
   }
 
   TempDir dir_;
@@ -226,8 +227,8 @@ TEST_F(HtmlInChromium, EveryChartDrawsEveryAllocatorAndTextStaysText) {
 
 TEST_F(HtmlInChromium, ScreenshotIsNotBlank) {
   std::string png_path = dir_.file("shot.png");
-  auto [rc, out] = shell(chromium_command(chromium_, dir_, "--window-size=1280,3200 --screenshot=" +
-                                                               shell_quote(png_path), url_));
+  auto [rc, out] =
+      shell(chromium_command(chromium_, dir_, "--window-size=1280,3200 --screenshot=" + shell_quote(png_path), url_));
   ASSERT_EQ(rc, 0) << out << test::read_file(dir_.file("chromium.err"));
   std::string png = test::read_file(png_path);
   ASSERT_GT(png.size(), 30000u) << "a blank page compresses to a few KiB";

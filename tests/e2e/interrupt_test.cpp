@@ -126,8 +126,8 @@ void expect_interrupted_report(const std::string& path, const char* signal, std:
 TEST(Interrupt, SigintStopsTheSessionKeepsCompletedRunsAndExits130) {
   TempDir dir;
   Traces t = make_traces(dir);
-  Background hr(dir, {"replay", "-a", "segfit", "-a", "pages", "--pace", "recorded", "-o", dir.file("r.json"), t.fast,
-                      t.slow});
+  Background hr(
+      dir, {"replay", "-a", "segfit", "-a", "pages", "--pace", "recorded", "-o", dir.file("r.json"), t.fast, t.slow});
   pid_t child = hr.child_with("slow.hrt");
   ASSERT_GT(child, 0) << "the slow run never started: " << hr.err();
   ASSERT_EQ(::kill(hr.pid(), SIGINT), 0);
@@ -162,8 +162,8 @@ TEST(Interrupt, SigintStopsTheSessionKeepsCompletedRunsAndExits130) {
 TEST(Interrupt, AChildKilledFromOutsideIsRecordedAsSuchThenSigtermExits143) {
   TempDir dir;
   Traces t = make_traces(dir);
-  Background hr(dir, {"replay", "-a", "segfit", "-a", "pages", "--pace", "recorded", "-o", dir.file("r.json"), t.slow,
-                      t.fast});
+  Background hr(
+      dir, {"replay", "-a", "segfit", "-a", "pages", "--pace", "recorded", "-o", dir.file("r.json"), t.slow, t.fast});
   pid_t first = hr.child_with("slow.hrt");
   ASSERT_GT(first, 0) << hr.err();
   ASSERT_EQ(::kill(first, SIGKILL), 0);
@@ -191,8 +191,8 @@ TEST(Interrupt, AChildKilledFromOutsideIsRecordedAsSuchThenSigtermExits143) {
 TEST(Interrupt, BenchIsInterruptedTheSameWay) {
   TempDir dir;
   Traces t = make_traces(dir);
-  Background hr(dir, {"bench", "--no-suite", "--trace", t.fast, "--trace", t.slow, "-a", "segfit", "--pace",
-                      "recorded", "-o", dir.file("r.json")});
+  Background hr(dir, {"bench", "--no-suite", "--trace", t.fast, "--trace", t.slow, "-a", "segfit", "--pace", "recorded",
+                      "-o", dir.file("r.json")});
   ASSERT_GT(hr.child_with("slow.hrt"), 0) << hr.err();
   ASSERT_EQ(::kill(hr.pid(), SIGTERM), 0);
   EXPECT_EQ(hr.wait(), 143) << hr.err();
@@ -207,8 +207,8 @@ TEST(Interrupt, BenchIsInterruptedTheSameWay) {
 TEST(Interrupt, OurOwnTimeoutKillIsATimeoutNotAKillFromOutside) {
   TempDir dir;
   Traces t = make_traces(dir);
-  auto r = run_cli({"replay", "-a", "segfit", "--pace", "recorded", "--timeout", "0.5", "-o", dir.file("r.json"),
-                    t.slow});
+  auto r =
+      run_cli({"replay", "-a", "segfit", "--pace", "recorded", "--timeout", "0.5", "-o", dir.file("r.json"), t.slow});
   EXPECT_EQ(r.status, 1) << r.err;
   auto j = nlohmann::json::parse(test::read_file(dir.file("r.json")));
   EXPECT_FALSE(j.contains("interrupted"));

@@ -57,8 +57,8 @@ TEST(CompareCli, PassesFailsAndSaysWhy) {
 
 TEST(CompareCli, MatchComparesTwoAllocatorsOfOneReport) {
   TempDir dir;
-  std::string r = write_report(
-      dir, "r.json", synthetic_report({"t.rep"}, {{"segfit:faithful", 20}, {"segfit:key=1", 20.1}}, 5));
+  std::string r =
+      write_report(dir, "r.json", synthetic_report({"t.rep"}, {{"segfit:faithful", 20}, {"segfit:key=1", 20.1}}, 5));
   auto res = run_cli({"compare", r, r, "--match", "segfit:faithful=segfit:key=1"});
   EXPECT_EQ(res.status, 0) << res.out << res.err;
   EXPECT_NE(res.out.find("segfit:faithful -> segfit:key=1"), std::string::npos) << res.out;

@@ -17,19 +17,21 @@
 namespace heapreplay {
 namespace {
 
-const std::filesystem::path kRegressions = std::filesystem::path(HR_FIXTURES) / ".." / "fuzz" / "regressions" / "report";
+const std::filesystem::path kRegressions =
+    std::filesystem::path(HR_FIXTURES) / ".." / "fuzz" / "regressions" / "report";
 
 std::size_t lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
 
 TEST(ReportFuzzRegressions, EveryKeptInputIsAcceptedOrRefusedInOneLine) {
   test::TempDir dir;
-  const std::string good = dir.write("good.json", report_to_json(test::synthetic_report({"t.rep"}, {{"glibc"}}, 2)).dump());
+  const std::string good =
+      dir.write("good.json", report_to_json(test::synthetic_report({"t.rep"}, {{"glibc"}}, 2)).dump());
   std::size_t seen = 0;
   for (const auto& entry : std::filesystem::directory_iterator(kRegressions)) {
     const std::string path = entry.path().string();
     ++seen;
-    for (const std::vector<std::string>& args : {std::vector<std::string>{"report", path},
-                                                 {"compare", good, path}, {"compare", path, good}}) {
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"report", path}, {"compare", good, path}, {"compare", path, good}}) {
       auto r = test::run_cli(args);
       if (r.status == 0 || (r.status == 1 && args[0] == "compare")) continue;
       EXPECT_EQ(r.status, 2) << path << ": " << r.err;
@@ -56,7 +58,8 @@ TEST(ReportFuzzRegressions, FloatForAWholeNumberIsRefused) {
   const std::string path = (kRegressions / "float-for-whole-number.json").string();
   auto r = test::run_cli({"report", path});
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.err.find(path + ": run 0: \"retained_rss_after_trim_bytes\" is not an integer in the range of its field"), std::string::npos)
+  EXPECT_NE(r.err.find(path + ": run 0: \"retained_rss_after_trim_bytes\" is not an integer in the range of its field"),
+            std::string::npos)
       << r.err;
 }
 

@@ -19,9 +19,9 @@
 #include <vector>
 
 #include "allocators/core/options.h"
+#include "allocators/core/validator.h"
 #include "fuzz_support.h"
 #include "harness/replay/replay.h"
-#include "allocators/core/validator.h"
 
 namespace heapreplay::fuzz {
 
@@ -89,8 +89,8 @@ class DesignDriver {
     if (kind < 250) return in.ConsumeIntegralInRange<std::uint64_t>(0, std::uint64_t{1} << 20);
     // Absurd requests: each must fail cleanly (or succeed without touching
     // what it was given beyond what is written here).
-    static constexpr std::uint64_t kAbsurd[] = {std::uint64_t{1} << 63, ~std::uint64_t{0},
-                                                ~std::uint64_t{0} - 4095, std::uint64_t{1} << 40,
+    static constexpr std::uint64_t kAbsurd[] = {std::uint64_t{1} << 63,       ~std::uint64_t{0},
+                                                ~std::uint64_t{0} - 4095,     std::uint64_t{1} << 40,
                                                 (std::uint64_t{1} << 32) + 1, kHugeBytes};
     return kAbsurd[in.ConsumeIntegralInRange<std::size_t>(0, std::size(kAbsurd) - 1)];
   }
@@ -110,7 +110,8 @@ class DesignDriver {
   void verify(const Live& l, const char* when) const {
     auto* p = static_cast<const unsigned char*>(l.p);
     auto bad = Validator::first_mismatch(p, std::min(l.size, kHeadBytes), l.seed);
-    if (!bad && l.size > kHeadBytes + kTailBytes) bad = Validator::first_mismatch(p + l.size - kTailBytes, kTailBytes, ~l.seed);
+    if (!bad && l.size > kHeadBytes + kTailBytes)
+      bad = Validator::first_mismatch(p + l.size - kTailBytes, kTailBytes, ~l.seed);
     if (bad) fail(std::string("block of ") + std::to_string(l.size) + " bytes changed " + when);
   }
 

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "fuzz_support.h"
-#include "traces/trace_source.h"
 #include "hrt_input.h"
 #include "traces/hrt_format.h"
+#include "traces/trace_source.h"
 
 using namespace heapreplay;
 

@@ -6,12 +6,12 @@
 #include <nlohmann/json.hpp>
 
 #include "fuzz_support.h"
-#include "reports/report_file.h"
 #include "reports/aggregate.h"
 #include "reports/compare.h"
 #include "reports/exports/exports.h"
 #include "reports/html.h"
 #include "reports/markdown.h"
+#include "reports/report_file.h"
 #include "reports/table.h"
 
 using namespace heapreplay;

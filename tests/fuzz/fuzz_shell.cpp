@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "allocators/core/options.h"
-#include "fuzz_support.h"
-#include "allocators/registry.h"
-#include "harness/shell/input.h"
 #include "allocators/designs.h"
+#include "allocators/registry.h"
+#include "fuzz_support.h"
+#include "harness/shell/input.h"
 #include "harness/shell/shell.h"
 
 using namespace heapreplay;

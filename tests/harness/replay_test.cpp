@@ -95,8 +95,8 @@ TEST(Replay, AsksTheAllocatorExactlyWhatTheTraceSays) {
   ReplayOutcome out = run(a, t);
   EXPECT_EQ(out.events, t.events.size());
   EXPECT_EQ(out.failed_allocations, 0u);
-  std::vector<std::string> want = {"alloc 100 1", "alloc 40 1",  "realloc 100->300", "alloc 50 256",
-                                   "free null",   "free 40",     "free 300",         "free 50"};
+  std::vector<std::string> want = {"alloc 100 1", "alloc 40 1", "realloc 100->300", "alloc 50 256",
+                                   "free null",   "free 40",    "free 300",         "free 50"};
   EXPECT_EQ(a.calls, want);
   EXPECT_TRUE(a.live.empty());
 }
@@ -188,8 +188,10 @@ struct Scribbling : Recording {
   void* victim = nullptr;
   void* allocate(std::size_t n, std::size_t align) noexcept {
     void* p = Recording::allocate(n, align);
-    if (victim) static_cast<char*>(victim)[5] ^= 1;  // corrupts an earlier live block
-    else victim = p;
+    if (victim)
+      static_cast<char*>(victim)[5] ^= 1;  // corrupts an earlier live block
+    else
+      victim = p;
     return p;
   }
 };
@@ -298,8 +300,8 @@ namespace {
 // for every timed event, per operation.
 TEST(Measure, SamplesLiveBytesAndTimesEveryKthEvent) {
   TraceBuilder b("test", ReusePolicy::kLeakOld);
-  for (std::uint64_t i = 0; i < 100; ++i) b.malloc(i, 1000);   // live grows to 100000
-  for (std::uint64_t i = 0; i < 50; ++i) b.free(i);            // then falls to 50000
+  for (std::uint64_t i = 0; i < 100; ++i) b.malloc(i, 1000);  // live grows to 100000
+  for (std::uint64_t i = 0; i < 50; ++i) b.free(i);           // then falls to 50000
   for (std::uint64_t i = 100; i < 130; ++i) b.malloc(i, 10);  // and ends at 50300 (50100 at event 160)
   Trace t = b.finish();
   TraceSummary summary = summarize(t.view());
@@ -324,8 +326,7 @@ TEST(Measure, SamplesLiveBytesAndTimesEveryKthEvent) {
   EXPECT_EQ(ms.samples[4].live_bytes, 50000u + 10 * 10);
   // Recording rounds every block to 64 bytes: usable is counted per event.
   EXPECT_EQ(ms.samples[2].usable_bytes, 100u * 1024);
-  for (std::size_t k = 1; k < ms.samples.size(); ++k)
-    EXPECT_GE(ms.samples[k].elapsed_ns, ms.samples[k - 1].elapsed_ns);
+  for (std::size_t k = 1; k < ms.samples.size(); ++k) EXPECT_GE(ms.samples[k].elapsed_ns, ms.samples[k - 1].elapsed_ns);
 
   auto lat = ms.latency.summarize();
   // Events 9, 19, ..., 179 are timed: 10 mallocs (9..99), 5 frees (109..149), 3 mallocs.

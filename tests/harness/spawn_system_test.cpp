@@ -62,8 +62,8 @@ TEST(CrashIsolation, WildWriteBecomesCrashedWithSigsegv) {
 TEST(CrashIsolation, HangBecomesTimeout) {
   TempDir dir;
   auto start = std::chrono::steady_clock::now();
-  RunResult r = run(trace_with_request(dir, 0xDEAD3), faulty(), test::faulty_malloc_library(),
-                    std::chrono::milliseconds(1500));
+  RunResult r =
+      run(trace_with_request(dir, 0xDEAD3), faulty(), test::faulty_malloc_library(), std::chrono::milliseconds(1500));
   EXPECT_EQ(r.status, "timeout");
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
 }
@@ -82,8 +82,10 @@ TEST(SystemAllocators, EachRunsPreloadedAndReportsItsOwnStatistics) {
   struct Case {
     const char* name;
     const char* stat;
-  } cases[] = {{"glibc", "glibc.arena"}, {"jemalloc", "jemalloc.allocated"},
-               {"mimalloc", "mimalloc.peak_commit"}, {"tcmalloc", "tcmalloc.generic.heap_size"}};
+  } cases[] = {{"glibc", "glibc.arena"},
+               {"jemalloc", "jemalloc.allocated"},
+               {"mimalloc", "mimalloc.peak_commit"},
+               {"tcmalloc", "tcmalloc.generic.heap_size"}};
   for (const Case& c : cases) {
     AllocatorSpec spec = parse_allocator_spec(c.name);
     RunResult r = run(trace, c.name, preload_library(spec));
@@ -104,8 +106,9 @@ TEST(SystemAllocators, MissingPreloadIsReportedAsFailed) {
 
 TEST(Spawn, BadTraceIsAFailedRunWithTheReason) {
   TempDir dir;
-  RunResult r = run(dir.write("bad.hrt", "not a trace at all, long enough to pass the size check....."
-                                         "...................................................................."),
+  RunResult r = run(dir.write("bad.hrt",
+                              "not a trace at all, long enough to pass the size check....."
+                              "...................................................................."),
                     "glibc", "");
   EXPECT_EQ(r.status, "failed");
   EXPECT_NE(r.status_detail.find("bad.hrt"), std::string::npos);

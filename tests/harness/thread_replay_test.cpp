@@ -144,8 +144,7 @@ TEST(ThreadReplay, MeasuredRunSamplesMemoryAndTimesEveryKthEventOfEachThread) {
   ms.sample_every = 1000;
   ms.latency_every = 10;
   ms.prepare(t.view());
-  ThreadedOutcome out =
-      replay_threads(locked, t.view(), plan, table, Touch::kPages, Pace::kAsFastAsPossible, &ms);
+  ThreadedOutcome out = replay_threads(locked, t.view(), plan, table, Touch::kPages, Pace::kAsFastAsPossible, &ms);
   ASSERT_EQ(out.events, t.events.size());
   // Per-thread live counts summed: exactly what the trace leaves live.
   EXPECT_EQ(ms.live_bytes, summary.final_live_bytes);

@@ -318,21 +318,11 @@ std::string random_script(std::uint64_t seed, int miniblocks, int commands, int 
         s += "WRITE " + std::to_string(inside) + " " + std::to_string(n) + " " + data + "\n";
         break;
       }
-      case 2:
-        s += "READ " + std::to_string(inside) + " " + std::to_string(1 + pick(3 * page)) + "\n";
-        break;
-      case 3:
-        s += "FREE_BLOCK " + std::to_string(pick(2) ? at : inside) + "\n";
-        break;
-      case 4:
-        s += "ALLOC_BLOCK " + std::to_string(at) + " " + std::to_string(1 + pick(2 * page)) + "\n";
-        break;
-      case 5:
-        s += "MPROTECT " + std::to_string(at) + " " + perms[pick(5)] + "\n";
-        break;
-      case 6:
-        s += pick(3) == 0 ? "NOT_A_COMMAND 1\n" : "READ " + std::to_string(at) + " 16\n";
-        break;
+      case 2: s += "READ " + std::to_string(inside) + " " + std::to_string(1 + pick(3 * page)) + "\n"; break;
+      case 3: s += "FREE_BLOCK " + std::to_string(pick(2) ? at : inside) + "\n"; break;
+      case 4: s += "ALLOC_BLOCK " + std::to_string(at) + " " + std::to_string(1 + pick(2 * page)) + "\n"; break;
+      case 5: s += "MPROTECT " + std::to_string(at) + " " + perms[pick(5)] + "\n"; break;
+      case 6: s += pick(3) == 0 ? "NOT_A_COMMAND 1\n" : "READ " + std::to_string(at) + " 16\n"; break;
     }
     if (pmap_every != 0 && c % pmap_every == 0) s += "PMAP\n";
   }

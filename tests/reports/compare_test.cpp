@@ -10,8 +10,8 @@
 namespace heapreplay {
 namespace {
 
-using test::SyntheticAllocator;
 using test::synthetic_report;
+using test::SyntheticAllocator;
 
 const MetricComparison* row(const Comparison& c, const std::string& allocator, const std::string& metric) {
   for (const MetricComparison& r : c.rows)

@@ -18,8 +18,8 @@
 namespace heapreplay {
 namespace {
 
-using test::SyntheticAllocator;
 using test::synthetic_report;
+using test::SyntheticAllocator;
 
 const std::vector<SyntheticAllocator> kAllocs = {{"glibc", 30, 1.2, 1.4, 90}, {"jemalloc", 20, 1.1, 1.2, 60}};
 const char* kEvil = "<img src=x onerror=alert(1)>.rep";
@@ -250,7 +250,9 @@ TEST(Html, EmptySeriesAndFailedGroupsRenderWithoutCharts) {
 
 TEST(JsonForScript, EscapesWhatCouldEndTheElementAndBadUtf8) {
   EXPECT_EQ(json_for_script(nlohmann::json("</script><!--&")), "\"\\u003c/script\\u003e\\u003c!--\\u0026\"");
-  std::string bad = "a\xff" "b";
+  std::string bad =
+      "a\xff"
+      "b";
   EXPECT_NO_THROW(json_for_script(nlohmann::json(bad)));
 }
 

@@ -61,7 +61,8 @@ TEST(Report, RefusesWhatIsNotOurs) {
 
 TEST(Table, ShowsMediansAndFailures) {
   Report rep;
-  rep.runs = {sample_run("glibc", 10), sample_run("glibc", 30, 1), sample_run("glibc", 20, 2), sample_run("jemalloc", 5)};
+  rep.runs = {sample_run("glibc", 10), sample_run("glibc", 30, 1), sample_run("glibc", 20, 2),
+              sample_run("jemalloc", 5)};
   RunResult bad = sample_run("mimalloc", 1);
   bad.status = "timeout";
   bad.status_detail = "no result within 1 s";

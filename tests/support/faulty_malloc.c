@@ -10,17 +10,18 @@
 extern void *__libc_malloc(size_t size);
 
 enum {
-  kAbortSize = 0xDEAD1,   /* abort(): SIGABRT */
-  kSegvSize = 0xDEAD2,    /* a wild write: SIGSEGV */
-  kHangSize = 0xDEAD3,    /* never returns */
-  kNullSize = 0xDEAD4,    /* returns NULL, as an exhausted allocator would */
+  kAbortSize = 0xDEAD1, /* abort(): SIGABRT */
+  kSegvSize = 0xDEAD2,  /* a wild write: SIGSEGV */
+  kHangSize = 0xDEAD3,  /* never returns */
+  kNullSize = 0xDEAD4,  /* returns NULL, as an exhausted allocator would */
 };
 
 void *malloc(size_t size) {
   switch (size) {
     case kAbortSize: abort();
     case kSegvSize: raise(SIGSEGV); break;
-    case kHangSize: for (;;) pause();
+    case kHangSize:
+      for (;;) pause();
     case kNullSize: return NULL;
     default: break;
   }

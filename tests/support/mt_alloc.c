@@ -159,21 +159,11 @@ static struct object *make_object(struct worker *w, unsigned long item) {
   if (item % 32 == 31) {
     void *p = NULL;
     switch ((item / 32) % 5) {
-      case 0:
-        p = posix_memalign(&p, 64, size) == 0 ? p : NULL;
-        break;
-      case 1:
-        p = aligned_alloc(64, (size + 63) & ~(size_t)63);
-        break;
-      case 2:
-        p = memalign(32, size);
-        break;
-      case 3:
-        p = valloc(size);
-        break;
-      case 4:
-        p = pvalloc(size);
-        break;
+      case 0: p = posix_memalign(&p, 64, size) == 0 ? p : NULL; break;
+      case 1: p = aligned_alloc(64, (size + 63) & ~(size_t)63); break;
+      case 2: p = memalign(32, size); break;
+      case 3: p = valloc(size); break;
+      case 4: p = pvalloc(size); break;
     }
     o = p;
     w->c.aligned++;

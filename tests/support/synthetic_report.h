@@ -23,7 +23,8 @@ struct SyntheticAllocator {
 
 // A small deterministic jitter in [-1, 1] from the integers given.
 inline double jitter(std::uint64_t a, std::uint64_t b, std::uint64_t c) {
-  std::uint64_t x = a * 0x9E3779B97F4A7C15ull ^ (b + 0x632BE59BD9B4E019ull) * 0xBF58476D1CE4E5B9ull ^ c * 0x94D049BB133111EBull;
+  std::uint64_t x =
+      a * 0x9E3779B97F4A7C15ull ^ (b + 0x632BE59BD9B4E019ull) * 0xBF58476D1CE4E5B9ull ^ c * 0x94D049BB133111EBull;
   x ^= x >> 31;
   x *= 0xD6E8FEB86659FD93ull;
   x ^= x >> 29;
@@ -117,7 +118,8 @@ inline Report synthetic_report(const std::vector<std::string>& traces, const std
                  {"validate", false}};
   for (int rep_i = 0; rep_i < repetitions; ++rep_i)
     for (const std::string& t : traces)
-      for (const SyntheticAllocator& a : allocs) rep.runs.push_back(synthetic_run(t, a, rep_i, noise, samples, latency));
+      for (const SyntheticAllocator& a : allocs)
+        rep.runs.push_back(synthetic_run(t, a, rep_i, noise, samples, latency));
   return rep;
 }
 

@@ -125,9 +125,9 @@ TEST(AndroidReader, TruncatedAndMutatedInputIsRefusedOrValid) {
       "187: free 0x7100\n186: free 0x0\n187: thread_done 0x0\n187: malloc 0x7400 5\n";
   const std::string w = "[ \t\r\v\f]+", h = "(0[xX])?[0-9a-fA-F]+", n = "[0-9]+";
   const std::string times = "(" + w + n + w + n + ")?", present = "(" + w + n + w + n + "(" + w + "-?" + n + ")?)?";
-  const std::regex shape("[ \t\r\v\f]*[0-9]+:[ \t\r\v\f]*(thread_done" + w + h + "(" + w + n + ")?|malloc" + w + h +
-                         w + n + times + "|(calloc|memalign)" + w + h + w + n + w + n + times + "|free" + w + h +
-                         present + "|realloc" + w + h + w + h + w + n + present + ")[ \t\r\v\f]*");
+  const std::regex shape("[ \t\r\v\f]*[0-9]+:[ \t\r\v\f]*(thread_done" + w + h + "(" + w + n + ")?|malloc" + w + h + w +
+                         n + times + "|(calloc|memalign)" + w + h + w + n + w + n + times + "|free" + w + h + present +
+                         "|realloc" + w + h + w + h + w + n + present + ")[ \t\r\v\f]*");
   testing::expect_refused_or_valid(
       good, std::string_view("0123456789x: -\n\r\xff"), 13, 3000,
       [](std::string_view text, const std::string& path) { return read_android(text, path); },

@@ -91,8 +91,8 @@ class Recording {
   // Writes thread-<seq> with these records (a record that would cross a chunk
   // boundary goes after a pad word, as the library does) and `zero_tail`
   // unwritten words after them.
-  static void thread(const std::string& dir, std::uint32_t seq, const std::vector<Rec>& recs,
-                     std::size_t zero_tail = 3, std::pair<std::uint64_t, std::uint64_t> start = {0, 0}) {
+  static void thread(const std::string& dir, std::uint32_t seq, const std::vector<Rec>& recs, std::size_t zero_tail = 3,
+                     std::pair<std::uint64_t, std::uint64_t> start = {0, 0}) {
     hr_thread_header h{};
     h.start_ticks = start.first;
     h.start_ns = start.second;
@@ -137,9 +137,7 @@ std::string consistency_error(const Trace& t) {
         if (live[e.id]) return "event " + std::to_string(i) + " allocates into a live slot";
         live[e.id] = true;
         break;
-      case Op::kRealloc:
-        live[e.id] = e.size != 0;
-        break;
+      case Op::kRealloc: live[e.id] = e.size != 0; break;
       case Op::kFree:
         if (!live[e.id]) return "event " + std::to_string(i) + " frees an empty slot";
         live[e.id] = false;

@@ -192,8 +192,9 @@ TEST(RepReader, Errors) {
 TEST(RepReader, TruncatedAndMutatedInputIsRefusedOrValid) {
   const std::string header = "0\n12\n7\n1\n";
   const std::string good = header + "f -1\na 1 1\na 2 52428800\nr 6 10\nr 10 0\nf 10\na 3\n";
-  const std::regex op("[ \t\r\v\f]*(f[ \t\r\v\f]+-1|f[ \t\r\v\f]+0*(1[01]|[0-9])|[ar][ \t\r\v\f]+0*(1[01]|[0-9])"
-                      "([ \t\r\v\f]+[0-9]+)?)[ \t\r\v\f]*");
+  const std::regex op(
+      "[ \t\r\v\f]*(f[ \t\r\v\f]+-1|f[ \t\r\v\f]+0*(1[01]|[0-9])|[ar][ \t\r\v\f]+0*(1[01]|[0-9])"
+      "([ \t\r\v\f]+[0-9]+)?)[ \t\r\v\f]*");
   auto first_bad_line = [&](std::string_view input) -> std::uint64_t {
     if (!input.starts_with(header)) return testing::kNoClaim;
     std::uint64_t number = 4, ops = 0;

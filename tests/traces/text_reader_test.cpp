@@ -130,8 +130,8 @@ TEST(TextReader, TruncatedAndMutatedInputIsRefusedOrValid) {
   const std::regex header("[ \t\r\v\f]*heapreplay-text" + w + "1[ \t\r\v\f]*");
   const std::regex shape("[ \t\r\v\f]*(#[\\s\\S]*|((t=|@)" + n + w + ")*(malloc" + w + n + w + n + "|free" + w + "(-|" +
                          n + ")|realloc" + w + "(-" + w + n + "|" + n + ")" + w + n + "|calloc" + w + n + w + n + w +
-                         n + "|(memalign|posix_memalign|aligned_alloc|valloc|pvalloc)" + w + n + w + n + w + n +
-                         ")(" + w + "#[\\s\\S]*)?)[ \t\r\v\f]*");
+                         n + "|(memalign|posix_memalign|aligned_alloc|valloc|pvalloc)" + w + n + w + n + w + n + ")(" +
+                         w + "#[\\s\\S]*)?)[ \t\r\v\f]*");
   testing::expect_refused_or_valid(
       good, std::string_view("0123456789t=@- #\n\r\xff"), 5, 3000,
       [](std::string_view text, const std::string& path) { return read_text(text, path); },

@@ -14,13 +14,13 @@ TEST(ThreadSummary, CountsEventsPerThreadAndCrossThreadFrees) {
       "heapreplay-text 1\n"
       "t=1 malloc 1 10\n"
       "t=1 malloc 2 10\n"
-      "t=2 free 1\n"           // cross-thread
-      "t=2 realloc 2 20\n"     // cross-thread realloc: the block is thread 2's from now on
-      "t=2 free 2\n"           // same thread as the block's maker now
+      "t=2 free 1\n"        // cross-thread
+      "t=2 realloc 2 20\n"  // cross-thread realloc: the block is thread 2's from now on
+      "t=2 free 2\n"        // same thread as the block's maker now
       "t=1 malloc 3 10\n"
-      "t=3 realloc 3 0\n"      // a realloc to 0 frees: cross-thread
-      "t=3 free -\n"           // free(NULL): no block
-      "t=3 free 9\n"           // unmatched: skipped on import
+      "t=3 realloc 3 0\n"  // a realloc to 0 frees: cross-thread
+      "t=3 free -\n"       // free(NULL): no block
+      "t=3 free 9\n"       // unmatched: skipped on import
       "t=1 calloc 4 2 8\n"
       "t=1 free 4\n",
       "mem");

@@ -193,7 +193,8 @@ TEST(ParseTrace, RandomBytesAreRefusedOrGiveValidTraces) {
         EXPECT_EQ(test::trace_problem(t), "") << format_name(f) << " accepted \"" << testing::escaped(s) << "\"";
       } catch (const TraceError& e) {
         ++refused;
-        EXPECT_EQ(test::refusal_problem(e, "fuzz", lines), "") << format_name(f) << ": \"" << testing::escaped(s) << "\"";
+        EXPECT_EQ(test::refusal_problem(e, "fuzz", lines), "")
+            << format_name(f) << ": \"" << testing::escaped(s) << "\"";
       }
     }
     try {

@@ -38,8 +38,8 @@ std::vector<std::filesystem::path> inputs(const std::string& reader) {
 
 TEST(TraceFuzzRegressions, TextReadersRefuseOrGiveValidTraces) {
   const std::pair<const char*, TraceFormat> readers[] = {
-      {"rep", TraceFormat::kRep},   {"mtrace", TraceFormat::kMtrace}, {"raw", TraceFormat::kRaw},
-      {"wee", TraceFormat::kWee},   {"android", TraceFormat::kAndroid}, {"text", TraceFormat::kText}};
+      {"rep", TraceFormat::kRep}, {"mtrace", TraceFormat::kMtrace},   {"raw", TraceFormat::kRaw},
+      {"wee", TraceFormat::kWee}, {"android", TraceFormat::kAndroid}, {"text", TraceFormat::kText}};
   for (const auto& [name, format] : readers) {
     for (const auto& path : inputs(name)) {
       Trace t;
@@ -60,8 +60,8 @@ std::string open_hrt_input(const std::filesystem::path& input) {
   const auto bytes = fuzz::hrt_file_from_input(reinterpret_cast<const std::uint8_t*>(raw.data()), raw.size());
   const std::string path =
       (std::filesystem::temp_directory_path() / ("hr-fuzz-regression-" + std::to_string(::getpid()) + ".hrt")).string();
-  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                              static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
   std::string error;
   try {
     Trace t = read_hrt(path);
@@ -81,8 +81,7 @@ TEST(TraceFuzzRegressions, HrtInputsAreRefusedOrValid) {
 // The first .hrt finding: a calloc event whose aux held flags FORMAT.md does
 // not define (255) was accepted; it did not survive a conversion to text.
 TEST(TraceFuzzRegressions, HrtRefusesUndefinedAuxBits) {
-  EXPECT_EQ(open_hrt_input(kRegressions / "hrt" / "calloc-aux-flags"),
-            "event 12 is invalid (aux 255 for calloc)");
+  EXPECT_EQ(open_hrt_input(kRegressions / "hrt" / "calloc-aux-flags"), "event 12 is invalid (aux 255 for calloc)");
 }
 
 // The second: an object count of 3.6 billion with 14 events made summarize()
@@ -108,9 +107,9 @@ std::vector<Trace> read_record_input(const std::filesystem::path& input, std::st
   const auto dir = std::filesystem::temp_directory_path() / ("hr-fuzz-record-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
-  EXPECT_TRUE(fuzz::write_recording(
-      fuzz::recording_from_input(reinterpret_cast<const std::uint8_t*>(raw.data()), raw.size()),
-      (dir / "4242.0").string()));
+  EXPECT_TRUE(
+      fuzz::write_recording(fuzz::recording_from_input(reinterpret_cast<const std::uint8_t*>(raw.data()), raw.size()),
+                            (dir / "4242.0").string()));
   std::vector<Trace> traces;
   error.clear();
   try {

@@ -24,21 +24,11 @@ std::string describe(const Trace& t) {
   for (const Event& e : t.events) {
     if (!s.empty()) s += ' ';
     switch (e.op) {
-      case Op::kMalloc:
-        s += "m" + std::to_string(e.size);
-        break;
-      case Op::kCalloc:
-        s += "c" + std::to_string(e.size);
-        break;
-      case Op::kAligned:
-        s += "a" + std::to_string(e.size);
-        break;
-      case Op::kRealloc:
-        s += "r" + std::to_string(e.size);
-        break;
-      case Op::kFree:
-        s += e.id == kNoObject ? "n" : "f";
-        break;
+      case Op::kMalloc: s += "m" + std::to_string(e.size); break;
+      case Op::kCalloc: s += "c" + std::to_string(e.size); break;
+      case Op::kAligned: s += "a" + std::to_string(e.size); break;
+      case Op::kRealloc: s += "r" + std::to_string(e.size); break;
+      case Op::kFree: s += e.id == kNoObject ? "n" : "f"; break;
     }
     if (e.id != kNoObject) s += "#" + std::to_string(e.id);
     s += "@" + std::to_string(e.thread);

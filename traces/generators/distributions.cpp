@@ -169,14 +169,10 @@ SizeDistribution SizeDistribution::from_params(const GenParams& p, int phase) {
 
 std::uint64_t SizeDistribution::sample(SplitMix64& rng) const {
   switch (kind_) {
-    case Kind::kFixed:
-      return min_;
-    case Kind::kUniform:
-      return rng.between(min_, max_);
-    case Kind::kLogUniform:
-      return rng.log_uniform(min_, max_);
-    case Kind::kLogNormal:
-      return clamp(round_to_u64(median_ * det_exp(sigma_ * sample_normal(rng))), min_, max_);
+    case Kind::kFixed: return min_;
+    case Kind::kUniform: return rng.between(min_, max_);
+    case Kind::kLogUniform: return rng.log_uniform(min_, max_);
+    case Kind::kLogNormal: return clamp(round_to_u64(median_ * det_exp(sigma_ * sample_normal(rng))), min_, max_);
     case Kind::kPowerLaw: {
       if (alpha_ == 1.0) return rng.log_uniform(min_, max_);
       // Inverse CDF of the density s^-alpha on [min, max + 1), floored.
@@ -209,17 +205,10 @@ LifetimeDistribution::LifetimeDistribution(Shape shape, double mean, double sigm
 std::uint64_t LifetimeDistribution::sample(SplitMix64& rng) const {
   double x = mean_;
   switch (shape_) {
-    case Shape::kFixed:
-      break;
-    case Shape::kUniform:
-      x = 2.0 * mean_ * rng.unit();
-      break;
-    case Shape::kExponential:
-      x = sample_exponential(rng, mean_);
-      break;
-    case Shape::kLogNormal:
-      x = mean_ * det_exp(sigma_ * sample_normal(rng) - 0.5 * sigma_ * sigma_);
-      break;
+    case Shape::kFixed: break;
+    case Shape::kUniform: x = 2.0 * mean_ * rng.unit(); break;
+    case Shape::kExponential: x = sample_exponential(rng, mean_); break;
+    case Shape::kLogNormal: x = mean_ * det_exp(sigma_ * sample_normal(rng) - 0.5 * sigma_ * sigma_); break;
     case Shape::kPowerLaw:
       // Pareto with shape alpha and the scale that gives this mean: x_m U^(-1/alpha).
       x = mean_ * (alpha_ - 1.0) / alpha_ * det_exp2(-det_log2(rng.open_unit()) / alpha_);

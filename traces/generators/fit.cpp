@@ -116,12 +116,8 @@ class Fitter {
         b.aligned(key, e.alignment_valid() ? e.alignment() : 3, r.size, e.aligned_kind(), r.thread, when);
         break;
       }
-      case Op::kRealloc:
-        b.realloc(std::nullopt, key, r.size, r.thread, when);
-        break;
-      default:
-        b.malloc(key, r.size, r.thread, when);
-        break;
+      case Op::kRealloc: b.realloc(std::nullopt, key, r.size, r.thread, when); break;
+      default: b.malloc(key, r.size, r.thread, when); break;
     }
     schedule_end(i, key, index);
   }

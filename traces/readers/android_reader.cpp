@@ -123,9 +123,7 @@ Trace read_android(std::string_view text, const std::string& path) {
 
     std::uint64_t a1 = 0, a2 = 0;
     switch (*op) {
-      case AndroidOp::kMalloc:
-        a1 = f.dec("a decimal size");
-        break;
+      case AndroidOp::kMalloc: a1 = f.dec("a decimal size"); break;
       case AndroidOp::kCalloc:
         a1 = f.dec("a decimal element count");
         a2 = f.dec("a decimal element size");
@@ -139,8 +137,7 @@ Trace read_android(std::string_view text, const std::string& path) {
         a2 = f.dec("a decimal size");
         break;
       case AndroidOp::kFree:
-      case AndroidOp::kThreadDone:
-        break;
+      case AndroidOp::kThreadDone: break;
     }
     // Then: nothing, or START_NS END_NS, and for free and realloc an optional
     // present-bytes count after them.
@@ -212,8 +209,7 @@ Trace read_android(std::string_view text, const std::string& path) {
         }
         break;
       }
-      case AndroidOp::kThreadDone:
-        break;
+      case AndroidOp::kThreadDone: break;
     }
   }
   b.import_stats().source_lines = lines.line_number();

@@ -28,14 +28,10 @@ constexpr std::uint64_t kMaxWaitNs = 1'000'000'000;
 
 const char* error_where_text(std::uint32_t where) {
   switch (where) {
-    case HR_ERROR_THREAD_FILE:
-      return "creating a thread file";
-    case HR_ERROR_EXTEND:
-      return "growing a thread file";
-    case HR_ERROR_MAP:
-      return "mapping a thread file";
-    default:
-      return "recording";
+    case HR_ERROR_THREAD_FILE: return "creating a thread file";
+    case HR_ERROR_EXTEND: return "growing a thread file";
+    case HR_ERROR_MAP: return "mapping a thread file";
+    default: return "recording";
   }
 }
 
@@ -83,7 +79,8 @@ class TimeScale {
     if (!ticks_) return t;
     const std::size_t n = pairs_.size();
     if (hint >= n || t < pairs_[hint].first || (hint + 1 < n && t >= pairs_[hint + 1].first)) {
-      auto it = std::upper_bound(pairs_.begin(), pairs_.end(), t, [](std::uint64_t v, const Pair& p) { return v < p.first; });
+      auto it =
+          std::upper_bound(pairs_.begin(), pairs_.end(), t, [](std::uint64_t v, const Pair& p) { return v < p.first; });
       hint = it == pairs_.begin() ? 0 : static_cast<std::size_t>(it - pairs_.begin()) - 1;
     }
     const Segment& s = segments_[hint];
@@ -132,11 +129,11 @@ class TimeScale {
 struct Stream {
   std::unique_ptr<MappedFile> file;
   const std::uint64_t* words = nullptr;
-  std::size_t pos = 0;      // the current record's first word
-  std::size_t end = 0;      // past the last record
-  hr_record cur{};          // the current record, decoded
-  std::uint64_t time = 0;   // its time in ns since base_ns
-  std::size_t hint = 0;     // for TimeScale::ns
+  std::size_t pos = 0;     // the current record's first word
+  std::size_t end = 0;     // past the last record
+  hr_record cur{};         // the current record, decoded
+  std::uint64_t time = 0;  // its time in ns since base_ns
+  std::size_t hint = 0;    // for TimeScale::ns
   const TimeScale* scale = nullptr;
   std::uint64_t count = 0;  // calls in the stream
   std::uint32_t seq = 0;
@@ -252,26 +249,21 @@ Stream open_stream(const fs::path& path, const RecordedImage& image, TimeScale& 
 std::uint64_t produced(const hr_record& r) {
   switch (HR_RECORD_OP(r.head)) {
     case HR_OP_FREE:
-    case HR_OP_DROPPED:
-      return 0;
-    case HR_OP_REALLOC:
-      return r.addr != r.extra ? r.addr : 0;  // in place: no new address
-    default:
-      return r.addr;
+    case HR_OP_DROPPED: return 0;
+    case HR_OP_REALLOC: return r.addr != r.extra ? r.addr : 0;  // in place: no new address
+    default: return r.addr;
   }
 }
 
 // The address a record gives back (0: none).
 std::uint64_t released(const hr_record& r) {
   switch (HR_RECORD_OP(r.head)) {
-    case HR_OP_FREE:
-      return r.addr;
+    case HR_OP_FREE: return r.addr;
     case HR_OP_REALLOC:
       if (r.extra == 0 || r.addr == r.extra) return 0;
       if (r.addr == 0 && r.size != 0) return 0;  // failed: the old block stays
       return r.extra;
-    default:
-      return 0;
+    default: return 0;
   }
 }
 
@@ -449,9 +441,7 @@ class Merger {
         else
           b_.calloc(r.addr, r.size, r.extra, thread, t);
         break;
-      case HR_OP_REALLOC:
-        emit_realloc(r, thread, t);
-        break;
+      case HR_OP_REALLOC: emit_realloc(r, thread, t); break;
       case HR_OP_FREE:
         if (r.addr == 0)
           b_.free_null(thread, t);
@@ -485,9 +475,7 @@ class Merger {
           b_.aligned(r.addr, page, size, AlignedKind::kValloc, thread, t);
         break;
       }
-      case HR_OP_DROPPED:
-        stats_.dropped += r.addr;
-        break;
+      case HR_OP_DROPPED: stats_.dropped += r.addr; break;
     }
   }
 

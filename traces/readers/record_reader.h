@@ -40,16 +40,16 @@ struct RecordedImage {
   // HR_CLOCK_TSC: the process header's (TSC, CLOCK_MONOTONIC) pairs as
   // written (the base, the calibration pair, the exit pair if any).
   std::vector<std::pair<std::uint64_t, std::uint64_t>> clock_pairs;
-  std::string error;              // non-empty: recording stopped early, and why
+  std::string error;  // non-empty: recording stopped early, and why
 };
 
 // What merging the threads met, beyond ImportStats.
 struct RecordingStats {
-  std::uint64_t records = 0;  // calls read
-  std::uint64_t dropped = 0;  // calls made inside the recorder (signal handlers), not recorded
-  std::uint64_t waited = 0;   // allocations ordered after a later-timed free of their address
-  std::uint64_t forced = 0;   // allocations of a live address whose free never came (the old object is
-                              // freed first, as TraceBuilder's kFreeOld says; also in reused_live)
+  std::uint64_t records = 0;      // calls read
+  std::uint64_t dropped = 0;      // calls made inside the recorder (signal handlers), not recorded
+  std::uint64_t waited = 0;       // allocations ordered after a later-timed free of their address
+  std::uint64_t forced = 0;       // allocations of a live address whose free never came (the old object is
+                                  // freed first, as TraceBuilder's kFreeOld says; also in reused_live)
   std::uint64_t clock_pairs = 0;  // HR_CLOCK_TSC: (ticks, ns) pairs the tick-to-ns scale went through
 };
 

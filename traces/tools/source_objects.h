@@ -78,12 +78,8 @@ inline void emit_birth(TraceBuilder& b, const Event& e, std::uint64_t key, std::
       // 3 stands for any alignment that is not a power of two.
       b.aligned(key, e.alignment_valid() ? e.alignment() : 3, size, e.aligned_kind(), thread, time_ns);
       break;
-    case Op::kRealloc:
-      b.realloc(std::nullopt, key, size, thread, time_ns);
-      break;
-    default:
-      b.malloc(key, size, thread, time_ns);
-      break;
+    case Op::kRealloc: b.realloc(std::nullopt, key, size, thread, time_ns); break;
+    default: b.malloc(key, size, thread, time_ns); break;
   }
 }
 

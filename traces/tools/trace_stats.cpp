@@ -131,9 +131,7 @@ TraceStats compute_stats(const TraceView& view, const StatsOptions& options) {
   // 128 bits: absurd requests (2^63 bytes, twice) add up past 64 bits; the
   // figures reported are capped at UINT64_MAX rather than wrapped around.
   unsigned __int128 live_bytes = 0;
-  auto clamped = [](unsigned __int128 v) {
-    return v > UINT64_MAX ? UINT64_MAX : static_cast<std::uint64_t>(v);
-  };
+  auto clamped = [](unsigned __int128 v) { return v > UINT64_MAX ? UINT64_MAX : static_cast<std::uint64_t>(v); };
   std::size_t window = 0;
   std::uint64_t window_end = points ? s.events / points : 0, window_start = 0;
   double window_sum = 0;
