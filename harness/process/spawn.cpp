@@ -157,7 +157,8 @@ RunResult run_in_child(const ChildRequest& req, const SpawnOptions& opt) {
   }
   if (timed_out) {
     r.status = "timeout";
-    r.status_detail = "no result within " + std::to_string(opt.timeout.count() / 1000.0).substr(0, 6) + " s; killed";
+    r.status_detail = "no result within " +
+                      std::to_string(std::chrono::duration<double>(opt.timeout).count()).substr(0, 6) + " s; killed";
     return r;
   }
   if (WIFSIGNALED(status)) {
