@@ -124,7 +124,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   if (repetitions < 1) throw UsageError("--repetitions must be at least 1");
   if (!(timeout_s > 0)) throw UsageError("--timeout must be a positive number of seconds");
   if (program.empty() == programs_file.empty())
-    throw UsageError(program.empty() ? "no program given: heapreplay run " + std::string(kRunUsage)
+    throw UsageError(program.empty() ? "no program given (-- PROGRAM [ARGS...], or --programs FILE)"
                                      : "give either --programs FILE or -- PROGRAM ARGS, not both");
   check_env(env);
   if (!cwd.empty() && !is_directory(cwd)) throw UsageError("--cwd: " + cwd + " is not a folder");

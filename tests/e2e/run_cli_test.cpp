@@ -283,7 +283,7 @@ TEST(RunCli, CheckOutputFailsARunWhoseOutputDiffers) {
   EXPECT_EQ(runs[1]["output_check"], "differs");
   EXPECT_EQ(runs[1]["status"], "failed");
   EXPECT_EQ(runs[1]["status_detail"],
-            "stdout differs at line 2 (byte 23) from glibc's (repetition 1): an allocator must not change a program's "
+            "stdout differs at line 2 (byte 27) from glibc's (repetition 1): an allocator must not change a program's "
             "output");
   EXPECT_EQ(runs[2]["output_check"], "same");
   EXPECT_EQ(runs[2]["status"], "ok");
