@@ -146,47 +146,47 @@ std::string render_markdown(const Report& report) {
 
   std::vector<std::string> failures;
   if (!aggs.empty() || programs.empty()) {
-  std::vector<std::string> header = {"trace", "allocator", "runs", "ns/event"};
-  if (repeated) header.push_back("95% CI");
-  header.push_back("peak RSS");
-  if (footprint) header.push_back("peak footprint");
-  if (frag) header.push_back("peak footprint / peak live");
-  for (const std::string& op : ops) header.push_back("p99 " + op);
-  os << '|';
-  for (const std::string& h : header) os << ' ' << markdown_escape(h) << " |";
-  os << "\n|";
-  for (std::size_t i = 0; i < header.size(); ++i) os << (i < 2 ? " --- |" : " ---: |");
-  os << '\n';
-  for (const Aggregate& a : aggs) {
-    std::vector<std::string> row = {a.trace, a.allocator, std::to_string(a.ok_runs) + "/" + std::to_string(a.runs)};
-    const MetricSummary* ns = a.find("ns_per_event");
-    if (!ns) {
-      row.push_back(a.first_failure);
-    } else {
-      row.push_back(fixed_digits(ns->summary.median, 2));
-    }
-    if (repeated) {
-      std::string ci;
-      if (ns && ns->summary.n > 1) {
-        ci = fixed_digits(ns->summary.ci_low, 2) + " – " + fixed_digits(ns->summary.ci_high, 2);
-        if (ns->summary.ci_confidence + 1e-9 < kConfidenceLevel)
-          ci += " (" + fixed_digits(ns->summary.ci_confidence * 100, 0) + "%)";
-      }
-      row.push_back(ci);
-    }
-    row.push_back(median_of(a, "peak_rss_bytes", MetricUnit::kBytes));
-    if (footprint) row.push_back(median_of(a, "peak_footprint_bytes", MetricUnit::kBytes));
-    if (frag) row.push_back(median_of(a, "fragmentation_peak_ratio", MetricUnit::kRatio));
-    for (const std::string& op : ops)
-      row.push_back(median_of(a, ("latency." + op + ".p99_ns").c_str(), MetricUnit::kNanoseconds));
+    std::vector<std::string> header = {"trace", "allocator", "runs", "ns/event"};
+    if (repeated) header.push_back("95% CI");
+    header.push_back("peak RSS");
+    if (footprint) header.push_back("peak footprint");
+    if (frag) header.push_back("peak footprint / peak live");
+    for (const std::string& op : ops) header.push_back("p99 " + op);
     os << '|';
-    for (const std::string& cell : row) os << ' ' << markdown_escape(cell) << " |";
+    for (const std::string& h : header) os << ' ' << markdown_escape(h) << " |";
+    os << "\n|";
+    for (std::size_t i = 0; i < header.size(); ++i) os << (i < 2 ? " --- |" : " ---: |");
     os << '\n';
-    if (a.ok_runs < a.runs)
-      failures.push_back("**" + markdown_escape(a.trace) + "** " + markdown_escape(a.allocator) + ": " +
-                         std::to_string(a.runs - a.ok_runs) + " of " + std::to_string(a.runs) + " runs not ok (" +
-                         markdown_escape(a.first_failure) + ")");
-  }
+    for (const Aggregate& a : aggs) {
+      std::vector<std::string> row = {a.trace, a.allocator, std::to_string(a.ok_runs) + "/" + std::to_string(a.runs)};
+      const MetricSummary* ns = a.find("ns_per_event");
+      if (!ns) {
+        row.push_back(a.first_failure);
+      } else {
+        row.push_back(fixed_digits(ns->summary.median, 2));
+      }
+      if (repeated) {
+        std::string ci;
+        if (ns && ns->summary.n > 1) {
+          ci = fixed_digits(ns->summary.ci_low, 2) + " – " + fixed_digits(ns->summary.ci_high, 2);
+          if (ns->summary.ci_confidence + 1e-9 < kConfidenceLevel)
+            ci += " (" + fixed_digits(ns->summary.ci_confidence * 100, 0) + "%)";
+        }
+        row.push_back(ci);
+      }
+      row.push_back(median_of(a, "peak_rss_bytes", MetricUnit::kBytes));
+      if (footprint) row.push_back(median_of(a, "peak_footprint_bytes", MetricUnit::kBytes));
+      if (frag) row.push_back(median_of(a, "fragmentation_peak_ratio", MetricUnit::kRatio));
+      for (const std::string& op : ops)
+        row.push_back(median_of(a, ("latency." + op + ".p99_ns").c_str(), MetricUnit::kNanoseconds));
+      os << '|';
+      for (const std::string& cell : row) os << ' ' << markdown_escape(cell) << " |";
+      os << '\n';
+      if (a.ok_runs < a.runs)
+        failures.push_back("**" + markdown_escape(a.trace) + "** " + markdown_escape(a.allocator) + ": " +
+                           std::to_string(a.runs - a.ok_runs) + " of " + std::to_string(a.runs) + " runs not ok (" +
+                           markdown_escape(a.first_failure) + ")");
+    }
   }
   if (!programs.empty()) {
     if (!aggs.empty()) os << '\n';

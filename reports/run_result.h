@@ -102,8 +102,8 @@ struct RunResult {
   std::uint64_t user_ns = 0, sys_ns = 0;
   std::uint64_t minor_faults = 0, major_faults = 0;
   std::uint64_t voluntary_switches = 0, involuntary_switches = 0;
-  std::uint64_t spawn_rss_bytes = 0;  // heapreplay's anonymous RSS when it forked the run (the floor of ru_maxrss)
-  std::string output_check;           // --check-output: "reference", "same", "differs", "no reference"; "" not asked
+  std::uint64_t spawn_rss_bytes = 0;     // heapreplay's anonymous RSS when it forked the run (the floor of ru_maxrss)
+  std::string output_check;              // --check-output: "reference", "same", "differs", "no reference"; "" not asked
   std::string stdout_path, stderr_path;  // --keep-output files ("" when discarded)
 };
 

@@ -121,7 +121,6 @@ std::string render_replay_table(const std::vector<Aggregate>& aggregates, const 
   return layout(rows, false);
 }
 
-
 // Program runs: one row per (program, allocator), medians over ok runs.
 std::string render_program_table(const std::vector<Aggregate>& aggregates) {
   bool repeated = false;

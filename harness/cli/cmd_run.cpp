@@ -55,8 +55,7 @@ void check_env(const std::vector<std::string>& env) {
   for (const std::string& e : env) {
     const std::size_t eq = e.find('=');
     bool ok = eq != std::string::npos && eq > 0 && !std::isdigit(static_cast<unsigned char>(e[0]));
-    for (std::size_t i = 0; ok && i < eq; ++i)
-      ok = std::isalnum(static_cast<unsigned char>(e[i])) || e[i] == '_';
+    for (std::size_t i = 0; ok && i < eq; ++i) ok = std::isalnum(static_cast<unsigned char>(e[i])) || e[i] == '_';
     if (!ok) throw UsageError("--env needs NAME=VALUE with NAME of letters, digits and '_', not '" + e + "'");
     if (e.compare(0, eq, "LD_PRELOAD") == 0)
       throw UsageError("--env cannot set LD_PRELOAD: it is the allocator's (use -a preload:/path/lib.so)");
@@ -107,9 +106,9 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
       "data memory the program may map (RLIMIT_DATA, e.g. 4G; 0 = no limit; default: half the physical memory)")(
       "keep-output", po::value(&keep_output),
       "keep each run's stdout and stderr in DIR/PROGRAM.ALLOCATOR.REP.stdout|stderr (default: discarded)")(
-      "stdin", po::value(&stdin_path), "the program's standard input, read from its start by every run (default: "
-                                       "/dev/null)")(
-      "cwd", po::value(&cwd), "the folder the program runs in (default: this one)")(
+      "stdin", po::value(&stdin_path),
+      "the program's standard input, read from its start by every run (default: "
+      "/dev/null)")("cwd", po::value(&cwd), "the folder the program runs in (default: this one)")(
       "env", po::value(&env)->composing(), "NAME=VALUE set in the program's environment (repeatable)")(
       "check-output", po::bool_switch(&check_output),
       "fail a run whose stdout differs from the first allocator's run of the same repetition (or its latest ok "

@@ -72,8 +72,7 @@ ProgramAllocator resolve_program_allocator(std::string_view text, const std::str
           throw OptionError("the drop-in library's path cannot go into LD_PRELOAD (it holds a space or ':'): " +
                             out.library);
         out.env.push_back(std::string(kDropinOptionsEnv) + "=" + options);
-        if (!readable(out.library))
-          out.missing = "the drop-in library of " + name + " is missing: " + out.library;
+        if (!readable(out.library)) out.missing = "the drop-in library of " + name + " is missing: " + out.library;
         return out;
     }
   }

@@ -10,9 +10,9 @@
 namespace heapreplay {
 
 struct ProgramAllocator {
-  std::string spec;     // as given: "jemalloc", "segfit:page_bytes=8192", "segfit+lock", "preload:/x.so"
-  std::string name;     // the catalogue's name: "jemalloc", "segfit", "preload"
-  std::string library;  // what LD_PRELOAD gets ("" for glibc: the C library's own malloc)
+  std::string spec;              // as given: "jemalloc", "segfit:page_bytes=8192", "segfit+lock", "preload:/x.so"
+  std::string name;              // the catalogue's name: "jemalloc", "segfit", "preload"
+  std::string library;           // what LD_PRELOAD gets ("" for glibc: the C library's own malloc)
   std::vector<std::string> env;  // "NAME=VALUE" to set (our designs: HEAPREPLAY_MALLOC_OPTIONS)
   // Set when the library should be there and is not (a design whose drop-in
   // library was not built): every run of it fails with this line.

@@ -61,8 +61,8 @@ Fd temporary_file() {
     fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
     if (fd >= 0) ::unlink(tmpl.c_str());
   }
-  if (fd < 0) throw std::runtime_error(dir + ": cannot create a temporary file for a program's output: " +
-                                       std::strerror(errno));
+  if (fd < 0)
+    throw std::runtime_error(dir + ": cannot create a temporary file for a program's output: " + std::strerror(errno));
   return Fd(fd);
 }
 
@@ -183,8 +183,8 @@ Report run_program_session(const std::vector<ProgramEntry>& programs, const Prog
             out = Fd(::open(r.stdout_path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
             if (out.get() >= 0) err = Fd(::open(r.stderr_path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
             if (out.get() < 0 || err.get() < 0)
-              setup_failure = "--keep-output: cannot create " + (out.get() < 0 ? r.stdout_path : r.stderr_path) +
-                              ": " + std::strerror(errno);
+              setup_failure = "--keep-output: cannot create " + (out.get() < 0 ? r.stdout_path : r.stderr_path) + ": " +
+                              std::strerror(errno);
           } else if (setup_failure.empty()) {
             if (opt.check_output) out = temporary_file();
             err = temporary_file();

@@ -64,19 +64,18 @@ nlohmann::json export_gbench(const Report& report) {
       // A program run is one iteration of the whole program: its wall
       // time, and the CPU time of its process tree.
       const bool program = r->kind == "program";
-      nlohmann::json e = {
-          {"name", name},
-          {"family_index", g},
-          {"per_family_instance_index", 0},
-          {"run_name", name},
-          {"run_type", "iteration"},
-          {"repetitions", repetitions},
-          {"repetition_index", r->repetition},
-          {"threads", 1},
-          {"iterations", program ? std::uint64_t{1} : r->events},
-          {"real_time", program ? static_cast<double>(r->wall_ns) : r->ns_per_event},
-          {"cpu_time", program ? static_cast<double>(r->user_ns + r->sys_ns) : r->ns_per_event},
-          {"time_unit", "ns"}};
+      nlohmann::json e = {{"name", name},
+                          {"family_index", g},
+                          {"per_family_instance_index", 0},
+                          {"run_name", name},
+                          {"run_type", "iteration"},
+                          {"repetitions", repetitions},
+                          {"repetition_index", r->repetition},
+                          {"threads", 1},
+                          {"iterations", program ? std::uint64_t{1} : r->events},
+                          {"real_time", program ? static_cast<double>(r->wall_ns) : r->ns_per_event},
+                          {"cpu_time", program ? static_cast<double>(r->user_ns + r->sys_ns) : r->ns_per_event},
+                          {"time_unit", "ns"}};
       std::vector<std::pair<std::string, double>> counters;
       for (const auto& [info, value] : run_metrics(*r))
         if (info.name != time_metric(*r)) counters.push_back({info.name, value});

@@ -37,8 +37,8 @@ nlohmann::json read_json(const std::string& path) { return nlohmann::json::parse
 class Layout {
  public:
   Layout() {
-    root_ = fs::path(HR_BIN_DIR).parent_path() / ("run-layout-" + std::to_string(::getpid()) + "-" +
-                                                  std::to_string(counter_++));
+    root_ = fs::path(HR_BIN_DIR).parent_path() /
+            ("run-layout-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
     fs::remove_all(root_);
     fs::create_directories(root_ / "bin");
     fs::create_directories(root_ / "lib");
@@ -56,7 +56,8 @@ class Layout {
     fs::copy_file(fake_dropin(), lib("libhr_malloc_" + design + ".so"));
   }
   test::CliResult run(const std::vector<std::string>& args) const {
-    return test::run_cli_in_child(args, [] { return true; }, nullptr, binary());
+    return test::run_cli_in_child(
+        args, [] { return true; }, nullptr, binary());
   }
 
  private:
@@ -124,14 +125,24 @@ TEST(RunCli, EveryBadOutcomeIsItsRunsStatus) {
   TempDir dir;
   std::string not_exec = dir.write("not-executable", "#!/bin/sh\necho hi\n");
   ::chmod(not_exec.c_str(), 0644);
-  std::string list = dir.write("programs.txt", "# the bad, and one good\n"
-                                               "good: " + probe() + " out fine\n"
-                                               "\n"
-                                               "missing: no-such-program-xyz arg\n"
-                                               "noexec: " + not_exec + "\n"
-                                               "crash: " + probe() + " err 'about to crash' signal 11\n"
-                                               "hang: " + probe() + " sleep 20000\n"
-                                               "fails: " + probe() + " err 'first line' err \"it broke: \\\"x\\\"\" exit 3\n");
+  std::string list = dir.write("programs.txt",
+                               "# the bad, and one good\n"
+                               "good: " +
+                                   probe() +
+                                   " out fine\n"
+                                   "\n"
+                                   "missing: no-such-program-xyz arg\n"
+                                   "noexec: " +
+                                   not_exec +
+                                   "\n"
+                                   "crash: " +
+                                   probe() +
+                                   " err 'about to crash' signal 11\n"
+                                   "hang: " +
+                                   probe() +
+                                   " sleep 20000\n"
+                                   "fails: " +
+                                   probe() + " err 'first line' err \"it broke: \\\"x\\\"\" exit 3\n");
   auto r = run_cli({"run", "-a", "glibc", "--timeout", "0.5", "--programs", list, "-o", dir.file("r.json")});
   EXPECT_EQ(r.status, 1) << r.err;
   auto runs = read_json(dir.file("r.json"))["runs"];
@@ -216,9 +227,9 @@ TEST(RunCli, KeepsOutputPerRunAndFeedsStdinFromItsStart) {
 TEST(RunCli, CwdAndEnvReachTheProgram) {
   TempDir dir;
   std::string kept = dir.file("kept");
-  auto r = run_cli({"run", "-a", "glibc", "--cwd", dir.path(), "--env", "HR_TEST_A=one two", "--env", "HR_TEST_B=",
-                    "--keep-output", kept, "--", probe(), "cwd", "-", "env", "HR_TEST_A", "env", "HR_TEST_B", "env",
-                    "LD_PRELOAD"});
+  auto r = run_cli({"run",   "-a",         "glibc",         "--cwd", dir.path(),  "--env", "HR_TEST_A=one two",
+                    "--env", "HR_TEST_B=", "--keep-output", kept,    "--",        probe(), "cwd",
+                    "-",     "env",        "HR_TEST_A",     "env",   "HR_TEST_B", "env",   "LD_PRELOAD"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(read_file(kept + "/run_probe.glibc.1.stdout"),
             fs::canonical(dir.path()).string() + "\nHR_TEST_A=one two\nHR_TEST_B=\nLD_PRELOAD unset\n");
@@ -328,8 +339,8 @@ TEST(RunCli, DesignsPreloadTheirDropinLibraryWithTheirOptions) {
 TEST(RunCli, InterruptKillsTheRunInProgressAndWritesWhatItHas) {
   TempDir dir;
   const std::string pid_file = dir.file("pid");
-  std::vector<std::string> argv = {test::heapreplay_binary(), "run", "-a", "glibc", "-r", "3", "-o",
-                                   dir.file("r.json"), "--", probe(), "pid", pid_file, "sleep", "30000"};
+  std::vector<std::string> argv = {test::heapreplay_binary(), "run", "-a",    "glibc", "-r",     "3",     "-o",
+                                   dir.file("r.json"),        "--",  probe(), "pid",   pid_file, "sleep", "30000"};
   pid_t hr = ::fork();
   if (hr == 0) {
     int null = ::open("/dev/null", O_RDWR);
@@ -402,11 +413,12 @@ TEST(ExecCli, RefusesWhatCannotRun) {
   auto noexec = run_cli({"exec", "-a", "glibc", "--", not_exec});
   EXPECT_EQ(noexec.status, 126);
   EXPECT_EQ(noexec.err, "heapreplay exec: cannot run '" + not_exec + "': Permission denied\n");
-  for (const auto& args : std::vector<std::vector<std::string>>{{"exec", "-a", "null", "--", "/bin/true"},
-                                                                {"exec", "--", "/bin/true"},
-                                                                {"exec", "-a", "all", "--", "/bin/true"},
-                                                                {"exec", "-a", "glibc"},
-                                                                {"exec", "-a", "glibc", "--env", "=x", "--", "/bin/true"}}) {
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"exec", "-a", "null", "--", "/bin/true"},
+                                             {"exec", "--", "/bin/true"},
+                                             {"exec", "-a", "all", "--", "/bin/true"},
+                                             {"exec", "-a", "glibc"},
+                                             {"exec", "-a", "glibc", "--env", "=x", "--", "/bin/true"}}) {
     auto r = run_cli(args);
     EXPECT_EQ(r.status, 2) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;

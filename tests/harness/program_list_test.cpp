@@ -42,7 +42,8 @@ TEST(ProgramList, ParsesNamedCommands) {
 }
 
 TEST(ProgramList, KeptOutputNamesStayInTheirFolder) {
-  EXPECT_EQ(kept_output_path("out", "py", "segfit:page_bytes=8192", 0, "stdout"), "out/py.segfit_page_bytes=8192.1.stdout");
+  EXPECT_EQ(kept_output_path("out", "py", "segfit:page_bytes=8192", 0, "stdout"),
+            "out/py.segfit_page_bytes=8192.1.stdout");
   EXPECT_EQ(kept_output_path("out", "py", "preload:/x/lib.so", 2, "stderr"), "out/py.preload__x_lib.so.3.stderr");
 }
 

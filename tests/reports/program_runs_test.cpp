@@ -17,8 +17,8 @@
 namespace heapreplay {
 namespace {
 
-RunResult program_run(const std::string& program, const std::string& allocator, int rep, double wall_ms,
-                      double rss_mib, const std::string& status = "ok") {
+RunResult program_run(const std::string& program, const std::string& allocator, int rep, double wall_ms, double rss_mib,
+                      const std::string& status = "ok") {
   RunResult r;
   r.kind = "program";
   r.trace = program;
