@@ -35,6 +35,8 @@ packages=(
   clang libclang-rt-14-dev
   # `test` checks that the tree is formatted as .clang-format says.
   clang-format
+  # docs/performance.md times `heapreplay run` against hyperfine on the same command.
+  hyperfine
 )
 missing=()
 for p in "${packages[@]}"; do
