@@ -35,6 +35,8 @@ packages=(
   clang libclang-rt-14-dev
   # `test` checks that the tree is formatted as .clang-format says.
   clang-format
+  # tools/fit-quality.sh records sqlite3 among the real programs gen fit is measured on.
+  sqlite3
 )
 missing=()
 for p in "${packages[@]}"; do
