@@ -37,6 +37,8 @@ packages=(
   clang-format
   # docs/performance.md times `heapreplay run` against hyperfine on the same command.
   hyperfine
+  # Real programs: the drop-in mallocs' tests and tools/fit-quality.sh run sqlite3.
+  sqlite3
 )
 missing=()
 for p in "${packages[@]}"; do

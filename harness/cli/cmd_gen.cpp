@@ -66,13 +66,13 @@ void print_kind(const GeneratorKind& k, bool details) {
 int cmd_gen(const std::vector<std::string>& args) {
   std::string kind, input, output, seed_text = "1", format, draw = "shuffle";
   std::vector<std::string> params;
-  std::uint32_t segments = 100;
+  std::uint32_t segments = 1000;
   po::options_description d("Options");
   d.add_options()("kind", po::value(&kind), "the generator, 'fit' or 'list'")(
       "input", po::value(&input), "fit: the trace to look like; list: a kind")(
       "param,p", po::value(&params)->composing(), "KEY=VALUE: a parameter of the kind (repeatable)")(
       "seed", po::value(&seed_text)->default_value("1"), "the seed (unsigned 64-bit, decimal or 0x hex)")(
-      "output,o", po::value(&output), "the .hrt file to write")("segments", po::value(&segments)->default_value(100),
+      "output,o", po::value(&output), "the .hrt file to write")("segments", po::value(&segments)->default_value(1000),
                                                                 "fit: spans the source is cut into")(
       "draw", po::value(&draw)->default_value("shuffle"),
       "fit: how each span's objects are drawn: shuffle (each once, new order) or bootstrap (with replacement)")(
@@ -119,6 +119,8 @@ int cmd_gen(const std::vector<std::string>& args) {
     if (vm.count("json")) {
       nlohmann::json j = {{"source", input},
                           {"output", output},
+                          {"source_events", source.events.size()},
+                          {"events", fit.trace.events.size()},
                           {"seed", seed},
                           {"segments", fit.segments},
                           {"distance", distance_to_json(fit.distance)}};

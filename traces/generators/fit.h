@@ -3,17 +3,20 @@
 //
 // Model: an object's history is a chain of blocks (blocks.h): the block its
 // allocation made, then one block per realloc, until a free or the end. The
-// source's events are cut into `segments` equal spans, and each chain is
-// pooled by the span of its first allocation. The fitted trace keeps the
-// positions of the source's fresh allocations and free(NULL)s, and fills the
-// allocation positions of each span with that span's chains drawn at random:
-// a random permutation (kShuffle: every chain once, in a new order) or draws
-// with replacement (kBootstrap: some chains twice, some not at all). Each
-// block of a drawn chain keeps its size, op and threads and ends after its
-// source lifetime jittered by up to +-1/32, so the order of frees and
-// reallocs, which objects sit next to each other and every exact lifetime
-// are resampled, while the histograms, the live-bytes curve and the thread
-// mix stay close (trace_distance.h measures how close).
+// source's events are cut into `segments` equal spans, and each chain (and
+// each free(NULL)) is pooled by the span of its first allocation. The fitted
+// trace is laid out on a calendar of positions: a position holds the end of
+// a block placed there earlier, or else the next allocation, drawn at random
+// from the pools of the spans reached so far (a random permutation,
+// kShuffle, or draws with replacement, kBootstrap), among the chains whose
+// first lifetime still has a free position in its lifetime bin. When a chain
+// is drawn, the ends of all its blocks are placed: each after its source
+// lifetime (short-lived blocks) or where the source's ended (blocks that
+// outlive 4 spans), jittered, kept inside its lifetime bin. So the order of
+// objects inside each span, the positions of allocations and frees, which
+// objects sit next to each other and exact lifetimes are resampled, while
+// the histograms, the live-bytes curve and the thread mix stay close
+// (trace_distance.h measures how close).
 #pragma once
 
 #include <cstdint>
@@ -26,7 +29,7 @@ namespace heapreplay {
 struct FitOptions {
   enum class Draw { kShuffle, kBootstrap };
   std::uint64_t seed = 1;
-  std::uint32_t segments = 100;  // at most one per 20 source events
+  std::uint32_t segments = 1000;  // at most one per 20 source events
   Draw draw = Draw::kShuffle;
 };
 
