@@ -35,6 +35,8 @@ packages=(
   clang libclang-rt-14-dev
   # `test` checks that the tree is formatted as .clang-format says.
   clang-format
+  # Real programs run under our designs as drop-in mallocs (tests/dropin/programs.sh).
+  sqlite3
 )
 missing=()
 for p in "${packages[@]}"; do
