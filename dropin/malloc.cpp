@@ -259,6 +259,10 @@ class Entry {
   bool bookkeeping_ = false;
 };
 
+// Whether this call comes from the design itself (what Entry::bookkeeping()
+// says), asked without taking the lock: only the holder finds itself there.
+bool bookkeeping_call() { return g.holder.load(std::memory_order_relaxed) == pthread_self() && g.in_design; }
+
 // Marks the design as running for its scope.
 class InDesign {
  public:
@@ -334,8 +338,7 @@ void* allocate(std::size_t bytes, std::size_t alignment) noexcept {
   }
   const int saved = errno;
   Entry entry;
-  if (entry.bookkeeping())
-    return alignment <= kNatural ? __libc_malloc(bytes) : __libc_memalign(alignment, bytes);
+  if (entry.bookkeeping()) return alignment <= kNatural ? __libc_malloc(bytes) : __libc_memalign(alignment, bytes);
   Design& d = design();
   void* p;
   {
@@ -522,10 +525,7 @@ HR_EXPORT void* calloc(std::size_t count, std::size_t size) noexcept {
     errno = ENOMEM;
     return nullptr;
   }
-  {
-    Entry entry;
-    if (entry.bookkeeping()) return __libc_calloc(count, size);
-  }
+  if (bookkeeping_call()) return __libc_calloc(count, size);
   void* p = allocate(bytes, kNatural);
   if (p != nullptr) std::memset(p, 0, bytes);
   return p;

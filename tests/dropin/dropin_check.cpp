@@ -36,15 +36,15 @@ std::string g_lib;  // "libhr_malloc_NAME.so"
 std::atomic<int> g_failures{0};
 int g_checks = 0;
 
-#define CHECK(cond, ...)                                   \
-  do {                                                     \
-    ++g_checks;                                            \
-    if (!(cond)) {                                         \
+#define CHECK(cond, ...)                                                \
+  do {                                                                  \
+    ++g_checks;                                                         \
+    if (!(cond)) {                                                      \
       fprintf(stderr, "FAIL %s:%d (%s): ", __FILE__, __LINE__, g_name); \
-      fprintf(stderr, __VA_ARGS__);                        \
-      fputc('\n', stderr);                                 \
-      ++g_failures;                                        \
-    }                                                      \
+      fprintf(stderr, __VA_ARGS__);                                     \
+      fputc('\n', stderr);                                              \
+      ++g_failures;                                                     \
+    }                                                                   \
   } while (0)
 
 // Values the compiler cannot see through, so that it neither warns about
@@ -84,9 +84,9 @@ bool holds(const void* p, size_t n, unsigned char v) {
 void check_active() {
   CHECK(from_our_library(reinterpret_cast<void*>(&malloc)), "malloc is not %s's", g_lib.c_str());
   CHECK(from_our_library(reinterpret_cast<void*>(&malloc_usable_size)), "malloc_usable_size is not ours");
-  for (const char* sym : {"free", "calloc", "realloc", "reallocarray", "memalign", "posix_memalign", "aligned_alloc",
-                          "valloc", "pvalloc", "free_sized", "free_aligned_sized", "_Znwm", "_ZdlPv", "_ZnwmSt11align_val_t",
-                          "_ZdlPvmSt11align_val_t"}) {
+  for (const char* sym :
+       {"free", "calloc", "realloc", "reallocarray", "memalign", "posix_memalign", "aligned_alloc", "valloc", "pvalloc",
+        "free_sized", "free_aligned_sized", "_Znwm", "_ZdlPv", "_ZnwmSt11align_val_t", "_ZdlPvmSt11align_val_t"}) {
     void* f = dlsym(RTLD_DEFAULT, sym);
     CHECK(f != nullptr && from_our_library(f), "%s is not defined by %s", sym, g_lib.c_str());
   }
@@ -176,10 +176,12 @@ void check_realloc() {
     n = to;
   }
   errno = 0;
-  CHECK(opaque(&realloc)(p, opaque(SIZE_MAX)) == nullptr && errno == ENOMEM, "realloc(p, SIZE_MAX) did not fail with ENOMEM");
+  CHECK(opaque(&realloc)(p, opaque(SIZE_MAX)) == nullptr && errno == ENOMEM,
+        "realloc(p, SIZE_MAX) did not fail with ENOMEM");
   CHECK(p[1] == 31 && owned(p, n), "a failed realloc did not leave the block intact");
   errno = 0;
-  CHECK(opaque(&reallocarray)(p, opaque(SIZE_MAX / 2), 3) == nullptr && errno == ENOMEM, "reallocarray overflow did not fail");
+  CHECK(opaque(&reallocarray)(p, opaque(SIZE_MAX / 2), 3) == nullptr && errno == ENOMEM,
+        "reallocarray overflow did not fail");
   CHECK(p[1] == 31, "a failed reallocarray did not leave the block intact");
   auto* r = static_cast<unsigned char*>(reallocarray(p, 100, 10));
   CHECK(r != nullptr && r[1] == 31 && malloc_usable_size(r) >= 1000, "reallocarray(p, 100, 10) failed");
@@ -286,7 +288,7 @@ void check_cxx() {
   void* b = ::operator new(0);
   CHECK(a != b && owned(a, 0), "operator new(0) is not a unique block of the design");
   ::operator delete(a);
-  ::operator delete(b, size_t{0});
+  ::operator delete (b, size_t{0});
   void* c = ::operator new[](100);
   CHECK(owned(c, 100) && aligned(c, 16), "operator new[](100)");
   ::operator delete[](c);
@@ -526,8 +528,8 @@ void check_children(const char* self) {
   CHECK(WIFEXITED(faithful.status) && WEXITSTATUS(faithful.status) == 0, "faithful: status %#x, stderr '%s'",
         faithful.status, faithful.err.c_str());
   if (faithful.out == "failed\n")
-    CHECK(one_line(faithful.err) && faithful.err.find("faithful mode keeps the original's fixed heap") !=
-                                        std::string::npos,
+    CHECK(one_line(faithful.err) &&
+              faithful.err.find("faithful mode keeps the original's fixed heap") != std::string::npos,
           "faithful failed, and said '%s'", faithful.err.c_str());
   else
     CHECK(faithful.out == "served\n" && faithful.err.empty(), "faithful served all, and said '%s'",

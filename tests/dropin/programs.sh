@@ -5,8 +5,9 @@
 #                                            glibc: the expected exit status, stdout, stderr (and .o)
 #   programs.sh check DIR SRC BIN LIB        run every program with LIB preloaded; exit 1 if one
 #                                            differs from glibc's run in any of them
-#   programs.sh time DIR SRC BIN RUNS LIB... wall time of every program under glibc and each LIB,
-#                                            RUNS interleaved rounds, as a markdown table of medians
+#   programs.sh time DIR SRC BIN RUNS LIB... wall and CPU (user + sys) time of every program under
+#                                            glibc and each LIB, RUNS interleaved rounds, as
+#                                            markdown tables of medians
 #
 # SRC is the repository, BIN its build folder (g++ compiles a source file of
 # ours with the build's include folders). The programs: python3 building a
@@ -182,45 +183,52 @@ time)
   shift 5
   libs=("" "$@")
   [ -f "$dir/sort.in" ] || make_inputs || exit 1
-  declare -A ms
+  declare -A wall cpu
+  TIMEFORMAT='%R %U %S'
   for ((r = 1; r <= runs; r++)); do
     for p in "${programs[@]}"; do
       available "$p" || continue
       for lib in "${libs[@]}"; do
         tag=glibc
         [ -n "$lib" ] && tag=$(basename "$lib" .so)
-        t0=$(date +%s%N)
-        run_one "$p" "$lib" "time.$tag"
-        t1=$(date +%s%N)
+        # bash's time: wall, and user + sys of the program and its children.
+        t=$({ time run_one "$p" "$lib" "time.$tag"; } 2>&1)
         [ "$(cat "$dir/time.$tag.$p.status")" = 0 ] || echo "programs: $p under $tag: status $(cat "$dir/time.$tag.$p.status")" >&2
-        ms[$p,$tag]="${ms[$p,$tag]:-} $(((t1 - t0) / 1000000))"
+        read -r w u s <<<"$t"
+        wall[$p,$tag]="${wall[$p,$tag]:-} $w"
+        cpu[$p,$tag]="${cpu[$p,$tag]:-} $(awk -v u="$u" -v s="$s" 'BEGIN {printf "%.3f", u + s}')"
       done
     done
   done
-  header="| program | glibc |"
-  rule="|---|---|"
-  for lib in "${libs[@]:1}"; do
-    header+=" $(basename "$lib" .so | sed 's/^libhr_malloc_//') |"
-    rule+="---|"
-  done
-  echo "$header"
-  echo "$rule"
-  for p in "${programs[@]}"; do
-    available "$p" || continue
-    row="| $p |"
-    base=""
-    for lib in "${libs[@]}"; do
-      tag=glibc
-      [ -n "$lib" ] && tag=$(basename "$lib" .so)
-      median=$(tr ' ' '\n' <<<"${ms[$p,$tag]}" | sed '/^$/d' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-      if [ -z "$base" ]; then
-        base=$median
-        row+=" $(awk -v m="$median" 'BEGIN {printf "%.2f s", m / 1000}') |"
-      else
-        row+=" $(awk -v m="$median" -v b="$base" 'BEGIN {printf "%.2f s (%.2fx)", m / 1000, m / b}') |"
-      fi
+  median() { tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+  # One table per measure: the median of the runs, and its ratio to glibc's.
+  for measure in wall cpu; do
+    echo
+    header="| $measure time, median of $runs | glibc |"
+    rule="|---|---|"
+    for lib in "${libs[@]:1}"; do
+      header+=" $(basename "$lib" .so | sed 's/^libhr_malloc_//') |"
+      rule+="---|"
     done
-    echo "$row"
+    echo "$header"
+    echo "$rule"
+    for p in "${programs[@]}"; do
+      available "$p" || continue
+      row="| $p |"
+      base=""
+      for lib in "${libs[@]}"; do
+        tag=glibc
+        [ -n "$lib" ] && tag=$(basename "$lib" .so)
+        if [ $measure = wall ]; then m=$(median "${wall[$p,$tag]}"); else m=$(median "${cpu[$p,$tag]}"); fi
+        if [ -z "$base" ]; then
+          base=$m
+          row+=" $(awk -v m="$m" 'BEGIN {printf "%.2f s", m}') |"
+        else
+          row+=" $(awk -v m="$m" -v b="$base" 'BEGIN {printf "%.2f s (%.2fx)", m, m / b}') |"
+        fi
+      done
+      echo "$row"
+    done
   done
   ;;
 esac
