@@ -37,7 +37,8 @@ packages=(
   clang-format
   # docs/performance.md times `heapreplay run` against hyperfine on the same command.
   hyperfine
-  # Real programs: the drop-in mallocs' tests and tools/fit-quality.sh run sqlite3.
+  # Real programs: the drop-in mallocs' tests (tests/dropin/programs.sh) and
+  # tools/fit-quality.sh run sqlite3.
   sqlite3
 )
 missing=()
