@@ -48,6 +48,7 @@ void become(const ProcessSpec& spec, char* const* argv, char* const* envp, char*
       ::close(f);
     }
   }
+  if (!spec.cwd.empty() && ::chdir(spec.cwd.c_str()) != 0) return;
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   sigemptyset(&dfl.sa_mask);

@@ -41,6 +41,9 @@ struct ProcessSpec {
   // Signals the child starts with at their default action (a parent that
   // ignores SIGINT while it waits must not pass that on).
   std::vector<int> default_signals;
+  // If not empty: the folder the child runs in (after its files are opened,
+  // so relative paths above are ours; `path` should then be absolute).
+  std::string cwd;
 };
 
 class LaunchError : public std::runtime_error {
