@@ -44,10 +44,10 @@ struct Selection {
   std::string tmpdir;
 };
 
-// --only a,b: each name must be the suite's; every program when empty.
-std::vector<const SuiteProgram*> select_programs(const std::string& only) {
+// --only a,b: each name must be the suite's; every program without it.
+std::vector<const SuiteProgram*> select_programs(const std::string& only, bool given) {
   std::vector<const SuiteProgram*> out;
-  if (only.empty()) {
+  if (!given) {
     for (const SuiteProgram& p : suite_programs()) out.push_back(&p);
     return out;
   }
@@ -84,7 +84,7 @@ Selection parse_selection(const std::string& sub, const std::vector<std::string>
   if (s.dir.empty()) throw UsageError("corpus " + sub + " needs a folder: heapreplay corpus " + sub + " DIR");
   if (!valid_program_scale(s.scale))
     throw UsageError("--scale must be above 0 and at most " + std::to_string(static_cast<int>(kMaxProgramScale)));
-  s.programs = select_programs(only);
+  s.programs = select_programs(only, vm.count("only") != 0);
   if (s.tmpdir.empty()) {
     const char* env = std::getenv("TMPDIR");
     s.tmpdir = env && *env ? env : "/tmp";

@@ -12,7 +12,7 @@
 namespace heapreplay::programs {
 namespace {
 
-constexpr std::uint64_t kPages = 30;  // at scale 1
+constexpr std::uint64_t kPages = 20;  // at scale 1
 constexpr std::uint64_t kLeastPages = 1;
 constexpr int kShapes = 2000;  // per page
 
