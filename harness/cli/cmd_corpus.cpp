@@ -185,7 +185,8 @@ std::string last_line(const std::string& text) {
   std::size_t end = text.find_last_not_of("\n");
   if (end == std::string::npos) return "";
   std::size_t start = text.rfind('\n', end);
-  return text.substr(start == std::string::npos ? 0 : start + 1, end + 1 - (start == std::string::npos ? 0 : start + 1));
+  return text.substr(start == std::string::npos ? 0 : start + 1,
+                     end + 1 - (start == std::string::npos ? 0 : start + 1));
 }
 
 // A descriptor for the program's stdout or stderr, in our scratch folder.

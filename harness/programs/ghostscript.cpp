@@ -59,9 +59,9 @@ PreparedProgram prepare_ghostscript(const std::string& work, double scale) {
     names += d.size();
     for (const auto& kv : d) vsum = (vsum + kv.second) % 1000000;
   }
-  PreparedProgram p = run_in(work, "/usr/bin/gs",
-                             {"-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=ppmraw", "-r72",
-                              "-sOutputFile=/dev/null", "scene.ps"});
+  PreparedProgram p = run_in(
+      work, "/usr/bin/gs",
+      {"-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=ppmraw", "-r72", "-sOutputFile=/dev/null", "scene.ps"});
   p.expected_stdout = std::to_string(names) + "\n" + std::to_string(vsum) + "\n";
   return p;
 }

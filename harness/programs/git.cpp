@@ -41,10 +41,14 @@ std::string sha1_hex(const std::string& data) {
     std::uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4];
     for (int i = 0; i < 80; ++i) {
       std::uint32_t f, k;
-      if (i < 20) f = (b & c) | (~b & d), k = 0x5A827999;
-      else if (i < 40) f = b ^ c ^ d, k = 0x6ED9EBA1;
-      else if (i < 60) f = (b & c) | (b & d) | (c & d), k = 0x8F1BBCDC;
-      else f = b ^ c ^ d, k = 0xCA62C1D6;
+      if (i < 20)
+        f = (b & c) | (~b & d), k = 0x5A827999;
+      else if (i < 40)
+        f = b ^ c ^ d, k = 0x6ED9EBA1;
+      else if (i < 60)
+        f = (b & c) | (b & d) | (c & d), k = 0x8F1BBCDC;
+      else
+        f = b ^ c ^ d, k = 0xCA62C1D6;
       const std::uint32_t t = rotl(a, 5) + f + e + k + w[i];
       e = d, d = c, c = rotl(b, 30), b = a, a = t;
     }
@@ -99,8 +103,7 @@ PreparedProgram prepare_git(const std::string& work, double scale) {
     stream += "author heapreplay <suite@heapreplay.invalid> " + when + "\n";
     stream += "committer heapreplay <suite@heapreplay.invalid> " + when + "\n";
     stream += "data " + std::to_string(message.size()) + "\n" + message;
-    for (const auto& [file, blob] : changes)
-      stream += "M 100644 :" + std::to_string(blob) + " " + path_of(file) + "\n";
+    for (const auto& [file, blob] : changes) stream += "M 100644 :" + std::to_string(blob) + " " + path_of(file) + "\n";
     if (c % 7 == 6) stream += "D " + path_of(static_cast<int>(rng.below(kFiles))) + "\n";
     stream += "\n";
   }

@@ -49,7 +49,10 @@ PreparedProgram prepare_gxx(const std::string& work, double scale) {
   make_work_folder(work);
   const std::uint64_t units = scaled(scale, kUnits, kLeastUnits);
   std::string src = kPrologue;
-  ExpectedFile object{"unit.o", "\x7f" "ELF", {}};
+  ExpectedFile object{"unit.o",
+                      "\x7f"
+                      "ELF",
+                      {}};
   for (std::uint64_t i = 0; i < units; ++i) {
     const std::string n = std::to_string(i);
     const std::uint64_t t = i % 100;

@@ -34,8 +34,8 @@ const std::array<SuiteProgram, 9> kSuite = {{
     {"ghostscript", "ghostscript", "/usr/bin/gs",
      "a PostScript interpreter rendering filled paths and text to a raster, dictionaries of names", nullptr,
      prepare_ghostscript},
-    {"gxx", "g++", "/usr/bin/g++",
-     "the C++ compiler on many template instantiations at -O1 (the trace is cc1plus's)", "cc1plus", prepare_gxx},
+    {"gxx", "g++", "/usr/bin/g++", "the C++ compiler on many template instantiations at -O1 (the trace is cc1plus's)",
+     "cc1plus", prepare_gxx},
     {"git", "git", "/usr/bin/git", "git fast-import of a generated history: blobs, trees, commits, a pack", nullptr,
      prepare_git},
 }};
@@ -51,8 +51,7 @@ std::string first_difference(std::string_view got, std::string_view want) {
   for (;;) {
     const std::size_t g_end = got.find('\n', pos), w_end = want.find('\n', pos);
     const std::string_view g = got.substr(pos, g_end == std::string_view::npos ? std::string_view::npos : g_end - pos);
-    const std::string_view w =
-        want.substr(pos, w_end == std::string_view::npos ? std::string_view::npos : w_end - pos);
+    const std::string_view w = want.substr(pos, w_end == std::string_view::npos ? std::string_view::npos : w_end - pos);
     if (g != w || (g_end == std::string_view::npos) != (w_end == std::string_view::npos)) {
       auto shown = [](std::string_view s) {
         std::string t(s.substr(0, 80));

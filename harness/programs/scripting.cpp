@@ -50,9 +50,9 @@ PreparedProgram python(const std::string& work, double scale, bool plain_malloc)
   // The JSON text json.dumps(sort_keys=True) writes, its length only.
   std::uint64_t json_length = 2, joined_length = 0, rank = 0;
   for (const auto& [key, values] : r.values) {
-    if (rank != 0) json_length += 2;                   // ", "
-    json_length += key.size() + 2 + 2 + 2;             // "key": [ ]
-    for (std::size_t i = 0; i < values.size(); ++i)    //
+    if (rank != 0) json_length += 2;                 // ", "
+    json_length += key.size() + 2 + 2 + 2;           // "key": [ ]
+    for (std::size_t i = 0; i < values.size(); ++i)  //
       json_length += std::to_string(values[i]).size() + (i ? 2 : 0);
     // keys[::2] are deleted: even ranks (from 0) count 0 values.
     const std::size_t left = rank % 2 == 0 ? 0 : values.size();

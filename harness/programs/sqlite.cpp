@@ -81,8 +81,8 @@ PreparedProgram prepare_sqlite(const std::string& work, double scale) {
   std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
     return std::get<0>(a) != std::get<0>(b) ? std::get<0>(a) > std::get<0>(b) : std::get<1>(a) < std::get<1>(b);
   });
-  std::string out = std::to_string(items.size()) + "|" + std::to_string(sum) + "|" +
-                    std::to_string(used_labels.size()) + "\n";
+  std::string out =
+      std::to_string(items.size()) + "|" + std::to_string(sum) + "|" + std::to_string(used_labels.size()) + "\n";
   for (std::size_t i = 0; i < 3 && i < ranked.size(); ++i)
     out += std::to_string(std::get<1>(ranked[i])) + "|" + std::to_string(std::get<2>(ranked[i])) + "|" +
            std::to_string(std::get<0>(ranked[i])) + "\n";

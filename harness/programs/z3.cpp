@@ -35,8 +35,7 @@ void planted_sat(std::string& s, Stream& rng) {
     }
     if (!satisfied) continue;  // the planted assignment must satisfy every clause
     s += "(assert (or";
-    for (int k = 0; k < 3; ++k)
-      s += neg[k] ? " (not b" + std::to_string(var[k]) + ")" : " b" + std::to_string(var[k]);
+    for (int k = 0; k < 3; ++k) s += neg[k] ? " (not b" + std::to_string(var[k]) + ")" : " b" + std::to_string(var[k]);
     s += "))\n";
     ++c;
   }
@@ -69,7 +68,8 @@ void planted_linear(std::string& s, Stream& rng) {
 void pigeonhole(std::string& s) {
   const int pigeons = kPigeonHoles + 1;
   for (int p = 0; p < pigeons; ++p)
-    for (int h = 0; h < kPigeonHoles; ++h) s += "(declare-const p" + std::to_string(p) + "_" + std::to_string(h) + " Bool)\n";
+    for (int h = 0; h < kPigeonHoles; ++h)
+      s += "(declare-const p" + std::to_string(p) + "_" + std::to_string(h) + " Bool)\n";
   for (int p = 0; p < pigeons; ++p) {
     s += "(assert (or";
     for (int h = 0; h < kPigeonHoles; ++h) s += " p" + std::to_string(p) + "_" + std::to_string(h);

@@ -40,8 +40,8 @@ TEST(Corpus, PrepareWritesInputsAndPrintsCommands) {
   auto r = run_cli({"corpus", "prepare", dir.file("p"), "--scale", "0.01", "--only", "sqlite3,perl"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(lines_of(r.out), 2) << r.out;
-  EXPECT_NE(r.out.find("sqlite3: cd " + dir.file("p") + "/sqlite3 && /usr/bin/sqlite3 -batch -bail < " +
-                       dir.file("p") + "/sqlite3/queries.sql\n"),
+  EXPECT_NE(r.out.find("sqlite3: cd " + dir.file("p") + "/sqlite3 && /usr/bin/sqlite3 -batch -bail < " + dir.file("p") +
+                       "/sqlite3/queries.sql\n"),
             std::string::npos)
       << r.out;
   EXPECT_TRUE(fs::is_regular_file(dir.file("p/perl/records.txt")));

@@ -50,8 +50,8 @@ TEST(ProgramSuite, TableIsConsistent) {
     for (std::size_t start = 0; start < packages.size();) {
       std::size_t space = packages.find(' ', start);
       const std::string pkg = packages.substr(start, space == std::string::npos ? std::string::npos : space - start);
-      EXPECT_TRUE(std::regex_search(setup, std::regex("[ (]" + std::regex_replace(pkg, std::regex("\\+"), "\\+") +
-                                                      "( |\\n)")))
+      EXPECT_TRUE(
+          std::regex_search(setup, std::regex("[ (]" + std::regex_replace(pkg, std::regex("\\+"), "\\+") + "( |\\n)")))
           << pkg << " is not in tools/setup.sh's packages";
       start = space == std::string::npos ? packages.size() : space + 1;
     }
@@ -73,7 +73,8 @@ TEST(ProgramSuite, ScalesAccepted) {
 
 TEST(ProgramSuite, MissingProgramNamesItsPackage) {
   const SuiteProgram fake{"fake", "fake-package", "/usr/bin/heapreplay-no-such-program", "nothing", nullptr, nullptr};
-  EXPECT_EQ(missing_program(fake), "fake: /usr/bin/heapreplay-no-such-program is missing (Debian package fake-package)");
+  EXPECT_EQ(missing_program(fake),
+            "fake: /usr/bin/heapreplay-no-such-program is missing (Debian package fake-package)");
   const SuiteProgram shell{"sh", "dash", "/bin/sh", "nothing", nullptr, nullptr};
   EXPECT_EQ(missing_program(shell), "");
 }
@@ -91,13 +92,20 @@ TEST(ProgramSuite, OutputCheckFindsEachDifference) {
   EXPECT_NE(check_program_output(run, "a 1\nb 2"), "");
 
   run.expected_stdout = "";
-  run.expected_files.push_back({"out.o", "\x7f" "ELF", {std::string("f_1") + '\0'}});
+  run.expected_files.push_back({"out.o",
+                                "\x7f"
+                                "ELF",
+                                {std::string("f_1") + '\0'}});
   EXPECT_EQ(check_program_output(run, ""), dir.file("out.o") + ": not written");
   dir.write("out.o", "junk f_1");
   EXPECT_EQ(check_program_output(run, ""), dir.file("out.o") + ": does not begin as it should");
-  dir.write("out.o", std::string("\x7f" "ELF f_10") + '\0');
+  dir.write("out.o", std::string("\x7f"
+                                 "ELF f_10") +
+                         '\0');
   EXPECT_EQ(check_program_output(run, ""), dir.file("out.o") + ": holds no 'f_1'");
-  dir.write("out.o", std::string("\x7f" "ELF f_1") + '\0');
+  dir.write("out.o", std::string("\x7f"
+                                 "ELF f_1") +
+                         '\0');
   EXPECT_EQ(check_program_output(run, ""), "");
 }
 
