@@ -11,7 +11,7 @@ namespace heapreplay::programs {
 namespace {
 
 // Lines of records at scale 1 (each language's 0.5 to 5 s, docs/programs.md).
-constexpr std::uint64_t kPythonLines = 600000;
+constexpr std::uint64_t kPythonLines = 400000;
 constexpr std::uint64_t kPerlLines = 300000;
 constexpr std::uint64_t kLuaLines = 300000;
 constexpr std::uint64_t kLeastLines = 200;
