@@ -219,7 +219,8 @@ bool pick_image(const std::vector<RecordedImage>& images, const ProgramExit& end
 }
 
 // One program recorded into DIR/NAME.hrt; returns kExitOk, kExitRunFailed
-// (it failed, gave a wrong answer or recorded nothing) or kExitOutputFailed.
+// (it failed, gave a wrong answer or recorded nothing), kExitOutputFailed,
+// or 128 + the signal that interrupted it (SIGINT, SIGTERM, SIGHUP).
 int record_one(const SuiteProgram& p, const Selection& s, const std::string& library) {
   const std::string trace_path = s.dir + "/" + p.name + ".hrt";
   RecordingDir work(s.tmpdir), raw(s.tmpdir);
@@ -253,6 +254,13 @@ int record_one(const SuiteProgram& p, const Selection& s, const std::string& lib
   ::close(out_fd);
   ::close(err_fd);
 
+  // Ctrl-C reaches the program, not us (run_recorded); SIGTERM and SIGHUP
+  // are passed on to it. Either way the user wants the whole corpus to stop.
+  if (ended.signaled && (ended.code == SIGINT || ended.code == SIGTERM || ended.code == SIGHUP)) {
+    std::cerr << "heapreplay: " << p.name << ": " << run.argv[0] << " " << how_it_ended(ended)
+              << "; no trace written, no further program run\n";
+    return exit_interrupted(ended.code);
+  }
   if (ended.signaled || ended.code != 0) {
     const std::string why = last_line(read_file_text(err_path));
     std::cerr << "heapreplay: " << p.name << ": " << run.argv[0] << " " << how_it_ended(ended)
@@ -317,6 +325,7 @@ int corpus_record(const std::vector<std::string>& args) {
       std::cerr << "heapreplay: " << p->name << ": " << e.what() << '\n';
       one = kExitOutputFailed;
     }
+    if (one > 128) return one;
     status = std::max(status, one);
   }
   return status;

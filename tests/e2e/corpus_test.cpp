@@ -1,11 +1,20 @@
 // End-to-end tests of `heapreplay corpus`: list, prepare, and record of two
 // small programs of the suite into traces that `heapreplay info` reads;
 // bad usage and unwritable folders as one line and exit 2 or 3.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <thread>
 
 #include "harness/programs/programs.h"
 #include "support/cli_runner.h"
@@ -119,6 +128,72 @@ TEST(Corpus, UnwritableFolderIsStatus3BeforeAnyRun) {
   }
   auto p = run_cli({"corpus", "prepare", file + "/sub", "--only", "perl"});
   EXPECT_EQ(p.status, 3) << p.err;
+}
+
+// The pid of a process whose parent is `parent` and whose command line
+// holds `needle`, once there is one (within 30 s), or -1.
+pid_t child_running(pid_t parent, const std::string& needle) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < until) {
+    for (const auto& e : fs::directory_iterator("/proc")) {
+      const std::string name = e.path().filename().string();
+      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+      const std::string stat = test::read_file(e.path().string() + "/stat");
+      const std::size_t close = stat.rfind(')');
+      if (close == std::string::npos) continue;
+      int ppid = 0;
+      char state = 0;
+      if (std::sscanf(stat.c_str() + close + 1, " %c %d", &state, &ppid) != 2 || ppid != parent) continue;
+      std::string cmdline = test::read_file(e.path().string() + "/cmdline");
+      std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+      if (cmdline.find(needle) != std::string::npos) return static_cast<pid_t>(std::stoi(name));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return -1;
+}
+
+TEST(Corpus, SigtermStopsTheCorpus) {
+  if (!installed("perl")) GTEST_SKIP() << "perl is not installed";
+  TempDir dir;
+  const std::string out = dir.file("traces");
+  std::vector<std::string> argv = {test::heapreplay_binary(),
+                                   "corpus",
+                                   "record",
+                                   out,
+                                   "--scale",
+                                   "0.5",
+                                   "--only",
+                                   "perl,sqlite3",
+                                   "--tmpdir",
+                                   dir.path()};
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int err = ::open(dir.file("err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+    ::dup2(err, 2);
+    std::vector<char*> v;
+    for (auto& a : argv) v.push_back(a.data());
+    v.push_back(nullptr);
+    ::execv(v[0], v.data());
+    ::_exit(127);
+  }
+  ASSERT_GT(pid, 0);
+  const pid_t perl = child_running(pid, "hashes.pl");
+  if (perl > 0) ::kill(pid, SIGTERM);  // heapreplay passes it on to perl
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_GT(perl, 0) << "perl never started";
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 143);
+  const std::string err = test::read_file(dir.file("err"));
+  EXPECT_NE(err.find("perl: /usr/bin/perl was killed by SIGTERM; no trace written, no further program run"),
+            std::string::npos)
+      << err;
+  EXPECT_FALSE(fs::exists(out + "/perl.hrt"));
+  EXPECT_FALSE(fs::exists(out + "/sqlite3.hrt"));
 }
 
 }  // namespace
