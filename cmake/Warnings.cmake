@@ -1,7 +1,14 @@
 # Compiler flags shared by every target of ours: warnings (errors in CI) and
 # the optional sanitizer build.
 add_library(hr_flags INTERFACE)
-target_compile_options(hr_flags INTERFACE -Wall -Wextra)
+# -Wshadow: a name that hides another is a bug waiting; -Wconversion: a
+# narrowing the code does not spell out (sizes, counts and times mix widths).
+target_compile_options(hr_flags INTERFACE -Wall -Wextra -Wshadow -Wconversion)
+# Clang's -Wconversion also holds -Wsign-conversion, which GCC's leaves out for
+# C++: the same set under both compilers (the fuzz build is Clang's).
+if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  target_compile_options(hr_flags INTERFACE -Wno-sign-conversion)
+endif()
 # GCC 12 reports -Wrestrict inside libstdc++'s std::string operator+ at -O2
 # (GCC bug 105329, a false positive); it would fail -Werror builds.
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_GREATER_EQUAL 12

@@ -25,9 +25,10 @@ std::vector<RunGroup> group_runs(const Report& report) {
     auto it = index.find(key);
     if (it == index.end()) {
       it = index.emplace(key, groups.size()).first;
-      groups.push_back(RunGroup{r.trace, r.allocator, {}});
+      groups.push_back(RunGroup{r.trace, r.allocator, "replay", {}});
     }
     groups[it->second].runs.push_back(&r);
+    if (r.kind == "program") groups[it->second].kind = "program";
   }
   return groups;
 }
@@ -39,6 +40,17 @@ std::vector<std::pair<MetricInfo, double>> run_metrics(const RunResult& r) {
     out.push_back({MetricInfo{name, unit, smaller}, v});
   };
   auto d = [](std::uint64_t v) { return static_cast<double>(v); };
+  if (r.kind == "program") {
+    add("wall_ns", MetricUnit::kNanoseconds, true, d(r.wall_ns));
+    add("user_ns", MetricUnit::kNanoseconds, true, d(r.user_ns));
+    add("sys_ns", MetricUnit::kNanoseconds, true, d(r.sys_ns));
+    add("peak_rss_bytes", MetricUnit::kBytes, true, d(r.peak_rss_bytes));
+    add("minor_faults", MetricUnit::kCount, true, d(r.minor_faults));
+    add("major_faults", MetricUnit::kCount, true, d(r.major_faults));
+    add("voluntary_switches", MetricUnit::kCount, true, d(r.voluntary_switches));
+    add("involuntary_switches", MetricUnit::kCount, true, d(r.involuntary_switches));
+    return out;
+  }
   add("ns_per_event", MetricUnit::kNanoseconds, true, r.ns_per_event);
   add("events_per_second", MetricUnit::kPerSecond, false, r.events_per_second);
   add("peak_rss_bytes", MetricUnit::kBytes, true, d(r.peak_rss_bytes));
@@ -88,6 +100,7 @@ std::vector<Aggregate> aggregate(const Report& report) {
     Aggregate a;
     a.trace = g.trace;
     a.allocator = g.allocator;
+    a.kind = g.kind;
     a.runs = g.runs.size();
     a.ok_runs = g.ok_runs();
     a.first_failure = g.first_failure();
@@ -118,7 +131,8 @@ nlohmann::json aggregate_runs(const Report& report) {
                               {"max", s.max},       {"mean", s.mean},       {"stddev", s.stddev},
                               {"ci_low", s.ci_low}, {"ci_high", s.ci_high}, {"ci_confidence", s.ci_confidence}};
     }
-    arr.push_back({{"trace", a.trace},
+    arr.push_back({{"kind", a.kind},
+                   {"trace", a.trace},
                    {"allocator", a.allocator},
                    {"runs", a.runs},
                    {"ok_runs", a.ok_runs},

@@ -27,6 +27,7 @@ struct MetricInfo {
 // The runs of one (trace, allocator), in report order.
 struct RunGroup {
   std::string trace, allocator;
+  std::string kind = "replay";         // "program" when any of its runs is a program run
   std::vector<const RunResult*> runs;  // point into the Report: it must outlive the group
   std::size_t ok_runs() const;
   // First non-ok run's "status: detail", or "" when every run is ok.
@@ -42,7 +43,10 @@ std::vector<RunGroup> group_runs(const Report& report);
 // series count as measured only when their base is: footprint, the
 // fragmentation ratios, utilisation and the footprint after trim need a
 // non-zero peak footprint; usable and internal fragmentation a non-zero peak
-// usable; RSS after trim a sampled run. Empty for a run whose status is not ok.
+// usable; RSS after trim a sampled run. A program run (kind "program") has
+// its own metrics instead: wall_ns, user_ns, sys_ns, peak_rss_bytes,
+// minor_faults, major_faults, voluntary_switches, involuntary_switches.
+// Empty for a run whose status is not ok.
 std::vector<std::pair<MetricInfo, double>> run_metrics(const RunResult& run);
 
 struct MetricSummary {
@@ -53,6 +57,8 @@ struct MetricSummary {
 
 struct Aggregate {
   std::string trace, allocator;
+  std::string kind = "replay";  // replay | program (see RunGroup)
+  bool is_program() const { return kind == "program"; }
   std::size_t runs = 0, ok_runs = 0;
   std::string first_failure;           // see RunGroup::first_failure
   std::vector<MetricSummary> metrics;  // in run_metrics' order

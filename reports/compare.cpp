@@ -53,6 +53,8 @@ std::string run_counts(const Aggregate& a) { return std::to_string(a.ok_runs) + 
 // The metrics compared for one pair, in display order: the fixed ones, then
 // p99 latency of every operation either side measured.
 std::vector<std::string> compared_metrics(const Aggregate& a, const Aggregate& b) {
+  // A program run: its wall time and peak RSS.
+  if (a.is_program() || b.is_program()) return {"wall_ns", "peak_rss_bytes"};
   std::vector<std::string> names = {"ns_per_event", "peak_rss_bytes", "peak_footprint_bytes"};
   std::set<std::string> ops;
   for (const Aggregate* g : {&a, &b})
@@ -356,6 +358,7 @@ const char* to_string(Verdict v) {
 
 std::optional<std::string> canonical_threshold_name(const std::string& name) {
   if (name == "ns_per_event" || name == "time") return "ns_per_event";
+  if (name == "wall_ns" || name == "wall") return "wall_ns";
   if (name == "peak_rss_bytes" || name == "rss" || name == "peak_rss") return "peak_rss_bytes";
   if (name == "peak_footprint_bytes" || name == "footprint" || name == "peak_footprint") return "peak_footprint_bytes";
   if (name == "p99") return "p99";

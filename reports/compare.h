@@ -1,6 +1,7 @@
 // Comparison of two reports, the engine of `heapreplay compare`: for each
 // (trace, allocator) in both, the change of ns/event, peak RSS, peak
-// footprint and p99 latency per operation between BASE and NEW, a two-sided
+// footprint and p99 latency per operation (for program runs: wall time and
+// peak RSS) between BASE and NEW, a two-sided
 // Mann-Whitney U test on the repetitions, and a verdict against a threshold
 // per metric. Semantics (what counts as a regression, single repetitions,
 // failed runs): reports/SCHEMA.md ("heapreplay compare"). Pure functions.
@@ -23,7 +24,9 @@ namespace heapreplay {
 
 // Metrics compared, by the names --threshold takes. "p99" stands for every
 // operation's p99 latency; "p99.OP" (e.g. "p99.malloc") for one.
-inline constexpr const char* kCompareMetrics[] = {"ns_per_event", "peak_rss_bytes", "peak_footprint_bytes", "p99"};
+// Program runs (`heapreplay run`) compare "wall_ns" and "peak_rss_bytes".
+inline constexpr const char* kCompareMetrics[] = {"ns_per_event", "peak_rss_bytes", "peak_footprint_bytes", "p99",
+                                                  "wall_ns"};
 
 struct CompareOptions {
   double alpha = 0.05;  // significance level of the U test
@@ -45,7 +48,7 @@ struct CompareOptions {
 };
 
 // Threshold names accepted by --threshold METRIC=PCT, with their aliases
-// ("time", "rss", "footprint") resolved; nullopt for an unknown name.
+// ("time", "wall", "rss", "footprint") resolved; nullopt for an unknown name.
 std::optional<std::string> canonical_threshold_name(const std::string& name);
 
 enum class Verdict {

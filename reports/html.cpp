@@ -172,7 +172,7 @@ const char* kPageScript = R"JS(
   }
 
   // Page head: what was run, where.
-  document.title = 'heapreplay report: ' + data.traces.map(function (t) { return t.name; }).join(', ');
+  document.title = 'heapreplay report: ' + data.traces.concat(data.programs).map(function (t) { return t.name; }).join(', ');
   root.appendChild(el('h1', 'heapreplay report'));
   var dl = el('dl', null, 'context');
   data.context_items.forEach(function (kv) { dl.appendChild(el('dt', kv[0])); dl.appendChild(el('dd', kv[1])); });
@@ -288,6 +288,58 @@ const char* kPageScript = R"JS(
                }) },
                options: { scales: { y: { type: 'logarithmic', title: { display: true, text: 'ratio' } } } } });
   });
+
+  // Program runs (heapreplay run): a table, wall time and peak RSS per allocator.
+  function fmtTime(ns) {
+    if (ns === null || ns === undefined || !isFinite(ns)) return '';
+    return ns < 1e9 ? (ns / 1e6).toFixed(2) + ' ms' : (ns / 1e9).toFixed(3) + ' s';
+  }
+  data.programs.forEach(function (p) {
+    var sec = el('section');
+    sec.appendChild(el('h2', 'program: ' + p.name));
+    if (p.command) sec.appendChild(el('p', p.command, 'note'));
+    var okRows = p.rows.filter(function (r) { return r.ok_runs > 0; });
+    var okAllocs = okRows.map(function (r) { return r.allocator; });
+    var table = el('table'), head = el('tr');
+    var cols = ['allocator', 'runs', 'wall', '95% CI', 'user', 'sys', 'peak RSS', 'minor faults', 'major faults', 'status'];
+    cols.forEach(function (c, i) { head.appendChild(el('th', c, i === 0 || i === cols.length - 1 ? 'text' : '')); });
+    table.appendChild(head);
+    p.rows.forEach(function (r) {
+      var tr = el('tr'), w = r.metrics.wall_ns;
+      var ci = w && w.n > 1 ? fmtTime(w.ci_low) + ' – ' + fmtTime(w.ci_high) +
+          (w.ci_confidence < 0.95 ? ' (' + (w.ci_confidence * 100).toFixed(0) + '%)' : '') : '';
+      var cells = [r.allocator, r.ok_runs + '/' + r.runs, fmtTime(metric(r, 'wall_ns')), ci,
+                   fmtTime(metric(r, 'user_ns')), fmtTime(metric(r, 'sys_ns')), fmtBytes(metric(r, 'peak_rss_bytes')),
+                   fmtNum(metric(r, 'minor_faults'), 0), fmtNum(metric(r, 'major_faults'), 0),
+                   r.failure ? r.failure : 'ok'];
+      cells.forEach(function (c, i) {
+        var cls = i === 0 || i === cells.length - 1 ? 'text' : '';
+        if (i === cells.length - 1 && r.failure) cls += ' bad';
+        tr.appendChild(el('td', c, cls));
+      });
+      table.appendChild(tr);
+    });
+    sec.appendChild(table);
+    root.appendChild(sec);
+    if (okRows.length === 0) { skip(sec, p.name, 'all', 'No ok run of this program: nothing to draw.'); return; }
+    var byLabel = function (chart) {
+      var d = chart.data.datasets[0].data;
+      return chart.data.labels.filter(function (l, i) { return typeof d[i] === 'number' && isFinite(d[i]); });
+    };
+    var wall = [allocDataset('median wall time (ms)', okRows.map(function (r) { return metric(r, 'wall_ns') / 1e6; }),
+                             { hrAllocator: false, backgroundColor: okAllocs.map(function (a) { return colorOf[a]; }) })];
+    if (okRows.some(function (r) { return r.metrics.wall_ns.n > 1; }))
+      wall.push({ label: '95% CI of the median', backgroundColor: 'rgba(0,0,0,0.18)',
+                  data: okRows.map(function (r) { var s = r.metrics.wall_ns; return [s.ci_low / 1e6, s.ci_high / 1e6]; }) });
+    addChart(sec, p.name, 'wall_ns', 'Wall time per allocator (lower is better)', okAllocs,
+             { type: 'bar', data: { labels: okAllocs, datasets: wall },
+               options: { scales: { y: { beginAtZero: true, title: { display: true, text: 'ms' } } } } }, byLabel);
+    addChart(sec, p.name, 'peak_rss', 'Peak RSS per allocator (ru_maxrss; lower is better)', okAllocs,
+             { type: 'bar', data: { labels: okAllocs, datasets: [allocDataset('median peak RSS',
+                 okRows.map(function (r) { return metric(r, 'peak_rss_bytes'); }),
+                 { hrAllocator: false, backgroundColor: okAllocs.map(function (a) { return colorOf[a]; }) })] },
+               options: { scales: { y: bytesAxis('peak RSS') } } }, byLabel);
+  });
   publish();
   window.hrSummary = summary;
 })();
@@ -317,9 +369,14 @@ nlohmann::json html_page_data(const Report& report) {
   std::vector<Aggregate> aggs = aggregate(report);
   std::vector<RunGroup> groups = group_runs(report);
   nlohmann::json traces = nlohmann::json::array();
-  std::vector<std::string> trace_order, allocators;
+  std::vector<std::string> trace_order, program_order, allocators;
   for (const Aggregate& a : aggs) {
-    if (std::find(trace_order.begin(), trace_order.end(), a.trace) == trace_order.end()) trace_order.push_back(a.trace);
+    if (a.is_program()) {
+      if (std::find(program_order.begin(), program_order.end(), a.trace) == program_order.end())
+        program_order.push_back(a.trace);
+    } else if (std::find(trace_order.begin(), trace_order.end(), a.trace) == trace_order.end()) {
+      trace_order.push_back(a.trace);
+    }
     if (std::find(allocators.begin(), allocators.end(), a.allocator) == allocators.end())
       allocators.push_back(a.allocator);
   }
@@ -328,7 +385,7 @@ nlohmann::json html_page_data(const Report& report) {
     std::set<std::string> ops;
     for (std::size_t g = 0; g < aggs.size(); ++g) {
       const Aggregate& a = aggs[g];
-      if (a.trace != trace) continue;
+      if (a.trace != trace || a.is_program()) continue;
       names.push_back(a.allocator);
       nlohmann::json metrics = nlohmann::json::object();
       for (const MetricSummary& m : a.metrics) {
@@ -358,6 +415,25 @@ nlohmann::json html_page_data(const Report& report) {
                       {"series", std::move(series)},
                       {"latency_ops", std::move(op_list)}});
   }
+  nlohmann::json programs = nlohmann::json::array();
+  for (const std::string& name : program_order) {
+    nlohmann::json rows = nlohmann::json::array();
+    std::string command;
+    for (std::size_t g = 0; g < aggs.size(); ++g) {
+      const Aggregate& a = aggs[g];
+      if (a.trace != name || !a.is_program()) continue;
+      if (command.empty() && !groups[g].runs.empty())
+        for (const std::string& w : groups[g].runs.front()->command) command += (command.empty() ? "" : " ") + w;
+      nlohmann::json metrics = nlohmann::json::object();
+      for (const MetricSummary& m : a.metrics) metrics[m.info.name] = summary_json(m.summary);
+      rows.push_back({{"allocator", a.allocator},
+                      {"runs", a.runs},
+                      {"ok_runs", a.ok_runs},
+                      {"failure", a.first_failure},
+                      {"metrics", std::move(metrics)}});
+    }
+    programs.push_back({{"name", name}, {"command", command}, {"rows", std::move(rows)}});
+  }
   nlohmann::json items = nlohmann::json::array();
   const nlohmann::json& c = report.context;
   const std::pair<const char*, const char*> keys[] = {{"date", "date"},
@@ -383,6 +459,7 @@ nlohmann::json html_page_data(const Report& report) {
   return {{"schema", "heapreplay.html/1"},
           {"allocators", allocators},
           {"traces", std::move(traces)},
+          {"programs", std::move(programs)},
           {"context_items", std::move(items)}};
 }
 

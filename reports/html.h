@@ -2,7 +2,8 @@
 // bundled in and the report's data embedded as JSON. Charts per trace:
 // ns/event per allocator (median and 95% CI), footprint and RSS over time per
 // allocator (from the runs' memory samples), latency percentiles per
-// operation, fragmentation ratios. Report text reaches the page only as JSON
+// operation, fragmentation ratios. Per program (runs of `heapreplay run`): a
+// table, wall time per allocator (median and 95% CI), peak RSS per allocator. Report text reaches the page only as JSON
 // inside <script type="application/json"> (with <, > and & escaped as \u003c
 // ...) and is put into the DOM with textContent, never as markup.
 //

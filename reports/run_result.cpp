@@ -174,9 +174,27 @@ void to_json(nlohmann::json& j, const RunResult& r) {
                      {"latency_sample_every", r.latency_sample_every},
                      {"clock_overhead_ns", r.clock_overhead_ns},
                      {"latency", r.latency}};
+  if (r.kind != "replay") {
+    j["kind"] = r.kind;
+    j["command"] = r.command;
+    j["exit_code"] = r.exit_code;
+    j["user_ns"] = r.user_ns;
+    j["sys_ns"] = r.sys_ns;
+    j["minor_faults"] = r.minor_faults;
+    j["major_faults"] = r.major_faults;
+    j["voluntary_switches"] = r.voluntary_switches;
+    j["involuntary_switches"] = r.involuntary_switches;
+    j["spawn_rss_bytes"] = r.spawn_rss_bytes;
+    j["output_check"] = r.output_check;
+    j["stdout_path"] = r.stdout_path;
+    j["stderr_path"] = r.stderr_path;
+  }
 }
 
 void from_json(const nlohmann::json& j, RunResult& r) {
+  r.kind = j.value("kind", std::string("replay"));
+  if (r.kind != "replay" && r.kind != "program")
+    throw std::runtime_error("\"kind\" is '" + r.kind + "', not replay or program");
   j.at("trace").get_to(r.trace);
   j.at("allocator").get_to(r.allocator);
   r.repetition = required<int>(j, "repetition");
@@ -217,6 +235,20 @@ void from_json(const nlohmann::json& j, RunResult& r) {
   r.latency_sample_every = optional(j, "latency_sample_every", std::uint64_t{0});
   r.clock_overhead_ns = optional(j, "clock_overhead_ns", 0.0);
   if (j.contains("latency")) j.at("latency").get_to(r.latency);
+  if (r.kind == "program") {
+    if (j.contains("command")) j.at("command").get_to(r.command);
+    r.exit_code = optional(j, "exit_code", -1);
+    r.user_ns = required<std::uint64_t>(j, "user_ns");
+    r.sys_ns = required<std::uint64_t>(j, "sys_ns");
+    r.minor_faults = optional(j, "minor_faults", std::uint64_t{0});
+    r.major_faults = optional(j, "major_faults", std::uint64_t{0});
+    r.voluntary_switches = optional(j, "voluntary_switches", std::uint64_t{0});
+    r.involuntary_switches = optional(j, "involuntary_switches", std::uint64_t{0});
+    r.spawn_rss_bytes = optional(j, "spawn_rss_bytes", std::uint64_t{0});
+    r.output_check = j.value("output_check", std::string());
+    r.stdout_path = j.value("stdout_path", std::string());
+    r.stderr_path = j.value("stderr_path", std::string());
+  }
 }
 
 nlohmann::json report_to_json(const Report& report) {

@@ -43,7 +43,11 @@ struct ThreadResult {
 };
 
 struct RunResult {
-  std::string trace;          // the trace as the user named it
+  // "replay": a trace replayed through the allocator (every field below but
+  // the program ones); "program": a real program run under it (`heapreplay
+  // run`), whose figures are the program fields, wall_ns and peak_rss_bytes.
+  std::string kind = "replay";
+  std::string trace;          // the trace as the user named it; a program run: the program's name
   std::string allocator;      // the allocator spec, e.g. "jemalloc", "segfit:faithful"
   int repetition = 0;         // 0-based
   std::string status = "ok";  // ok | failed | crashed | timeout
@@ -90,6 +94,17 @@ struct RunResult {
   std::uint64_t latency_sample_every = 0;  // every k-th event was timed (0: none)
   double clock_overhead_ns = 0;            // cost of one clock read pair, subtracted
   std::map<std::string, LatencyStats> latency;
+
+  // Program runs (kind "program"; SCHEMA.md, "Program runs"). wall_ns is
+  // then the program's wall time, peak_rss_bytes its ru_maxrss.
+  std::vector<std::string> command;  // the program's argv
+  int exit_code = -1;                // its exit status, -1 when it did not exit (signal, not started)
+  std::uint64_t user_ns = 0, sys_ns = 0;
+  std::uint64_t minor_faults = 0, major_faults = 0;
+  std::uint64_t voluntary_switches = 0, involuntary_switches = 0;
+  std::uint64_t spawn_rss_bytes = 0;     // heapreplay's anonymous RSS when it forked the run (the floor of ru_maxrss)
+  std::string output_check;              // --check-output: "reference", "same", "differs", "no reference"; "" not asked
+  std::string stdout_path, stderr_path;  // --keep-output files ("" when discarded)
 };
 
 // Why a session stopped early: a SIGINT or SIGTERM reached heapreplay. The

@@ -34,6 +34,33 @@ std::string printable(const std::string& s) {
   return out;
 }
 
+// Rows laid out in columns: the first two (names) and the header
+// left-aligned, the others right-aligned, except the last when `text_last`
+// (a status); the last column is not padded.
+std::string layout(const std::vector<std::vector<std::string>>& rows, bool text_last) {
+  std::vector<std::size_t> width(rows.front().size(), 0);
+  for (const auto& row : rows)
+    for (std::size_t c = 0; c < row.size(); ++c)
+      if (c + 1 < row.size() || row.size() == width.size()) width[c] = std::max(width[c], row[c].size());
+  std::ostringstream os;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& row = rows[i];
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      bool numeric = c >= 2 && i > 0 && !(text_last && c + 1 == row.size());
+      std::string cell = row[c];
+      if (c + 1 == row.size()) {
+        os << (numeric ? std::string(width[c] - std::min(width[c], cell.size()), ' ') + cell : cell);
+      } else if (numeric) {
+        os << std::string(width[c] - std::min(width[c], cell.size()), ' ') << cell << "  ";
+      } else {
+        os << cell << std::string(width[c] - std::min(width[c], cell.size()), ' ') << "  ";
+      }
+    }
+    os << '\n';
+  }
+  return os.str();
+}
+
 }  // namespace
 
 std::string ci_width(const Summary& s) {
@@ -41,6 +68,11 @@ std::string ci_width(const Summary& s) {
   std::string w = fixed(s.ci_high - s.ci_low, 2);
   if (s.ci_confidence + 1e-9 < kConfidenceLevel) w += " (" + fixed(s.ci_confidence * 100, 0) + "%)";
   return w;
+}
+
+std::string human_duration(double ns) {
+  if (ns < 1e9) return fixed(ns / 1e6, 2) + " ms";
+  return fixed(ns / 1e9, 3) + " s";
 }
 
 std::string human_bytes(double bytes) {
@@ -53,9 +85,10 @@ std::string human_bytes(double bytes) {
   return u == 0 ? fixed(bytes, 0) + " B" : fixed(bytes, 1) + " " + unit[u];
 }
 
-std::string render_table(const Report& report) {
-  std::vector<Aggregate> aggregates = aggregate(report);
-  std::vector<RunGroup> groups = group_runs(report);  // same order as aggregates
+namespace {
+
+// Replays: one row per (trace, allocator); `groups` in the same order.
+std::string render_replay_table(const std::vector<Aggregate>& aggregates, const std::vector<RunGroup>& groups) {
   // The CI column only means something with repetitions.
   bool repeated = false;
   for (const Aggregate& a : aggregates) repeated = repeated || a.runs > 1;
@@ -85,27 +118,66 @@ std::string render_table(const Report& report) {
     row.push_back(fixed(a.find("failed_allocations")->summary.median, 0));
     rows.push_back(row);
   }
-  std::vector<std::size_t> width(rows.front().size(), 0);
-  for (const auto& row : rows)
-    for (std::size_t c = 0; c < row.size(); ++c)
-      if (c + 1 < row.size() || row.size() == width.size()) width[c] = std::max(width[c], row[c].size());
-  std::ostringstream os;
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const auto& row = rows[i];
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      bool numeric = c >= 2 && i > 0;
-      std::string cell = row[c];
-      if (c + 1 == row.size()) {
-        os << (numeric ? std::string(width[c] - std::min(width[c], cell.size()), ' ') + cell : cell);
-      } else if (numeric) {
-        os << std::string(width[c] - std::min(width[c], cell.size()), ' ') << cell << "  ";
-      } else {
-        os << cell << std::string(width[c] - std::min(width[c], cell.size()), ' ') << "  ";
-      }
+  return layout(rows, false);
+}
+
+// Program runs: one row per (program, allocator), medians over ok runs.
+std::string render_program_table(const std::vector<Aggregate>& aggregates) {
+  bool repeated = false;
+  for (const Aggregate& a : aggregates) repeated = repeated || a.runs > 1;
+  std::vector<std::vector<std::string>> rows;
+  rows.push_back({"program", "allocator", "runs", "wall"});
+  if (repeated) rows.back().push_back("CI width");
+  for (const char* h : {"user", "sys", "peak RSS", "minor faults", "major faults", "status"}) rows.back().push_back(h);
+  for (const Aggregate& a : aggregates) {
+    std::vector<std::string> row = {printable(a.trace), printable(a.allocator),
+                                    std::to_string(a.ok_runs) + "/" + std::to_string(a.runs)};
+    const MetricSummary* wall = a.find("wall_ns");
+    std::string status = a.first_failure.empty() ? "ok" : printable(a.first_failure);
+    if (!wall) {
+      row.insert(row.end(), repeated ? 7 : 6, "");
+      row.push_back(status);
+      rows.push_back(row);
+      continue;
     }
-    os << '\n';
+    auto median = [&](const char* m) { return a.find(m)->summary.median; };
+    row.push_back(human_duration(wall->summary.median));
+    if (repeated) {
+      const Summary& s = wall->summary;
+      std::string w = s.n < 2 ? "-" : human_duration(s.ci_high - s.ci_low);
+      if (s.n >= 2 && s.ci_confidence + 1e-9 < kConfidenceLevel) w += " (" + fixed(s.ci_confidence * 100, 0) + "%)";
+      row.push_back(w);
+    }
+    row.push_back(human_duration(median("user_ns")));
+    row.push_back(human_duration(median("sys_ns")));
+    row.push_back(human_bytes(median("peak_rss_bytes")));
+    row.push_back(fixed(median("minor_faults"), 0));
+    row.push_back(fixed(median("major_faults"), 0));
+    row.push_back(status);
+    rows.push_back(row);
   }
-  return os.str();
+  return layout(rows, true);
+}
+
+}  // namespace
+
+std::string render_table(const Report& report) {
+  std::vector<Aggregate> all = aggregate(report);
+  std::vector<RunGroup> all_groups = group_runs(report);  // same order as the aggregates
+  std::vector<Aggregate> replays, programs;
+  std::vector<RunGroup> replay_groups;
+  for (std::size_t g = 0; g < all.size(); ++g) {
+    if (all[g].is_program()) {
+      programs.push_back(all[g]);
+    } else {
+      replays.push_back(all[g]);
+      replay_groups.push_back(all_groups[g]);
+    }
+  }
+  std::string out;
+  if (!replays.empty() || programs.empty()) out += render_replay_table(replays, replay_groups);
+  if (!programs.empty()) out += (out.empty() ? "" : "\n") + render_program_table(programs);
+  return out;
 }
 
 }  // namespace heapreplay

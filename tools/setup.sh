@@ -35,6 +35,8 @@ packages=(
   clang libclang-rt-14-dev
   # `test` checks that the tree is formatted as .clang-format says.
   clang-format
+  # docs/performance.md times `heapreplay run` against hyperfine on the same command.
+  hyperfine
   # The suite of real programs (harness/programs, `heapreplay corpus`).
   python3 perl sqlite3 lua5.4 z3 ghostscript g++ git
 )

@@ -141,7 +141,10 @@ void add_validate_option(po::options_description& d, RunFlags& f) {
 
 int run_and_report(const std::vector<PreparedTrace>& traces, SessionOptions options, const std::string& output) {
   options.progress = ::isatty(STDERR_FILENO) == 1;
-  Report report = run_session(traces, options);
+  return report_session(run_session(traces, options), output);
+}
+
+int report_session(const Report& report, const std::string& output) {
   // With the report on stdout (-o -), the table goes to stderr.
   (output == "-" ? std::cerr : std::cout) << render_table(report) << std::flush;
   bool all_ok = true;

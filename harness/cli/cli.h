@@ -66,6 +66,12 @@ void add_validate_option(po::options_description& d, RunFlags& flags);
 // the status 128 + the signal) rather than heapreplay and its clean-up.
 int run_and_report(const std::vector<PreparedTrace>& traces, SessionOptions options, const std::string& output);
 
+// The end of a session, replay or program runs: prints the table (on stderr
+// when the report goes to stdout), a line per run that was not ok, writes
+// the JSON report with its aggregates to `output` ("" for none); returns the
+// exit status (README, "Exit statuses").
+int report_session(const Report& report, const std::string& output);
+
 std::string command_line_text(int argc, char** argv);
 
 // Writes `t` as .hrt to `out` (atomically; see write_hrt). On failure prints
@@ -73,6 +79,8 @@ std::string command_line_text(int argc, char** argv);
 int write_trace(const Trace& t, const std::string& out);
 
 int cmd_replay(const std::vector<std::string>& args, const std::string& command_line);
+int cmd_run(const std::vector<std::string>& args, const std::string& command_line);
+int cmd_exec(const std::vector<std::string>& args);
 int cmd_bench(const std::vector<std::string>& args, const std::string& command_line);
 int cmd_convert(const std::vector<std::string>& args);
 int cmd_info(const std::vector<std::string>& args);

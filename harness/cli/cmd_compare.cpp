@@ -75,7 +75,7 @@ void apply_thresholds(const std::vector<std::string>& thresholds, CompareOptions
     auto canonical = canonical_threshold_name(name);
     if (!canonical)
       throw UsageError("--threshold: unknown metric '" + name +
-                       "' (use ns_per_event, peak_rss_bytes, peak_footprint_bytes, p99 or p99.OP)");
+                       "' (use ns_per_event, wall_ns, peak_rss_bytes, peak_footprint_bytes, p99 or p99.OP)");
     opt.threshold_pct[*canonical] = parse_percent(t.substr(eq + 1), "--threshold " + name);
   }
 }
@@ -118,7 +118,8 @@ int cmd_compare(const std::vector<std::string>& args) {
   d.add_options()(
       "threshold", po::value(&thresholds)->composing(),
       "regression threshold in percent: PCT for every metric, or METRIC=PCT with METRIC one of ns_per_event "
-      "(time), peak_rss_bytes (rss), peak_footprint_bytes (footprint), p99 (every operation), p99.OP; repeatable "
+      "(time), wall_ns (wall: program runs), peak_rss_bytes (rss), peak_footprint_bytes (footprint), p99 (every "
+      "operation), p99.OP; repeatable "
       "(default: 5 for time and memory, 10 for p99)")(
       "min-bytes-change", po::value(&min_bytes)->default_value("256K"),
       "noise floor of peak_rss_bytes and peak_footprint_bytes: a change of fewer bytes is never a regression (nor "

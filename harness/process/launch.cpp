@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,6 +39,11 @@ void fill_pid(char* digits, pid_t pid) {
 // only if something failed, with errno set.
 void become(const ProcessSpec& spec, char* const* argv, char* const* envp, char* pid_digits, const sigset_t& old_mask) {
   if (pid_digits != nullptr) fill_pid(pid_digits, ::getpid());
+  if (spec.own_process_group && ::setpgid(0, 0) != 0) return;
+  for (auto [resource, value] : spec.limits) {
+    const rlimit lim{value, value};
+    if (::setrlimit(resource, &lim) != 0) return;
+  }
   for (auto [from, to] : spec.dup_fds)
     if (::dup2(from, to) < 0) return;
   for (const auto& [fd, path] : spec.open_fds) {
@@ -48,11 +54,11 @@ void become(const ProcessSpec& spec, char* const* argv, char* const* envp, char*
       ::close(f);
     }
   }
-  if (!spec.cwd.empty() && ::chdir(spec.cwd.c_str()) != 0) return;
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   sigemptyset(&dfl.sa_mask);
   for (int sig : spec.default_signals) ::sigaction(sig, &dfl, nullptr);
+  if (!spec.cwd.empty() && ::chdir(spec.cwd.c_str()) != 0) return;
   ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);
   ::execve(spec.path.c_str(), argv, envp);
 }
@@ -115,6 +121,8 @@ pid_t launch_process(const ProcessSpec& spec, const std::function<void(pid_t)>& 
     ::_exit(127);
   }
   const int fork_errno = errno;
+  // Both sides set the group, so that it exists before either goes on.
+  if (pid > 0 && spec.own_process_group) ::setpgid(pid, pid);
   ::close(report[1]);
   if (pid > 0 && started) started(pid);
   ::sigprocmask(SIG_SETMASK, &old_mask, nullptr);

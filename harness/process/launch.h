@@ -3,9 +3,11 @@
 // environment (ours, with LD_PRELOAD set as asked and chosen variables
 // replaced), wires its file descriptors, gives it default dispositions for
 // the signals asked, and reports a failure to exec as an error of the
-// caller's, not as an exit status of the child.
+// caller's, not as an exit status of the child. It can also start the child
+// in another folder, as a process group of its own, under resource limits.
 #pragma once
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <functional>
@@ -41,9 +43,14 @@ struct ProcessSpec {
   // Signals the child starts with at their default action (a parent that
   // ignores SIGINT while it waits must not pass that on).
   std::vector<int> default_signals;
-  // If not empty: the folder the child runs in (after its files are opened,
-  // so relative paths above are ours; `path` should then be absolute).
+  // If not empty: the folder the child changes to before exec.
   std::string cwd;
+  // The child leads a process group of its own (its pid), so that one kill
+  // of the group reaches every process it starts; the terminal's signals then
+  // reach heapreplay only.
+  bool own_process_group = false;
+  // Resource limits set in the child before exec: (RLIMIT_*, soft and hard value).
+  std::vector<std::pair<int, rlim_t>> limits;
 };
 
 class LaunchError : public std::runtime_error {

@@ -12,28 +12,11 @@
 #include <stdexcept>
 #include <vector>
 
+#include "harness/process/exit_text.h"
 #include "harness/process/interrupt.h"
 #include "harness/process/launch.h"
 
 namespace heapreplay {
-
-namespace {
-
-std::string last_line(const std::string& text) {
-  std::size_t end = text.find_last_not_of("\n\r ");
-  if (end == std::string::npos) return "";
-  std::size_t start = text.rfind('\n', end);
-  return text.substr(start == std::string::npos ? 0 : start + 1,
-                     end - (start == std::string::npos ? 0 : start + 1) + 1);
-}
-
-std::string signal_text(int sig) {
-  const char* abbrev = sigabbrev_np(sig);
-  std::string name = abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
-  return name;
-}
-
-}  // namespace
 
 std::string self_executable() {
   char buf[4096];
@@ -157,7 +140,8 @@ RunResult run_in_child(const ChildRequest& req, const SpawnOptions& opt) {
   }
   if (timed_out) {
     r.status = "timeout";
-    r.status_detail = "no result within " + std::to_string(opt.timeout.count() / 1000.0).substr(0, 6) + " s; killed";
+    r.status_detail = "no result within " +
+                      std::to_string(std::chrono::duration<double>(opt.timeout).count()).substr(0, 6) + " s; killed";
     return r;
   }
   if (WIFSIGNALED(status)) {

@@ -32,7 +32,7 @@ void write_work_file(const std::string& work, const std::string& name, std::stri
 }
 
 std::uint64_t scaled(double scale, std::uint64_t full, std::uint64_t least) {
-  const double v = std::llround(scale * static_cast<double>(full));
+  const double v = std::round(scale * static_cast<double>(full));
   return v < static_cast<double>(least) ? least : static_cast<std::uint64_t>(v);
 }
 

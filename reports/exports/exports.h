@@ -33,6 +33,10 @@ nlohmann::json export_bmf(const Report& report);
 // (github_action.cpp).
 nlohmann::json export_github_action(const Report& report);
 
+// junit: JUnit XML for CI test pages: a test case per (trace, allocator),
+// failed when a run was not ok, the medians as properties (junit.cpp).
+std::string export_junit(const Report& report);
+
 // "TRACE/ALLOCATOR": the benchmark name every export uses.
 std::string benchmark_name(const std::string& trace, const std::string& allocator);
 
@@ -61,6 +65,7 @@ inline constexpr ReportExport kReportExports[] = {
     {"gbench", "Google Benchmark JSON, for compare.py", "json", render_json<export_gbench>},
     {"bmf", "Bencher Metric Format", "json", render_json<export_bmf>},
     {"github-action", "github-action-benchmark customSmallerIsBetter", "json", render_json<export_github_action>},
+    {"junit", "JUnit XML, for CI servers' test pages", "xml", export_junit},
 };
 
 // The row named name, or nullptr.

@@ -34,6 +34,9 @@ nlohmann::json gbench_context(const Report& report) {
   return j;
 }
 
+// The metric that is real_time: ns/event of a replay, the wall time of a program.
+std::string time_metric(const RunResult& r) { return r.kind == "program" ? "wall_ns" : "ns_per_event"; }
+
 // Every run metric but the time (which is real_time and cpu_time) is a counter.
 void add_counters(nlohmann::json& entry, const std::vector<std::pair<std::string, double>>& counters) {
   for (const auto& [name, value] : counters) entry[name] = value;
@@ -58,6 +61,9 @@ nlohmann::json export_gbench(const Report& report) {
                           {"status_detail", r->status_detail}});
         continue;
       }
+      // A program run is one iteration of the whole program: its wall
+      // time, and the CPU time of its process tree.
+      const bool program = r->kind == "program";
       nlohmann::json e = {{"name", name},
                           {"family_index", g},
                           {"per_family_instance_index", 0},
@@ -66,19 +72,20 @@ nlohmann::json export_gbench(const Report& report) {
                           {"repetitions", repetitions},
                           {"repetition_index", r->repetition},
                           {"threads", 1},
-                          {"iterations", r->events},
-                          {"real_time", r->ns_per_event},
-                          {"cpu_time", r->ns_per_event},
+                          {"iterations", program ? std::uint64_t{1} : r->events},
+                          {"real_time", program ? static_cast<double>(r->wall_ns) : r->ns_per_event},
+                          {"cpu_time", program ? static_cast<double>(r->user_ns + r->sys_ns) : r->ns_per_event},
                           {"time_unit", "ns"}};
       std::vector<std::pair<std::string, double>> counters;
       for (const auto& [info, value] : run_metrics(*r))
-        if (info.name != "ns_per_event") counters.push_back({info.name, value});
+        if (info.name != time_metric(*r)) counters.push_back({info.name, value});
       add_counters(e, counters);
       benchmarks.push_back(std::move(e));
     }
     // Aggregates as --benchmark_repetitions writes them, from two ok runs up.
     const Aggregate& a = aggs[g];
-    const MetricSummary* ns = a.find("ns_per_event");
+    const std::string time_name = a.is_program() ? "wall_ns" : "ns_per_event";
+    const MetricSummary* ns = a.find(time_name);
     if (!ns || ns->summary.n < 2) continue;
     struct Kind {
       const char* name;
@@ -108,7 +115,7 @@ nlohmann::json export_gbench(const Report& report) {
                           {"time_unit", "ns"}};
       std::vector<std::pair<std::string, double>> counters;
       for (const MetricSummary& m : a.metrics)
-        if (m.info.name != "ns_per_event") counters.push_back({m.info.name, pick(m.summary)});
+        if (m.info.name != time_name) counters.push_back({m.info.name, pick(m.summary)});
       add_counters(e, counters);
       benchmarks.push_back(std::move(e));
     }

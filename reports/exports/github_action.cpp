@@ -27,6 +27,9 @@ const char* unit_name(const MetricInfo& m) {
 
 bool exported(const std::string& name) {
   static const char* kFixed[] = {"ns_per_event",
+                                 "wall_ns",
+                                 "user_ns",
+                                 "sys_ns",
                                  "peak_rss_bytes",
                                  "peak_footprint_bytes",
                                  "fragmentation_peak_ratio",

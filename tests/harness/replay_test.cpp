@@ -205,7 +205,7 @@ struct Misaligning : Recording {
 struct LosingRealloc : Recording {
   void* reallocate(void* p, std::size_t old, std::size_t n, std::size_t a) noexcept {
     void* q = Recording::reallocate(p, old, n, a);
-    static_cast<char*>(q)[0] ^= 0xFF;
+    static_cast<unsigned char*>(q)[0] ^= 0xFFu;
     return q;
   }
 };

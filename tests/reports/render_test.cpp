@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 #include <sstream>
 
@@ -254,6 +255,40 @@ TEST(JsonForScript, EscapesWhatCouldEndTheElementAndBadUtf8) {
       "a\xff"
       "b";
   EXPECT_NO_THROW(json_for_script(nlohmann::json(bad)));
+}
+
+TEST(Junit, ACasePerPairFailedWhenARunWasNotOk) {
+  Report r = synthetic_report({"a&<b>.rep"}, kAllocs, 3);
+  r.runs[1].status = "crashed";
+  r.runs[1].status_detail = "killed by SIGSEGV \"x\"";
+  const std::string x = export_junit(r);
+  EXPECT_EQ(x.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n", 0), 0u);
+  EXPECT_NE(x.find("<testsuite name=\"heapreplay\" tests=\"2\" failures=\"1\" errors=\"0\""), std::string::npos);
+  // Names and messages escaped; the raw markup characters never appear inside them.
+  EXPECT_NE(x.find("classname=\"a&amp;&lt;b&gt;.rep\" name=\"glibc\""), std::string::npos);
+  EXPECT_EQ(x.find("a&<b>"), std::string::npos);
+  EXPECT_NE(x.find("<failure message=\"crashed: killed by SIGSEGV &quot;x&quot;\" type=\"1 of 3 runs not ok\"/>"),
+            std::string::npos)
+      << x;
+  // The medians as properties, and every element closed.
+  EXPECT_NE(x.find("<property name=\"ns_per_event\" value=\""), std::string::npos);
+  auto count = [&](const std::string& s) {
+    std::size_t n = 0;
+    for (std::size_t p = x.find(s); p != std::string::npos; p = x.find(s, p + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("<testcase "), 2u);
+  EXPECT_EQ(count("</testcase>"), 2u);
+  EXPECT_EQ(count("<properties>"), count("</properties>"));
+  EXPECT_EQ(x.substr(x.size() - 14), "</testsuites>\n");
+  // A case's time: the median wall time of its ok runs, in seconds.
+  std::vector<double> walls;
+  for (const RunResult& run : r.runs)
+    if (run.allocator == "jemalloc" && run.status == "ok") walls.push_back(static_cast<double>(run.wall_ns));
+  ASSERT_EQ(walls.size(), 2u);
+  char want[64];
+  std::snprintf(want, sizeof want, "name=\"jemalloc\" time=\"%.6f\"", (walls[0] + walls[1]) / 2 / 1e9);
+  EXPECT_NE(x.find(want), std::string::npos) << want << "\n" << x;
 }
 
 }  // namespace

@@ -81,7 +81,12 @@ TEST(SyntheticGenerator, LogUniformAndLogNormalSizes) {
       3));
   EXPECT_NEAR(static_cast<double>(median(v)), 200, 200 * 0.03);
   // Within one sigma of the median in log space: 68.27%.
-  EXPECT_NEAR(share_if(v, [](auto s) { return s >= 200 / std::exp(1.0) && s <= 200 * std::exp(1.0); }), 0.6827, 0.01);
+  EXPECT_NEAR(share_if(v,
+                       [](auto s) {
+                         const double d = static_cast<double>(s);
+                         return d >= 200 / std::exp(1.0) && d <= 200 * std::exp(1.0);
+                       }),
+              0.6827, 0.01);
   // Clamping: everything inside [size_min, size_max].
   v = request_sizes(generate_trace("synthetic", {"events=50k", "size_sigma=3", "size_min=32", "size_max=1K"}, 4));
   EXPECT_EQ(*std::min_element(v.begin(), v.end()), 32u);

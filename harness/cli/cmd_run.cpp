@@ -1,0 +1,228 @@
+// heapreplay run: real programs under each allocator, each run a fresh
+// process, repetitions interleaved, into the same table and report as
+// replays; heapreplay exec: one program once on one allocator, everything
+// passed through.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <optional>
+
+#include "core/numbers.h"
+#include "harness/cli/cli.h"
+#include "harness/process/interrupt.h"
+#include "harness/process/launch.h"
+#include "harness/process/program_allocator.h"
+#include "harness/process/program_list.h"
+#include "harness/process/program_run.h"
+#include "harness/process/program_session.h"
+#include "harness/process/spawn.h"
+
+namespace heapreplay::cli {
+
+namespace {
+
+const char* kRunUsage =
+    "-a ALLOCATOR [-a ...] [-r N] [OPTIONS] -- PROGRAM [ARGS...]\n"
+    "       heapreplay run -a ALLOCATOR [-a ...] [-r N] [OPTIONS] --programs FILE";
+const char* kExecUsage = "-a ALLOCATOR [--env K=V ...] -- PROGRAM [ARGS...]";
+
+// Our options come first; the program starts after "--", or at the first
+// word that is neither an option nor an option's value.
+void split_arguments(const std::vector<std::string>& args, const std::vector<std::string>& with_value,
+                     std::vector<std::string>& ours, std::vector<std::string>& program) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--") {
+      program.assign(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
+      return;
+    }
+    if (args[i].empty() || args[i][0] != '-') {
+      program.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+      return;
+    }
+    ours.push_back(args[i]);
+    bool takes = false;
+    for (const std::string& w : with_value) takes = takes || args[i] == w;
+    if (takes && i + 1 < args.size()) ours.push_back(args[++i]);
+  }
+}
+
+// --env K=V: K a variable name as a shell would take it.
+void check_env(const std::vector<std::string>& env) {
+  for (const std::string& e : env) {
+    const std::size_t eq = e.find('=');
+    bool ok = eq != std::string::npos && eq > 0 && !std::isdigit(static_cast<unsigned char>(e[0]));
+    for (std::size_t i = 0; ok && i < eq; ++i) ok = std::isalnum(static_cast<unsigned char>(e[i])) || e[i] == '_';
+    if (!ok) throw UsageError("--env needs NAME=VALUE with NAME of letters, digits and '_', not '" + e + "'");
+    if (e.compare(0, eq, "LD_PRELOAD") == 0)
+      throw UsageError("--env cannot set LD_PRELOAD: it is the allocator's (use -a preload:/path/lib.so)");
+  }
+}
+
+bool is_directory(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+// The --keep-output folder: made if missing (one level), and writable.
+bool prepare_keep_output(const std::string& dir) {
+  if (!is_directory(dir) && ::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    std::cerr << "heapreplay run: --keep-output: cannot create " << dir << ": " << std::strerror(errno)
+              << "; nothing was run\n";
+    return false;
+  }
+  if (!is_directory(dir) || ::access(dir.c_str(), W_OK | X_OK) != 0) {
+    std::cerr << "heapreplay run: --keep-output: cannot write into " << dir << "; nothing was run\n";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int cmd_run(const std::vector<std::string>& args, const std::string& command_line) {
+  std::vector<std::string> ours, program;
+  split_arguments(args,
+                  {"-a", "--allocator", "-r", "--repetitions", "-o", "--output", "--timeout", "--memory-limit",
+                   "--keep-output", "--stdin", "--cwd", "--env", "--programs"},
+                  ours, program);
+  std::vector<std::string> allocators, env;
+  int repetitions = 1;
+  double timeout_s = 600;
+  std::string output, memory_limit, keep_output, stdin_path, cwd, programs_file;
+  bool check_output = false;
+  po::options_description d("Options");
+  d.add_options()("allocator,a", po::value(&allocators)->composing(),
+                  "allocator to run the program on (repeatable): a system allocator, one of our designs "
+                  "(NAME[:key=value,...], NAME+lock), preload:/path/lib.so, or all (null cannot run a program)")(
+      "repetitions,r", po::value(&repetitions)->default_value(1), "runs of each (program, allocator), interleaved")(
+      "output,o", po::value(&output), "write the JSON report here (atomically)")(
+      "timeout", po::value(&timeout_s)->default_value(600),
+      "seconds each run may take before the program and its process group are killed")(
+      "memory-limit", po::value(&memory_limit),
+      "data memory the program may map (RLIMIT_DATA, e.g. 4G; 0 = no limit; default: half the physical memory)")(
+      "keep-output", po::value(&keep_output),
+      "keep each run's stdout and stderr in DIR/PROGRAM.ALLOCATOR.REP.stdout|stderr (default: discarded)")(
+      "stdin", po::value(&stdin_path),
+      "the program's standard input, read from its start by every run (default: "
+      "/dev/null)")("cwd", po::value(&cwd), "the folder the program runs in (default: this one)")(
+      "env", po::value(&env)->composing(), "NAME=VALUE set in the program's environment (repeatable)")(
+      "check-output", po::bool_switch(&check_output),
+      "fail a run whose stdout differs from the first allocator's run of the same repetition (or its latest ok "
+      "run, when that one failed)")(
+      "programs", po::value(&programs_file),
+      "run every program of FILE: one 'NAME: COMMAND' per line, COMMAND split into words as a shell does (quotes, "
+      "backslashes; no expansion); # comments");
+  po::positional_options_description pos;
+  po::variables_map vm;
+  if (!parse("run", ours, d, pos, vm, kRunUsage)) return kExitOk;
+  if (allocators.empty()) throw UsageError("no allocator given (use -a NAME, or -a all)");
+  if (repetitions < 1) throw UsageError("--repetitions must be at least 1");
+  if (!(timeout_s > 0)) throw UsageError("--timeout must be a positive number of seconds");
+  if (program.empty() == programs_file.empty())
+    throw UsageError(program.empty() ? "no program given (-- PROGRAM [ARGS...], or --programs FILE)"
+                                     : "give either --programs FILE or -- PROGRAM ARGS, not both");
+  check_env(env);
+  if (!cwd.empty() && !is_directory(cwd)) throw UsageError("--cwd: " + cwd + " is not a folder");
+  if (!stdin_path.empty() && ::access(stdin_path.c_str(), R_OK) != 0)
+    throw UsageError("--stdin: cannot read " + stdin_path + ": " + std::strerror(errno));
+
+  ProgramSessionOptions opt;
+  const std::string self = self_executable();
+  for (const std::string& a : allocators) {
+    if (a == "all") {
+      for (const std::string& n : program_allocators_available(self))
+        opt.allocators.push_back(resolve_program_allocator(n, self));
+      continue;
+    }
+    opt.allocators.push_back(resolve_program_allocator(a, self));
+  }
+  if (opt.allocators.empty()) throw UsageError("-a all: no allocator is available for programs here");
+  std::vector<ProgramEntry> programs;
+  if (!programs_file.empty())
+    programs = read_program_list(programs_file);
+  else
+    programs.push_back(ProgramEntry{program_name_of(program[0]), program});
+  opt.repetitions = repetitions;
+  opt.timeout = std::chrono::milliseconds(static_cast<long long>(timeout_s * 1000));
+  opt.memory_limit_bytes = default_memory_limit_bytes();
+  if (!memory_limit.empty()) {
+    auto v = parse_size(memory_limit);
+    if (!v) throw UsageError("--memory-limit needs a size such as 512M, 4G or 0, not '" + memory_limit + "'");
+    opt.memory_limit_bytes = *v;
+  }
+  opt.stdin_path = stdin_path;
+  opt.cwd = cwd;
+  opt.env = env;
+  opt.check_output = check_output;
+  opt.command_line = command_line;
+  opt.progress = ::isatty(STDERR_FILENO) == 1;
+  if (check_output && opt.allocators.size() < 2)
+    std::cerr << "heapreplay run: --check-output with one allocator compares nothing (its runs are the reference)\n";
+  if (!keep_output.empty()) {
+    if (!prepare_keep_output(keep_output)) return kExitOutputFailed;
+    opt.keep_output_dir = keep_output;
+  }
+  // From here on SIGINT/SIGTERM stop the session: the run in progress is
+  // killed with its process group, and what completed is shown and written.
+  InterruptWatch watch;
+  return report_session(run_program_session(programs, opt), output);
+}
+
+int cmd_exec(const std::vector<std::string>& args) {
+  std::vector<std::string> ours, program;
+  split_arguments(args, {"-a", "--allocator", "--env"}, ours, program);
+  std::string allocator;
+  std::vector<std::string> env;
+  po::options_description d("Options");
+  d.add_options()("allocator,a", po::value(&allocator),
+                  "the allocator: a system allocator, one of our designs (NAME[:key=value,...]), or "
+                  "preload:/path/lib.so")("env", po::value(&env)->composing(),
+                                          "NAME=VALUE set in the program's environment (repeatable)");
+  po::positional_options_description pos;
+  po::variables_map vm;
+  if (!parse("exec", ours, d, pos, vm, kExecUsage)) return kExitOk;
+  if (allocator.empty()) throw UsageError("no allocator given (use -a NAME)");
+  if (allocator == "all") throw UsageError("exec runs the program once, on one allocator: -a all is for run");
+  if (program.empty()) throw UsageError("no program given: heapreplay exec " + std::string(kExecUsage));
+  check_env(env);
+  ProgramAllocator alloc = resolve_program_allocator(allocator, self_executable());
+  if (!alloc.missing.empty()) {
+    std::cerr << "heapreplay exec: " << alloc.missing << "; nothing was run\n";
+    return kExitBadInput;
+  }
+  int err = 0;
+  std::optional<std::string> path = find_in_path(program[0], err);
+  // A program that cannot be run ends as a shell's would: 127 when it is
+  // not there, 126 when it cannot be executed.
+  auto cannot_run = [&](int why) {
+    std::cerr << "heapreplay exec: cannot run '" << program[0] << "': " << std::strerror(why) << '\n';
+    return why == ENOENT || why == ENOTDIR ? 127 : 126;
+  };
+  if (!path) return cannot_run(err);
+  ProcessSpec spec;
+  spec.path = *path;
+  spec.argv = program;
+  spec.preload = alloc.library;
+  spec.preload_mode = ProcessSpec::Preload::kReplace;
+  spec.set_env = alloc.env;
+  spec.set_env.insert(spec.set_env.end(), env.begin(), env.end());
+  for (const std::string& e : spec.set_env) spec.unset_env.push_back(e.substr(0, e.find('=')));
+  // heapreplay becomes the program: same pid, stdin, stdout, stderr and
+  // terminal, and its exit status (or the signal that ends it) is the
+  // command's.
+  std::vector<std::string> environment = process_environment(spec);
+  std::vector<char*> envp, argv;
+  for (std::string& e : environment) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  for (std::string& a : spec.argv) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::cout.flush();
+  ::execve(spec.path.c_str(), argv.data(), envp.data());
+  return cannot_run(errno);
+}
+
+}  // namespace heapreplay::cli
