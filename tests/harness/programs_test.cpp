@@ -203,8 +203,8 @@ std::vector<std::string> program_names() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Suite, EachProgram, testing::ValuesIn(program_names()),
-                         [](const testing::TestParamInfo<std::string>& info) {
-                           std::string n = info.param;
+                         [](const testing::TestParamInfo<std::string>& param) {
+                           std::string n = param.param;
                            for (char& c : n)
                              if (c == '-') c = '_';
                            return n;
