@@ -49,6 +49,14 @@ ProcessSpec recording_spec(const RecordRequest& req) {
                   std::string(HR_RECORD_ENV_FORK "=") + (req.follow_fork ? "child" : "none"),
                   std::string(HR_RECORD_ENV_CLOCK "=") + req.clock};
   spec.own_pid_env = HR_RECORD_ENV_PID;
+  for (const std::string& e : req.set_env) {
+    spec.unset_env.push_back(e.substr(0, e.find('=')));
+    spec.set_env.push_back(e);
+  }
+  spec.cwd = req.cwd;
+  if (!req.stdin_path.empty()) spec.open_fds.emplace_back(0, req.stdin_path);
+  if (req.stdout_fd >= 0) spec.dup_fds.emplace_back(req.stdout_fd, 1);
+  if (req.stderr_fd >= 0) spec.dup_fds.emplace_back(req.stderr_fd, 2);
   return spec;
 }
 

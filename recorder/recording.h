@@ -44,6 +44,13 @@ struct RecordRequest {
   std::string recording_dir;      // a RecordingDir's path
   bool follow_fork = false;       // forked children record to images of their own
   std::string clock = "auto";     // the record clock: auto, tsc or monotonic ($HEAPREPLAY_RECORD_CLOCK)
+  // How it runs; the defaults are `heapreplay record`'s: in our folder, with
+  // our environment, stdin, stdout and stderr.
+  std::string cwd;                   // empty: ours (program_path must then be absolute if not)
+  std::vector<std::string> set_env;  // "NAME=VALUE" added, replacing any inherited NAME
+  std::string stdin_path;            // a file for its stdin; empty: ours
+  int stdout_fd = -1;                // a descriptor of ours to be its stdout; -1: ours
+  int stderr_fd = -1;                // ... its stderr
 };
 
 // The path execvp would run for `name`: `name` itself when it holds a '/',

@@ -37,9 +37,10 @@ packages=(
   clang-format
   # docs/performance.md times `heapreplay run` against hyperfine on the same command.
   hyperfine
-  # Real programs: the drop-in mallocs' tests (tests/dropin/programs.sh) and
-  # tools/fit-quality.sh run sqlite3.
-  sqlite3
+  # The suite of real programs (harness/programs, `heapreplay corpus`); the
+  # drop-in mallocs' tests (tests/dropin/programs.sh) and tools/fit-quality.sh
+  # run some of them too.
+  python3 perl sqlite3 lua5.4 z3 ghostscript g++ git
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -85,6 +85,7 @@ int cmd_bench(const std::vector<std::string>& args, const std::string& command_l
 int cmd_convert(const std::vector<std::string>& args);
 int cmd_info(const std::vector<std::string>& args);
 int cmd_record(const std::vector<std::string>& args);
+int cmd_corpus(const std::vector<std::string>& args);
 int cmd_list(const std::vector<std::string>& args);
 int cmd_shell(const std::vector<std::string>& args);
 int cmd_gen(const std::vector<std::string>& args);

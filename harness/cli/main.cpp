@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
     if (command == "convert") return cli::cmd_convert(args);
     if (command == "info") return cli::cmd_info(args);
     if (command == "record") return cli::cmd_record(args);
+    if (command == "corpus") return cli::cmd_corpus(args);
     if (command == "list") return cli::cmd_list(args);
     if (command == "shell") return cli::cmd_shell(args);
     if (command == "compare") return cli::cmd_compare(args);
