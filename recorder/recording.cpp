@@ -11,9 +11,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 
 #include "harness/process/launch.h"
+#include "harness/process/program_run.h"
 #include "harness/process/spawn.h"
 #include "traces/record_format.h"
 
@@ -83,17 +85,8 @@ std::string find_program(const std::string& name) {
     if (!is_executable_file(name)) throw std::runtime_error("'" + name + "': not an executable file");
     return name;
   }
-  const char* path_env = std::getenv("PATH");
-  std::string path = path_env ? path_env : "/usr/local/bin:/usr/bin:/bin";
-  std::size_t start = 0;
-  for (;;) {
-    std::size_t colon = path.find(':', start);
-    std::string dir = path.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
-    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-    if (is_executable_file(candidate)) return candidate;
-    if (colon == std::string::npos) break;
-    start = colon + 1;
-  }
+  int error = 0;  // a file of that name that is not executable is passed over, as execvp does
+  if (std::optional<std::string> found = find_in_path(name, error)) return *found;
   throw std::runtime_error("'" + name + "': not found in PATH");
 }
 
