@@ -2,6 +2,7 @@
 // file of named commands (--programs FILE), one `NAME: COMMAND` per line.
 #pragma once
 
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -12,6 +13,16 @@ namespace heapreplay {
 struct ProgramEntry {
   std::string name;               // names the program's rows, report runs and kept output files
   std::vector<std::string> argv;  // argv[0] is found in $PATH when it holds no '/'
+  // What a program of the suite (--suite programs) brings of its own; empty
+  // for a command line or a programs file, which take the session's.
+  std::vector<std::string> env;  // "NAME=VALUE", after the session's --env
+  std::string cwd;               // replaces --cwd
+  std::string stdin_path;        // replaces --stdin
+  // Given the run's stdout, "" when it is what a correct run prints, else
+  // why not (the run then fails with "wrong output: why"). Empty: no check.
+  std::function<std::string(std::string_view)> check_output;
+  std::vector<std::string> outputs;  // files the program writes, removed before each run
+  std::string unavailable;           // not "": every run fails with this (e.g. the package is missing)
 };
 
 // A malformed programs file: the message is "FILE:LINE: why".

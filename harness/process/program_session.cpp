@@ -91,6 +91,15 @@ std::optional<std::string> first_difference(int ours, int reference) {
   }
 }
 
+// Everything written to `fd` (from its start).
+std::string read_all(int fd) {
+  std::string text;
+  char buf[65536];
+  off_t at = 0;
+  for (ssize_t n; (n = ::pread(fd, buf, sizeof buf, at)) > 0; at += n) text.append(buf, static_cast<std::size_t>(n));
+  return text;
+}
+
 std::string name_part(const std::string& s) {
   std::string out = s;
   for (char& c : out)
@@ -137,10 +146,13 @@ Report run_program_session(const std::vector<ProgramEntry>& programs, const Prog
   // Each program found once, as execvp would; one not found fails its runs.
   std::vector<std::optional<std::string>> paths;
   std::vector<std::string> not_found;
-  for (const ProgramEntry& p : programs) {
+  for (std::size_t p = 0; p < programs.size(); ++p) {
+    const ProgramEntry& e = programs[p];
     int err = 0;
-    paths.push_back(find_in_path(p.argv[0], err));
-    not_found.push_back(paths.back() ? "" : "cannot run '" + p.argv[0] + "': " + std::strerror(err));
+    paths.push_back(e.unavailable.empty() ? find_in_path(e.argv[0], err) : std::nullopt);
+    not_found.push_back(paths.back()             ? ""
+                        : !e.unavailable.empty() ? e.unavailable
+                                                 : "cannot run '" + e.argv[0] + "': " + std::strerror(err));
   }
   Fd stdin_file;
   if (!opt.stdin_path.empty()) {
@@ -186,9 +198,15 @@ Report run_program_session(const std::vector<ProgramEntry>& programs, const Prog
               setup_failure = "--keep-output: cannot create " + (out.get() < 0 ? r.stdout_path : r.stderr_path) + ": " +
                               std::strerror(errno);
           } else if (setup_failure.empty()) {
-            if (opt.check_output) out = temporary_file();
+            if (opt.check_output || prog.check_output) out = temporary_file();
             err = temporary_file();
           }
+          Fd own_stdin;
+          if (setup_failure.empty() && !prog.stdin_path.empty()) {
+            own_stdin = Fd(::open(prog.stdin_path.c_str(), O_RDONLY | O_CLOEXEC));
+            if (own_stdin.get() < 0) setup_failure = "cannot read " + prog.stdin_path + ": " + std::strerror(errno);
+          }
+          for (const std::string& f : prog.outputs) ::unlink(f.c_str());
           if (!setup_failure.empty()) {
             r.kind = "program";
             r.command = prog.argv;
@@ -203,18 +221,25 @@ Report run_program_session(const std::vector<ProgramEntry>& programs, const Prog
             spec.process.preload_mode = ProcessSpec::Preload::kReplace;
             spec.process.set_env = alloc.env;
             spec.process.set_env.insert(spec.process.set_env.end(), opt.env.begin(), opt.env.end());
+            spec.process.set_env.insert(spec.process.set_env.end(), prog.env.begin(), prog.env.end());
             for (const std::string& e : spec.process.set_env) spec.process.unset_env.push_back(env_name(e));
-            spec.process.cwd = opt.cwd;
+            spec.process.cwd = prog.cwd.empty() ? opt.cwd : prog.cwd;
             if (opt.memory_limit_bytes != 0)
               spec.process.limits.push_back({RLIMIT_DATA, static_cast<rlim_t>(opt.memory_limit_bytes)});
             spec.timeout = opt.timeout;
-            spec.stdin_fd = stdin_file.get();
+            spec.stdin_fd = own_stdin.get() >= 0 ? own_stdin.get() : stdin_file.get();
             spec.stdout_fd = out.get();
             spec.stderr_fd = err.get();
             r = run_program(spec);
             if (!opt.keep_output_dir.empty()) {
               r.stdout_path = kept_output_path(opt.keep_output_dir, prog.name, alloc.spec, rep, "stdout");
               r.stderr_path = kept_output_path(opt.keep_output_dir, prog.name, alloc.spec, rep, "stderr");
+            }
+          }
+          if (prog.check_output && r.status == "ok") {
+            if (std::string wrong = prog.check_output(read_all(out.get())); !wrong.empty()) {
+              r.status = "failed";
+              r.status_detail = "wrong output: " + wrong;
             }
           }
           if (opt.check_output && r.status == "ok") {
