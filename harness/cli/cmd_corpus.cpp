@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/cli/cli.h"
+#include "harness/cli/program_suite.h"
 #include "harness/programs/programs.h"
 #include "recorder/recording.h"
 #include "reports/table.h"
@@ -43,26 +44,6 @@ struct Selection {
   std::string dir;
   std::string tmpdir;
 };
-
-// --only a,b: each name must be the suite's; every program without it.
-std::vector<const SuiteProgram*> select_programs(const std::string& only, bool given) {
-  std::vector<const SuiteProgram*> out;
-  if (!given) {
-    for (const SuiteProgram& p : suite_programs()) out.push_back(&p);
-    return out;
-  }
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t comma = only.find(',', start);
-    const std::string name = only.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    const SuiteProgram* p = find_suite_program(name);
-    if (!p) throw UsageError("--only: no program '" + name + "' in the suite (heapreplay corpus list names them)");
-    if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
 
 Selection parse_selection(const std::string& sub, const std::vector<std::string>& args, bool with_tmpdir, bool& help) {
   Selection s;
@@ -170,138 +151,35 @@ int corpus_prepare(const std::vector<std::string>& args) {
   return kExitOk;
 }
 
-std::string how_it_ended(const ProgramExit& e) {
-  if (!e.signaled) return "exited with status " + std::to_string(e.code);
-  const char* abbrev = sigabbrev_np(e.code);
-  return std::string("was killed by ") + (abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(e.code));
-}
-
-std::string read_file_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-std::string last_line(const std::string& text) {
-  std::size_t end = text.find_last_not_of("\n");
-  if (end == std::string::npos) return "";
-  std::size_t start = text.rfind('\n', end);
-  return text.substr(start == std::string::npos ? 0 : start + 1,
-                     end + 1 - (start == std::string::npos ? 0 : start + 1));
-}
-
-// A descriptor for the program's stdout or stderr, in our scratch folder.
-int open_capture(const std::string& path) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) throw std::runtime_error(path + ": cannot create: " + std::strerror(errno));
-  return fd;
-}
-
-// The image the trace is made of: the program's own, or the largest of
-// those whose executable is named `wanted` (g++'s cc1plus).
-bool pick_image(const std::vector<RecordedImage>& images, const ProgramExit& ended, const char* wanted,
-                RecordedImage& out, Trace& trace, RecordingStats& stats) {
-  bool found = false;
-  for (const RecordedImage& img : images) {
-    const bool match =
-        wanted ? fs::path(img.exe).filename() == wanted : img.pid == static_cast<std::uint32_t>(ended.pid);
-    if (!match) continue;
-    RecordingStats st;
-    Trace t = read_recorded_image(img, &st);
-    // The program's own: its last image (after any exec); a named one: the largest.
-    if (!found || (wanted ? t.events.size() > trace.events.size() : img.image > out.image)) {
-      out = img;
-      trace = std::move(t);
-      stats = st;
-      found = true;
-    }
-  }
-  return found;
-}
-
 // One program recorded into DIR/NAME.hrt; returns kExitOk, kExitRunFailed
 // (it failed, gave a wrong answer or recorded nothing), kExitOutputFailed,
 // or 128 + the signal that interrupted it (SIGINT, SIGTERM, SIGHUP).
-int record_one(const SuiteProgram& p, const Selection& s, const std::string& library) {
+int record_one(const SuiteProgram& p, const Selection& s) {
   const std::string trace_path = s.dir + "/" + p.name + ".hrt";
-  RecordingDir work(s.tmpdir), raw(s.tmpdir);
-  PreparedProgram run = p.prepare(work.path() + "/" + p.name, s.scale);
-  const std::string out_path = work.path() + "/stdout", err_path = work.path() + "/stderr";
-  const int out_fd = open_capture(out_path);
-  const int err_fd = open_capture(err_path);
-
-  RecordRequest req;
-  req.argv = run.argv;
-  req.program_path = run.argv[0];
-  req.library = library;
-  req.recording_dir = raw.path();
-  req.follow_fork = p.record_image != nullptr;
-  req.cwd = run.cwd;
-  req.set_env = run.env;
-  req.stdin_path = run.stdin_path.empty() ? "/dev/null" : run.stdin_path;
-  req.stdout_fd = out_fd;
-  req.stderr_fd = err_fd;
-  const auto t0 = std::chrono::steady_clock::now();
-  ProgramExit ended;
-  try {
-    ended = run_recorded(req);
-  } catch (const std::runtime_error& e) {
-    ::close(out_fd);
-    ::close(err_fd);
-    std::cerr << "heapreplay: " << p.name << ": " << e.what() << '\n';
-    return kExitRunFailed;
+  RecordingDir inputs(s.tmpdir);
+  const PreparedProgram run = p.prepare(inputs.path() + "/" + p.name, s.scale);
+  RecordedProgram rec = record_program(run, p.record_image, true, s.tmpdir);
+  if (rec.status > 128) {
+    std::cerr << "heapreplay: " << p.name << ": " << rec.error << "; no trace written, no further program run\n";
+    return rec.status;
   }
-  const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  ::close(out_fd);
-  ::close(err_fd);
-
-  // Ctrl-C reaches the program, not us (run_recorded); SIGTERM and SIGHUP
-  // are passed on to it. Either way the user wants the whole corpus to stop.
-  if (ended.signaled && (ended.code == SIGINT || ended.code == SIGTERM || ended.code == SIGHUP)) {
-    std::cerr << "heapreplay: " << p.name << ": " << run.argv[0] << " " << how_it_ended(ended)
-              << "; no trace written, no further program run\n";
-    return exit_interrupted(ended.code);
-  }
-  if (ended.signaled || ended.code != 0) {
-    const std::string why = last_line(read_file_text(err_path));
-    std::cerr << "heapreplay: " << p.name << ": " << run.argv[0] << " " << how_it_ended(ended)
-              << (why.empty() ? "" : ": " + why) << "; no trace written\n";
-    return kExitRunFailed;
-  }
-  if (std::string wrong = check_program_output(run, read_file_text(out_path)); !wrong.empty()) {
-    std::cerr << "heapreplay: " << p.name << ": wrong output: " << wrong << "; no trace written\n";
-    return kExitRunFailed;
-  }
-  RecordedImage image;
-  Trace trace;
-  RecordingStats stats;
-  try {
-    if (!pick_image(list_recorded_images(raw.path()), ended, p.record_image, image, trace, stats)) {
-      std::cerr << "heapreplay: " << p.name << ": nothing was recorded from "
-                << (p.record_image ? p.record_image : run.argv[0]) << "\n";
-      return kExitRunFailed;
-    }
-  } catch (const TraceError& e) {
-    std::cerr << "heapreplay: " << p.name << ": cannot convert the recording: " << e.what() << '\n';
-    return kExitRunFailed;
+  if (rec.status != kExitOk) {
+    std::cerr << "heapreplay: " << p.name << ": " << rec.error << "; no trace written\n";
+    return rec.status;
   }
   try {
-    write_hrt(trace, trace_path);
+    write_hrt(rec.trace, trace_path);
   } catch (const std::runtime_error& e) {
     std::cerr << "heapreplay: " << p.name << ": " << e.what() << " (" << trace_path << " not written)\n";
     return kExitOutputFailed;
   }
-  const TraceSummary sum = summarize(trace.view());
+  const TraceSummary sum = summarize(rec.trace.view());
   char wall[32];
-  std::snprintf(wall, sizeof wall, "%.2f s", wall_s);
-  std::cout << p.name << ": " << trace.events.size() << " events, " << trace.thread_count << " thread(s), peak live "
-            << human_bytes(static_cast<double>(sum.peak_live_bytes)) << ", " << wall << " wall -> " << trace_path
-            << '\n';
-  if (!image.error.empty())
-    std::cerr << "heapreplay: warning: " << p.name << ": the recording stopped early (" << image.error
-              << "); the trace holds what came before\n";
-  if (stats.dropped != 0)
-    std::cerr << "heapreplay: warning: " << p.name << ": " << stats.dropped
-              << " call(s) made inside the recorder (by signal handlers) were not recorded\n";
+  std::snprintf(wall, sizeof wall, "%.2f s", rec.wall_s);
+  std::cout << p.name << ": " << rec.trace.events.size() << " events, " << rec.trace.thread_count
+            << " thread(s), peak live " << human_bytes(static_cast<double>(sum.peak_live_bytes)) << ", " << wall
+            << " wall -> " << trace_path << '\n';
+  for (const std::string& w : rec.warnings) std::cerr << "heapreplay: warning: " << p.name << ": " << w << '\n';
   return kExitOk;
 }
 
@@ -309,7 +187,7 @@ int corpus_record(const std::vector<std::string>& args) {
   bool help = false;
   Selection s = parse_selection("record", args, true, help);
   if (help) return kExitOk;
-  const std::string library = recorder_library_path();
+  recorder_library_path();  // missing: one line now, before any program runs
   if (!usable_folder(s.dir)) return kExitOutputFailed;
   int status = kExitOk;
   for (const SuiteProgram* p : s.programs) {
@@ -320,7 +198,7 @@ int corpus_record(const std::vector<std::string>& args) {
     }
     int one;
     try {
-      one = record_one(*p, s, library);
+      one = record_one(*p, s);
     } catch (const std::runtime_error& e) {  // the scratch folder or an input could not be written
       std::cerr << "heapreplay: " << p->name << ": " << e.what() << '\n';
       one = kExitOutputFailed;

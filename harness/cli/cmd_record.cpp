@@ -10,6 +10,7 @@
 #include <map>
 
 #include "harness/cli/cli.h"
+#include "harness/cli/program_suite.h"
 #include "recorder/recording.h"
 #include "traces/hrt_format.h"
 #include "traces/readers/record_reader.h"
@@ -24,16 +25,6 @@ namespace fs = std::filesystem;
 const char* kRecordUsage =
     "[-o OUT.hrt] [--follow-fork child|none] [--clock auto|tsc|monotonic] [--tmpdir DIR] -- PROGRAM [ARGS...]";
 
-bool takes_value(const std::string& a) {
-  return a == "-o" || a == "--output" || a == "--follow-fork" || a == "--tmpdir" || a == "--clock";
-}
-
-std::string how_it_ended(const ProgramExit& e) {
-  if (!e.signaled) return "exited with status " + std::to_string(e.code);
-  const char* abbrev = sigabbrev_np(e.code);
-  return std::string("was killed by ") + (abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(e.code));
-}
-
 std::string base_name(const std::string& path) {
   std::string b = fs::path(path).filename().string();
   return b.empty() ? path : b;
@@ -42,24 +33,6 @@ std::string base_name(const std::string& path) {
 // OUT.hrt -> OUT, so that the other images become OUT.<pid>[.<image>].hrt.
 std::string stem_of(const std::string& output) {
   return output.size() > 4 && output.ends_with(".hrt") ? output.substr(0, output.size() - 4) : output;
-}
-
-// Our options come first; the program starts after "--", or at the first
-// word that is not an option (so that its own options stay its own).
-void split_arguments(const std::vector<std::string>& args, std::vector<std::string>& ours,
-                     std::vector<std::string>& program) {
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--") {
-      program.assign(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
-      break;
-    }
-    if (args[i].empty() || args[i][0] != '-') {
-      program.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
-      break;
-    }
-    ours.push_back(args[i]);
-    if (takes_value(args[i]) && i + 1 < args.size()) ours.push_back(args[++i]);
-  }
 }
 
 // A folder the trace cannot be written to is found before the run.
@@ -155,7 +128,7 @@ int convert_images(RecordingDir& dir, const ProgramExit& ended, const std::strin
 
 int cmd_record(const std::vector<std::string>& args) {
   std::vector<std::string> ours, program;
-  split_arguments(args, ours, program);
+  split_program_arguments(args, {"-o", "--output", "--follow-fork", "--tmpdir", "--clock"}, ours, program);
 
   std::string output, follow = "none", tmpdir, clock = "auto";
   po::options_description d("Options");

@@ -13,6 +13,7 @@
 
 #include "core/numbers.h"
 #include "harness/cli/cli.h"
+#include "harness/cli/program_suite.h"
 #include "harness/process/interrupt.h"
 #include "harness/process/launch.h"
 #include "harness/process/program_allocator.h"
@@ -20,6 +21,7 @@
 #include "harness/process/program_run.h"
 #include "harness/process/program_session.h"
 #include "harness/process/spawn.h"
+#include "recorder/recording.h"
 
 namespace heapreplay::cli {
 
@@ -27,40 +29,9 @@ namespace {
 
 const char* kRunUsage =
     "-a ALLOCATOR [-a ...] [-r N] [OPTIONS] -- PROGRAM [ARGS...]\n"
-    "       heapreplay run -a ALLOCATOR [-a ...] [-r N] [OPTIONS] --programs FILE";
+    "       heapreplay run -a ALLOCATOR [-a ...] [-r N] [OPTIONS] --programs FILE\n"
+    "       heapreplay run -a ALLOCATOR [-a ...] [-r N] [OPTIONS] --suite programs [--scale X] [--only NAME,...]";
 const char* kExecUsage = "-a ALLOCATOR [--env K=V ...] -- PROGRAM [ARGS...]";
-
-// Our options come first; the program starts after "--", or at the first
-// word that is neither an option nor an option's value.
-void split_arguments(const std::vector<std::string>& args, const std::vector<std::string>& with_value,
-                     std::vector<std::string>& ours, std::vector<std::string>& program) {
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "--") {
-      program.assign(args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
-      return;
-    }
-    if (args[i].empty() || args[i][0] != '-') {
-      program.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
-      return;
-    }
-    ours.push_back(args[i]);
-    bool takes = false;
-    for (const std::string& w : with_value) takes = takes || args[i] == w;
-    if (takes && i + 1 < args.size()) ours.push_back(args[++i]);
-  }
-}
-
-// --env K=V: K a variable name as a shell would take it.
-void check_env(const std::vector<std::string>& env) {
-  for (const std::string& e : env) {
-    const std::size_t eq = e.find('=');
-    bool ok = eq != std::string::npos && eq > 0 && !std::isdigit(static_cast<unsigned char>(e[0]));
-    for (std::size_t i = 0; ok && i < eq; ++i) ok = std::isalnum(static_cast<unsigned char>(e[i])) || e[i] == '_';
-    if (!ok) throw UsageError("--env needs NAME=VALUE with NAME of letters, digits and '_', not '" + e + "'");
-    if (e.compare(0, eq, "LD_PRELOAD") == 0)
-      throw UsageError("--env cannot set LD_PRELOAD: it is the allocator's (use -a preload:/path/lib.so)");
-  }
-}
 
 bool is_directory(const std::string& path) {
   struct stat st {};
@@ -85,14 +56,15 @@ bool prepare_keep_output(const std::string& dir) {
 
 int cmd_run(const std::vector<std::string>& args, const std::string& command_line) {
   std::vector<std::string> ours, program;
-  split_arguments(args,
-                  {"-a", "--allocator", "-r", "--repetitions", "-o", "--output", "--timeout", "--memory-limit",
-                   "--keep-output", "--stdin", "--cwd", "--env", "--programs"},
-                  ours, program);
+  split_program_arguments(args,
+                          {"-a", "--allocator", "-r", "--repetitions", "-o", "--output", "--timeout", "--memory-limit",
+                           "--keep-output", "--stdin", "--cwd", "--env", "--programs", "--suite", "--scale", "--only"},
+                          ours, program);
   std::vector<std::string> allocators, env;
   int repetitions = 1;
   double timeout_s = 600;
-  std::string output, memory_limit, keep_output, stdin_path, cwd, programs_file;
+  std::string output, memory_limit, keep_output, stdin_path, cwd, programs_file, suite, only;
+  double scale = 1.0;
   bool check_output = false;
   po::options_description d("Options");
   d.add_options()("allocator,a", po::value(&allocators)->composing(),
@@ -115,17 +87,32 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
       "run, when that one failed)")(
       "programs", po::value(&programs_file),
       "run every program of FILE: one 'NAME: COMMAND' per line, COMMAND split into words as a shell does (quotes, "
-      "backslashes; no expansion); # comments");
+      "backslashes; no expansion); # comments")(
+      "suite", po::value(&suite),
+      "run the suite of real programs instead (programs: heapreplay corpus list names them), each on inputs "
+      "heapreplay writes and with its answer checked")(
+      "scale", po::value(&scale)->default_value(1.0),
+      "--suite: input size (1: each program 0.5 to 5 s under glibc on a 2-core machine; at most 20)")(
+      "only", po::value(&only), "--suite: these programs only (comma-separated names)");
   po::positional_options_description pos;
   po::variables_map vm;
   if (!parse("run", ours, d, pos, vm, kRunUsage)) return kExitOk;
   if (allocators.empty()) throw UsageError("no allocator given (use -a NAME, or -a all)");
   if (repetitions < 1) throw UsageError("--repetitions must be at least 1");
   if (!(timeout_s > 0)) throw UsageError("--timeout must be a positive number of seconds");
-  if (program.empty() == programs_file.empty())
-    throw UsageError(program.empty() ? "no program given (-- PROGRAM [ARGS...], or --programs FILE)"
-                                     : "give either --programs FILE or -- PROGRAM ARGS, not both");
-  check_env(env);
+  const int sources = !program.empty() + !programs_file.empty() + !suite.empty();
+  if (sources != 1)
+    throw UsageError(sources == 0 ? "no program given (-- PROGRAM [ARGS...], --programs FILE or --suite programs)"
+                                  : "give one of -- PROGRAM ARGS, --programs FILE and --suite programs");
+  if (!suite.empty() && suite != "programs")
+    throw UsageError("--suite: run has one suite, programs (bench runs the generated ones), not '" + suite + "'");
+  if (suite.empty() && (vm.count("only") || !vm["scale"].defaulted()))
+    throw UsageError("--scale and --only go with --suite programs");
+  if (!valid_program_scale(scale))
+    throw UsageError("--scale must be above 0 and at most " + std::to_string(static_cast<int>(kMaxProgramScale)));
+  const std::vector<const SuiteProgram*> chosen =
+      suite.empty() ? std::vector<const SuiteProgram*>{} : select_programs(only, vm.count("only") != 0);
+  check_program_env(env);
   if (!cwd.empty() && !is_directory(cwd)) throw UsageError("--cwd: " + cwd + " is not a folder");
   if (!stdin_path.empty() && ::access(stdin_path.c_str(), R_OK) != 0)
     throw UsageError("--stdin: cannot read " + stdin_path + ": " + std::strerror(errno));
@@ -142,10 +129,19 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   }
   if (opt.allocators.empty()) throw UsageError("-a all: no allocator is available for programs here");
   std::vector<ProgramEntry> programs;
-  if (!programs_file.empty())
+  // The suite's inputs live in a private folder, removed at the end.
+  std::optional<RecordingDir> inputs;
+  if (!suite.empty()) {
+    inputs.emplace(temporary_parent());
+    programs = suite_entries(chosen, inputs->path(), scale);
+  } else if (!programs_file.empty()) {
     programs = read_program_list(programs_file);
-  else
-    programs.push_back(ProgramEntry{program_name_of(program[0]), program});
+  } else {
+    ProgramEntry e;
+    e.name = program_name_of(program[0]);
+    e.argv = program;
+    programs.push_back(std::move(e));
+  }
   opt.repetitions = repetitions;
   opt.timeout = std::chrono::milliseconds(static_cast<long long>(timeout_s * 1000));
   opt.memory_limit_bytes = default_memory_limit_bytes();
@@ -174,7 +170,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
 
 int cmd_exec(const std::vector<std::string>& args) {
   std::vector<std::string> ours, program;
-  split_arguments(args, {"-a", "--allocator", "--env"}, ours, program);
+  split_program_arguments(args, {"-a", "--allocator", "--env"}, ours, program);
   std::string allocator;
   std::vector<std::string> env;
   po::options_description d("Options");
@@ -188,7 +184,7 @@ int cmd_exec(const std::vector<std::string>& args) {
   if (allocator.empty()) throw UsageError("no allocator given (use -a NAME)");
   if (allocator == "all") throw UsageError("exec runs the program once, on one allocator: -a all is for run");
   if (program.empty()) throw UsageError("no program given: heapreplay exec " + std::string(kExecUsage));
-  check_env(env);
+  check_program_env(env);
   ProgramAllocator alloc = resolve_program_allocator(allocator, self_executable());
   if (!alloc.missing.empty()) {
     std::cerr << "heapreplay exec: " << alloc.missing << "; nothing was run\n";

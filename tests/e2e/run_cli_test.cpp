@@ -257,8 +257,13 @@ TEST(RunCli, RefusesBadOptionsBeforeRunning) {
       {{"run", "-a", "glibc", "--env", "LD_PRELOAD=/x.so", "--", "/bin/true"}, "--env cannot set LD_PRELOAD"},
       {{"run", "-a", "glibc", "--cwd", "/no/such/dir", "--", "/bin/true"}, "--cwd: /no/such/dir is not a folder"},
       {{"run", "-a", "glibc", "--stdin", "/no/such/file", "--", "/bin/true"}, "--stdin: cannot read /no/such/file"},
-      {{"run", "-a", "glibc", "--programs", "p.txt", "--", "/bin/true"}, "not both"},
+      {{"run", "-a", "glibc", "--programs", "p.txt", "--", "/bin/true"},
+       "give one of -- PROGRAM ARGS, --programs FILE and --suite programs"},
       {{"run", "-a", "glibc", "--bogus", "--", "/bin/true"}, "bogus"},
+      {{"run", "-a", "glibc", "--suite", "quick"}, "--suite: run has one suite, programs"},
+      {{"run", "-a", "glibc", "--scale", "2", "--", "/bin/true"}, "--scale and --only go with --suite programs"},
+      {{"run", "-a", "glibc", "--suite", "programs", "--scale", "0"}, "--scale must be above 0"},
+      {{"run", "-a", "glibc", "--suite", "programs", "--only", "nosuch"}, "--only: no program 'nosuch'"},
   };
   for (const Case& c : cases) {
     auto r = run_cli(c.args);
