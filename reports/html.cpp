@@ -340,6 +340,60 @@ const char* kPageScript = R"JS(
                  { hrAllocator: false, backgroundColor: okAllocs.map(function (a) { return colorOf[a]; }) })] },
                options: { scales: { y: bytesAxis('peak RSS') } } }, byLabel);
   });
+  // Fidelity (heapreplay fidelity): per subject, how the reference (the
+  // program, or a trace's replay) and its stand-in (the recording's replay,
+  // or the look-alike's) each put every allocator against the reference
+  // allocator, for time and for memory; then the agreement and the warnings.
+  var fidelity = data.fidelity && Array.isArray(data.fidelity.subjects) ? data.fidelity.subjects : [];
+  function tally(t) {
+    if (!t) return '';
+    var s = t.decided + ' of ' + t.pairs + ' pairs decided by the reference, ' +
+        (typeof t.agreement === 'number' ? t.agreeing + ' agree (' + (t.agreement * 100).toFixed(0) + '%)' : 'none to agree on');
+    return s + (typeof t.kendall_tau === 'number' ? '; Kendall tau ' + t.kendall_tau.toFixed(2) : '');
+  }
+  fidelity.forEach(function (s) {
+    var sec = el('section');
+    var ref = s.reference_kind === 'program' ? 'program' : 'trace';
+    var alt = s.standin_kind === 'look-alike' ? 'look-alike' : 'replay';
+    sec.appendChild(el('h2', 'fidelity: ' + s.name + ' (' + alt + ' against the ' + ref + ')'));
+    sec.appendChild(el('p', 'time: ' + tally(s.time)));
+    sec.appendChild(el('p', 'memory: ' + tally(s.memory) + '; ratio to ' + s.reference_allocator + ' within ' +
+                            ((data.fidelity.ratio_tolerance || 0.1) * 100).toFixed(0) + '% on ' +
+                            (s.memory ? s.memory.ratio_cells_close + ' of ' + s.memory.ratio_cells : '0') + ' allocators'));
+    (s.warnings || []).forEach(function (w) { sec.appendChild(el('p', 'warning: ' + w, 'bad')); });
+    root.appendChild(sec);
+    var rows = (s.allocators || []).filter(function (a) {
+      return typeof a.reference_wall_ns === 'number' && typeof a.standin_wall_ns === 'number';
+    });
+    var base = rows.filter(function (a) { return a.allocator === s.reference_allocator; })[0];
+    if (!base || rows.length === 0) { skip(sec, s.name, 'fidelity', 'No allocator ran on both sides: nothing to draw.'); return; }
+    var labels = rows.map(function (a) { return a.allocator; });
+    var both = function (chart) {
+      var d0 = chart.data.datasets[0].data, d1 = chart.data.datasets[1].data;
+      return chart.data.labels.filter(function (l, i) { return isFinite(d0[i]) && isFinite(d1[i]); });
+    };
+    var sides = function (refValues, altValues) {
+      return [{ label: ref, data: refValues, backgroundColor: '#5f6b7a' },
+              { label: alt, data: altValues, backgroundColor: '#2f80ed' }];
+    };
+    addChart(sec, s.name, 'fidelity_time', 'Wall time relative to ' + s.reference_allocator + ': ' + ref + ' and ' + alt,
+             labels, { type: 'bar', data: { labels: labels, datasets: sides(
+                 rows.map(function (a) { return a.reference_wall_ns / base.reference_wall_ns; }),
+                 rows.map(function (a) { return a.standin_wall_ns / base.standin_wall_ns; })) },
+               options: { scales: { y: { beginAtZero: true, title: { display: true, text: 'ratio to ' + s.reference_allocator } } } } },
+             both);
+    var mem = rows.filter(function (a) {
+      return typeof a.reference_memory_ratio === 'number' && typeof a.standin_memory_ratio === 'number';
+    });
+    if (mem.length === 0) { skip(sec, s.name, 'fidelity_memory', 'No memory ratio on both sides: nothing to draw.'); return; }
+    addChart(sec, s.name, 'fidelity_memory', 'Peak RSS relative to ' + s.reference_allocator + ': ' + ref + ' and ' + alt,
+             mem.map(function (a) { return a.allocator; }),
+             { type: 'bar', data: { labels: mem.map(function (a) { return a.allocator; }), datasets: sides(
+                 mem.map(function (a) { return a.reference_memory_ratio; }),
+                 mem.map(function (a) { return a.standin_memory_ratio; })) },
+               options: { scales: { y: { beginAtZero: true, title: { display: true, text: 'ratio to ' + s.reference_allocator } } } } },
+             both);
+  });
   publish();
   window.hrSummary = summary;
 })();
@@ -460,6 +514,7 @@ nlohmann::json html_page_data(const Report& report) {
           {"allocators", allocators},
           {"traces", std::move(traces)},
           {"programs", std::move(programs)},
+          {"fidelity", report.fidelity.is_object() ? report.fidelity : nlohmann::json(nullptr)},
           {"context_items", std::move(items)}};
 }
 

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "reports/aggregate.h"
+#include "reports/fidelity.h"
 #include "reports/format.h"
 #include "reports/table.h"
 
@@ -196,6 +197,7 @@ std::string render_markdown(const Report& report) {
     os << "\nFailed runs:\n\n";
     for (const std::string& f : failures) os << "- " << f << '\n';
   }
+  os << render_fidelity_markdown(report.fidelity);
   os << "\nMedians over ok runs";
   if (!programs.empty())
     os << "; a program's wall time, user and sys time, peak RSS (ru_maxrss) and page faults are those of its whole "

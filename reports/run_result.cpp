@@ -257,6 +257,7 @@ nlohmann::json report_to_json(const Report& report) {
     j["interrupted"] = {{"signal", report.interrupted->signal},
                         {"completed_runs", report.interrupted->completed_runs},
                         {"planned_runs", report.interrupted->planned_runs}};
+  if (!report.fidelity.is_null()) j["fidelity"] = report.fidelity;
   return j;
 }
 
@@ -295,6 +296,11 @@ Report report_from_json(const nlohmann::json& j) {
     } catch (const std::exception& e) {
       throw std::runtime_error(std::string("\"interrupted\": ") + e.what());
     }
+  }
+  if (j.contains("fidelity")) {
+    if (!j["fidelity"].is_object() || !j["fidelity"].contains("subjects") || !j["fidelity"]["subjects"].is_array())
+      throw std::runtime_error("\"fidelity\" is not an object with a \"subjects\" array");
+    r.fidelity = j["fidelity"];
   }
   return r;
 }

@@ -120,6 +120,9 @@ struct Report {
   nlohmann::json context = nlohmann::json::object();
   std::vector<RunResult> runs;
   std::optional<Interruption> interrupted;  // absent: the session ran to its end
+  // `heapreplay fidelity`: how well the stand-ins predict their references
+  // (reports/fidelity.h; SCHEMA.md, "fidelity"); null for other sessions.
+  nlohmann::json fidelity;
 };
 
 // One line saying a report is incomplete ("interrupted by SIGINT after 3 of

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "reports/aggregate.h"
+#include "reports/fidelity.h"
 
 namespace heapreplay {
 
@@ -177,6 +178,7 @@ std::string render_table(const Report& report) {
   std::string out;
   if (!replays.empty() || programs.empty()) out += render_replay_table(replays, replay_groups);
   if (!programs.empty()) out += (out.empty() ? "" : "\n") + render_program_table(programs);
+  out += render_fidelity(report.fidelity);
   return out;
 }
 

@@ -19,6 +19,7 @@
 #include <zlib.h>
 #endif
 
+#include "reports/fidelity.h"
 #include "reports/run_result.h"
 #include "support/cli_runner.h"
 #include "support/synthetic_report.h"
@@ -250,6 +251,67 @@ TEST_F(HtmlInChromium, ScreenshotIsNotBlank) {
   EXPECT_GT(ink, pixels / 50) << "ink " << ink << " of " << pixels;
   EXPECT_GT(colour, pixels / 100) << "coloured " << colour << " of " << pixels;
 #endif
+}
+
+// A fidelity report (heapreplay fidelity): per subject a time chart and a
+// memory chart, each with the reference's and the stand-in's bars for every
+// allocator that ran on both sides, and the warnings as text.
+TEST(HtmlFidelityInChromium, DrawsBothSidesOfEveryAllocator) {
+  const std::string chromium = find_chromium();
+  if (chromium.empty()) GTEST_SKIP() << "chromium not installed (Debian package chromium; tools/setup.sh installs it)";
+  if (!std::filesystem::exists("/usr/share/javascript/chart.js/chart.min.js"))
+    GTEST_SKIP() << "Chart.js not installed (Debian package libjs-chart.js; tools/setup.sh installs it)";
+  Report r;
+  r.context = {{"kind", "fidelity"}, {"repetitions", 5}};
+  const double program_ms[] = {1000, 800, 850}, replay_ms[] = {300, 200, 250};
+  const double program_mib[] = {100, 120, 90}, replay_mib[] = {80, 95, 70};
+  for (int k = 0; k < 5; ++k) {
+    for (std::size_t a = 0; a < kAllocators.size(); ++a) {
+      RunResult p;
+      p.kind = "program";
+      p.trace = "<b>perl</b>";
+      p.allocator = kAllocators[a];
+      p.repetition = k;
+      p.wall_ns = static_cast<std::uint64_t>(program_ms[a] * 1e6 * (1 + 0.01 * k));
+      p.peak_rss_bytes = static_cast<std::uint64_t>(program_mib[a] * 1048576 * (1 + 0.01 * k));
+      RunResult q = p;
+      q.kind = "replay";
+      q.trace = "recording:<b>perl</b>";
+      q.wall_ns = static_cast<std::uint64_t>(replay_ms[a] * 1e6 * (1 + 0.01 * k));
+      q.peak_rss_bytes = static_cast<std::uint64_t>(replay_mib[a] * 1048576 * (1 + 0.01 * k));
+      r.runs.push_back(p);
+      r.runs.push_back(q);
+    }
+  }
+  FidelitySubject s{
+      "<b>perl</b>", "<b>perl</b>", "program", "recording:<b>perl</b>", "recording", 1000, 1u << 20, 0, {}};
+  r.fidelity = compute_fidelity(r, {s});
+  TempDir dir;
+  const std::string json = dir.write("f.json", report_to_json(r).dump());
+  auto res = run_cli({"report", json, "--html", dir.file("f.html")});
+  ASSERT_EQ(res.status, 0) << res.err;
+  auto [rc, dom] = shell(chromium_command(chromium, dir, "--dump-dom", "file://" + dir.file("f.html")));
+  ASSERT_EQ(rc, 0) << test::read_file(dir.file("chromium.err"));
+  EXPECT_NE(dom.find("data-hr-charts=\"done\""), std::string::npos) << "the page did not finish drawing";
+  EXPECT_NE(dom.find("fidelity: &lt;b&gt;perl&lt;/b&gt; (replay against the program)"), std::string::npos);
+  // 1 MiB recorded against 100 MiB of RSS: the hidden-heap warning is on the page.
+  EXPECT_NE(dom.find("does not come from malloc"), std::string::npos);
+  const std::string open = "<pre id=\"hr-render-summary\" hidden=\"\">";
+  auto begin = dom.find(open);
+  ASSERT_NE(begin, std::string::npos);
+  begin += open.size();
+  nlohmann::json summary = nlohmann::json::parse(html_unescape(dom.substr(begin, dom.find("</pre>", begin) - begin)));
+  std::set<std::string> kinds;
+  for (const auto& c : summary["charts"]) {
+    if (c["trace"] != "<b>perl</b>" || c["kind"].get<std::string>().rfind("fidelity_", 0) != 0) continue;
+    kinds.insert(c["kind"].get<std::string>());
+    EXPECT_EQ(c["expected_allocators"], nlohmann::json(kAllocators)) << c.dump();
+    EXPECT_EQ(c["allocators_with_data"], nlohmann::json(kAllocators)) << c.dump();
+    EXPECT_GT(c["painted_pixels"].get<long>(), 5000) << c.dump();
+    ASSERT_EQ(c["datasets"].size(), 2u) << c.dump();
+    for (const auto& d : c["datasets"]) EXPECT_EQ(d["points"], 3) << c.dump();
+  }
+  EXPECT_EQ(kinds, (std::set<std::string>{"fidelity_time", "fidelity_memory"})) << summary.dump(1);
 }
 
 }  // namespace
