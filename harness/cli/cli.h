@@ -81,6 +81,7 @@ int write_trace(const Trace& t, const std::string& out);
 int cmd_replay(const std::vector<std::string>& args, const std::string& command_line);
 int cmd_run(const std::vector<std::string>& args, const std::string& command_line);
 int cmd_exec(const std::vector<std::string>& args);
+int cmd_fidelity(const std::vector<std::string>& args, const std::string& command_line);
 int cmd_bench(const std::vector<std::string>& args, const std::string& command_line);
 int cmd_convert(const std::vector<std::string>& args);
 int cmd_info(const std::vector<std::string>& args);

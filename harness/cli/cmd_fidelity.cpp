@@ -1,0 +1,366 @@
+// heapreplay fidelity: does a replay rank allocators as the program does?
+// Records the program (or each program of the suite), replays the recording
+// through the allocators, runs the program under each, and puts the two side
+// by side with the agreement figures of reports/fidelity.h. With --fit, the
+// reference is a trace's replay and the stand-in its `gen fit` look-alike.
+#include <elf.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include "core/numbers.h"
+#include "harness/cli/cli.h"
+#include "harness/cli/program_suite.h"
+#include "harness/process/interrupt.h"
+#include "harness/process/program_allocator.h"
+#include "harness/process/program_run.h"
+#include "harness/process/program_session.h"
+#include "harness/process/spawn.h"
+#include "recorder/recording.h"
+#include "reports/fidelity.h"
+#include "traces/generators/fit.h"
+#include "traces/trace_builder.h"
+
+namespace heapreplay::cli {
+
+namespace {
+
+const char* kFidelityUsage =
+    "-a ALLOCATOR [-a ...] [-r N] [OPTIONS] -- PROGRAM [ARGS...]\n"
+    "       heapreplay fidelity -a ALLOCATOR [-a ...] [-r N] [OPTIONS] --suite programs [--scale X] [--only ...]\n"
+    "       heapreplay fidelity -a ALLOCATOR [-a ...] [-r N] [OPTIONS] --fit TRACE [--fit TRACE ...]";
+
+// True when the dynamic loader starts `path` (an ELF file with an
+// interpreter, or a script whose interpreter it starts): only then does
+// LD_TRACE_LOADED_OBJECTS stop it before its own code runs.
+bool loader_starts(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  Elf64_Ehdr h{};
+  bool dynamic = false;
+  const ssize_t n = ::pread(fd, &h, sizeof h, 0);
+  if (n >= 2 && std::memcmp(&h, "#!", 2) == 0) {
+    dynamic = true;
+  } else if (n == static_cast<ssize_t>(sizeof h) && std::memcmp(h.e_ident, ELFMAG, SELFMAG) == 0 &&
+             h.e_ident[EI_CLASS] == ELFCLASS64 && h.e_phentsize == sizeof(Elf64_Phdr)) {
+    for (unsigned i = 0; i < h.e_phnum && !dynamic; ++i) {
+      Elf64_Phdr ph{};
+      const off_t at = static_cast<off_t>(h.e_phoff + i * sizeof ph);
+      if (::pread(fd, &ph, sizeof ph, at) != static_cast<ssize_t>(sizeof ph)) break;
+      dynamic = ph.p_type == PT_INTERP;
+    }
+  }
+  ::close(fd);
+  return dynamic;
+}
+
+// The program's resident memory before any of its code runs: its
+// executable and libraries mapped by the dynamic loader, which
+// LD_TRACE_LOADED_OBJECTS stops before main (ru_maxrss of that run). 0 when
+// it cannot be measured (a static executable would run in full).
+std::uint64_t loader_baseline_rss(const PreparedProgram& run) {
+  if (!loader_starts(run.argv[0])) return 0;
+  ProgramRunSpec spec;
+  spec.process.path = run.argv[0];
+  spec.process.argv = run.argv;
+  spec.process.set_env = {"LD_TRACE_LOADED_OBJECTS=1"};
+  spec.process.unset_env = {"LD_TRACE_LOADED_OBJECTS"};
+  spec.process.cwd = run.cwd;
+  spec.timeout = std::chrono::milliseconds(10000);
+  RunResult r = run_program(spec);
+  return r.status == "ok" ? r.peak_rss_bytes : 0;
+}
+
+// A program to measure: how it is run, how it is recorded, what its runs check.
+struct Subject {
+  ProgramEntry entry;
+  PreparedProgram run;
+  const char* record_image = nullptr;
+  bool check = false;
+};
+
+// The allocators named, each good for a replay and for a program run.
+std::vector<std::string> fidelity_allocators(const std::vector<std::string>& given, bool programs) {
+  const std::string self = self_executable();
+  std::vector<std::string> out;
+  for (const std::string& g : given) {
+    if (g != "all") {
+      out.push_back(g);
+      continue;
+    }
+    if (programs) {
+      for (const std::string& n : program_allocators_available(self)) out.push_back(n);
+    } else {
+      for (const std::string& n : resolve_allocators({"all"}))
+        if (n != "null") out.push_back(n);
+    }
+  }
+  if (out.empty()) throw UsageError("no allocator given (use -a NAME, or -a all)");
+  resolve_allocators(out);  // every spec checked for the replay
+  if (programs)
+    for (const std::string& a : out) resolve_program_allocator(a, self);  // ... and for the program
+  for (const std::string& a : out)
+    if (a == "null") throw UsageError("-a null hands out no memory: it has no fidelity to measure");
+  return out;
+}
+
+int fidelity_of_fits(const std::vector<std::string>& traces, const std::string& format, std::uint64_t seed,
+                     SessionOptions so, const std::string& output) {
+  InterruptWatch watch;
+  TraceWorkspace workspace;
+  std::vector<PreparedTrace> prepared;
+  std::vector<FidelitySubject> subjects;
+  for (const std::string& path : traces) {
+    if (interrupt_signal() != 0) break;
+    Trace source = load_trace(path, format);
+    if (source.events.empty()) {
+      std::cerr << "heapreplay: " << path << ": the trace holds no events: there is nothing to fit or replay\n";
+      return kExitBadInput;
+    }
+    FitResult fit = fit_trace(source, FitOptions{seed, 1000, FitOptions::Draw::kShuffle});
+    FidelitySubject s;
+    s.name = path;
+    s.reference_trace = path;
+    s.reference_kind = "replay";
+    s.standin_trace = "look-alike:" + path;
+    s.standin_kind = "look-alike";
+    s.recorded_events = source.events.size();
+    s.recorded_peak_live_bytes = summarize(source.view()).peak_live_bytes;
+    prepared.push_back(workspace.add(source, s.reference_trace));
+    prepared.push_back(workspace.add(fit.trace, s.standin_trace));
+    subjects.push_back(std::move(s));
+  }
+  so.progress = ::isatty(STDERR_FILENO) == 1;
+  Report report = run_session(prepared, so);
+  report.context["kind"] = "fidelity";
+  report.context["fidelity"] = {{"reference", "replay"}, {"standin", "look-alike"}, {"seed", seed}};
+  report.fidelity = compute_fidelity(report, subjects);
+  return report_session(report, output);
+}
+
+}  // namespace
+
+int cmd_fidelity(const std::vector<std::string>& args, const std::string& command_line) {
+  std::vector<std::string> ours, program;
+  split_program_arguments(args,
+                          {"-a",
+                           "--allocator",
+                           "-r",
+                           "--repetitions",
+                           "-o",
+                           "--output",
+                           "--timeout",
+                           "--memory-limit",
+                           "--stdin",
+                           "--cwd",
+                           "--env",
+                           "--suite",
+                           "--scale",
+                           "--only",
+                           "--fit",
+                           "--format",
+                           "--seed",
+                           "--touch",
+                           "--record-image",
+                           "--tmpdir"},
+                          ours, program);
+  std::vector<std::string> allocators, env, fits;
+  int repetitions = 5;
+  double timeout_s = 600, scale = 1.0;
+  std::string output, memory_limit, stdin_path, cwd, suite, only, format, seed_text = "1", touch = "pages",
+                                                                          record_image, tmpdir;
+  po::options_description d("Options");
+  d.add_options()("allocator,a", po::value(&allocators)->composing(),
+                  "allocator to compare (repeatable): a system allocator, one of our designs, preload:/path/lib.so, "
+                  "or all")("repetitions,r", po::value(&repetitions)->default_value(5),
+                            "runs of each program and of each replay per allocator, interleaved; a pair is decided "
+                            "only when the reference's difference is significant, which needs at least 4")(
+      "output,o", po::value(&output), "write the JSON report (runs, aggregates and the fidelity block) here")(
+      "timeout", po::value(&timeout_s)->default_value(600), "seconds each run or replay may take")(
+      "memory-limit", po::value(&memory_limit), "RLIMIT_DATA of each run and replay (default: half the memory)")(
+      "stdin", po::value(&stdin_path), "the program's standard input (default: /dev/null)")(
+      "cwd", po::value(&cwd), "the folder the program runs in")(
+      "env", po::value(&env)->composing(), "NAME=VALUE set in the program's environment (repeatable)")(
+      "record-image", po::value(&record_image),
+      "replay what the process running this executable (by name, e.g. cc1plus under g++) recorded, not the "
+      "program's own")("suite", po::value(&suite), "measure every program of the suite (programs)")(
+      "scale", po::value(&scale)->default_value(1.0), "--suite: input size (1: 0.5 to 5 s each under glibc)")(
+      "only", po::value(&only), "--suite: these programs only (comma-separated)")(
+      "fit", po::value(&fits)->composing(),
+      "instead of a program: replay TRACE and its gen fit look-alike through the allocators and measure how well "
+      "the look-alike ranks them (repeatable)")("format", po::value(&format), "--fit: force the traces' format")(
+      "seed", po::value(&seed_text)->default_value("1"), "--fit: the look-alike's seed")(
+      "touch", po::value(&touch)->default_value("pages"), "how replays touch the memory (none, first, pages, all)")(
+      "tmpdir", po::value(&tmpdir), "where the private folders for inputs and recordings go (default: $TMPDIR)");
+  po::positional_options_description pos;
+  po::variables_map vm;
+  if (!parse("fidelity", ours, d, pos, vm, kFidelityUsage)) return kExitOk;
+  const int sources = !program.empty() + !suite.empty() + !fits.empty();
+  if (sources != 1)
+    throw UsageError(sources == 0 ? "nothing to measure (-- PROGRAM [ARGS...], --suite programs or --fit TRACE)"
+                                  : "give one of -- PROGRAM ARGS, --suite programs and --fit TRACE");
+  if (!suite.empty() && suite != "programs") throw UsageError("--suite: the suite is programs, not '" + suite + "'");
+  if (suite.empty() && (vm.count("only") || !vm["scale"].defaulted()))
+    throw UsageError("--scale and --only go with --suite programs");
+  if (!valid_program_scale(scale))
+    throw UsageError("--scale must be above 0 and at most " + std::to_string(static_cast<int>(kMaxProgramScale)));
+  if (fits.empty() && (vm.count("format") || !vm["seed"].defaulted()))
+    throw UsageError("--format and --seed go with --fit");
+  if (!fits.empty() && (!env.empty() || !cwd.empty() || !stdin_path.empty() || !record_image.empty()))
+    throw UsageError("--env, --cwd, --stdin and --record-image are for a program, not --fit");
+  if (!suite.empty() && (!env.empty() || !cwd.empty() || !stdin_path.empty() || !record_image.empty()))
+    throw UsageError("--env, --cwd, --stdin and --record-image are for one program; the suite brings its own");
+  if (allocators.empty()) throw UsageError("no allocator given (use -a NAME, or -a all)");
+  check_program_env(env);
+  if (!stdin_path.empty() && ::access(stdin_path.c_str(), R_OK) != 0)
+    throw UsageError("--stdin: cannot read " + stdin_path + ": " + std::strerror(errno));
+
+  RunFlags flags;
+  flags.allocators = fidelity_allocators(allocators, fits.empty());
+  flags.repetitions = repetitions;
+  flags.touch = touch;
+  flags.timeout_s = timeout_s;
+  flags.memory_limit = memory_limit;
+  SessionOptions so = session_options(flags, command_line);
+  if (!fits.empty()) {
+    auto seed = parse_size(seed_text);
+    if (!seed) throw UsageError("--seed needs a number, not '" + seed_text + "'");
+    return fidelity_of_fits(fits, format, *seed, so, output);
+  }
+  if (tmpdir.empty()) tmpdir = temporary_parent();
+  so.progress = ::isatty(STDERR_FILENO) == 1;
+  recorder_library_path();  // missing: one line now, before any program runs
+
+  // The programs, their inputs written into a private folder.
+  InterruptWatch watch;
+  RecordingDir inputs(tmpdir);
+  std::vector<Subject> subjects;
+  if (!suite.empty()) {
+    for (const SuiteProgram* p : select_programs(only, vm.count("only") != 0)) {
+      Subject s;
+      s.entry.name = p->name;
+      if (std::string missing = missing_program(*p); !missing.empty()) {
+        std::cerr << "heapreplay: skipped " << missing << '\n';
+        continue;
+      }
+      s.run = p->prepare(inputs.path() + "/" + p->name, scale);
+      s.record_image = p->record_image;
+      s.check = true;
+      subjects.push_back(std::move(s));
+    }
+    if (subjects.empty()) {
+      std::cerr << "heapreplay: no program of the suite is installed here (heapreplay corpus list)\n";
+      return kExitBadInput;
+    }
+  } else {
+    int err = 0;
+    std::optional<std::string> path = find_in_path(program[0], err);
+    if (!path) throw UsageError("cannot run '" + program[0] + "': " + std::strerror(err));
+    Subject s;
+    s.entry.name = program_name_of(program[0]);
+    s.run.argv = program;
+    s.run.argv[0] = *path;
+    s.run.env = env;
+    s.run.cwd = cwd;
+    s.run.stdin_path = stdin_path;
+    subjects.push_back(std::move(s));
+  }
+  std::unique_ptr<std::string> image_name;
+  if (!record_image.empty()) {
+    image_name = std::make_unique<std::string>(record_image);
+    subjects[0].record_image = image_name->c_str();
+  }
+
+  // Record each, keeping only the .hrt (the programs' runs must not start
+  // from a heapreplay that holds the traces: ru_maxrss starts at our RSS).
+  TraceWorkspace workspace;
+  std::vector<PreparedTrace> traces;
+  std::vector<FidelitySubject> measured;
+  std::vector<ProgramEntry> entries;
+  int status = kExitOk;
+  for (Subject& s : subjects) {
+    if (interrupt_signal() != 0) break;
+    if (so.progress) std::cerr << "heapreplay: recording " << s.entry.name << "...\n";
+    // Before the recording: a heapreplay holding a trace would raise the floor.
+    const std::uint64_t baseline = loader_baseline_rss(s.run);
+    RecordedProgram rec = record_program(s.run, s.record_image, s.check, tmpdir);
+    if (rec.status > 128) return rec.status;
+    const bool one = subjects.size() == 1;
+    if (rec.status == kExitOk && rec.trace.events.empty()) {
+      rec.status = kExitRunFailed;
+      rec.error = "the recording holds no events (nothing called malloc where the recorder could see it)";
+    }
+    if (rec.status != kExitOk) {
+      std::cerr << "heapreplay: " << s.entry.name << ": cannot be recorded: " << rec.error
+                << (one ? "; nothing to replay" : "; left out") << '\n';
+      if (one) return kExitBadInput;
+      status = kExitRunFailed;
+      continue;
+    }
+    for (const std::string& w : rec.warnings) std::cerr << "heapreplay: warning: " << s.entry.name << ": " << w << '\n';
+    FidelitySubject f;
+    f.name = s.entry.name;
+    f.reference_trace = s.entry.name;
+    f.reference_kind = "program";
+    f.standin_trace = "recording:" + s.entry.name;
+    f.standin_kind = "recording";
+    f.recorded_events = rec.trace.events.size();
+    f.recorded_peak_live_bytes = summarize(rec.trace.view()).peak_live_bytes;
+    f.baseline_rss_bytes = baseline;
+    f.notes = rec.warnings;
+    traces.push_back(workspace.add(rec.trace, f.standin_trace));
+    measured.push_back(std::move(f));
+    ProgramEntry e;
+    e.name = s.entry.name;
+    e.argv = s.run.argv;
+    e.env = s.run.env;
+    e.cwd = s.run.cwd;
+    e.stdin_path = s.run.stdin_path;
+    if (s.check) {
+      auto run = std::make_shared<PreparedProgram>(s.run);
+      for (const ExpectedFile& x : run->expected_files) e.outputs.push_back(run->cwd + "/" + x.path);
+      e.check_output = [run](std::string_view out) { return check_program_output(*run, out); };
+    }
+    entries.push_back(std::move(e));
+  }
+  if (measured.empty()) {
+    std::cerr << "heapreplay: no program could be recorded; nothing was measured\n";
+    return kExitBadInput;
+  }
+
+  // The programs under each allocator, then the replays. A program's
+  // ru_maxrss starts at our RSS when we fork it: what the recordings left in
+  // our heap goes back to the system first.
+  ::malloc_trim(0);
+  ProgramSessionOptions po;
+  const std::string self = self_executable();
+  for (const std::string& a : so.allocators) po.allocators.push_back(resolve_program_allocator(a, self));
+  po.repetitions = so.repetitions;
+  po.timeout = so.timeout;
+  po.memory_limit_bytes = so.memory_limit_bytes;
+  po.command_line = command_line;
+  po.progress = so.progress;
+  Report programs = run_program_session(entries, po);
+  Report report;
+  if (!programs.interrupted) {
+    report = run_session(traces, so);
+  } else {  // stopped during the programs: no replay is started
+    report.context = programs.context;
+    report.interrupted = programs.interrupted;
+  }
+  report.context["kind"] = "fidelity";
+  report.context["fidelity"] = {
+      {"reference", "program"}, {"standin", "recording"}, {"preloads", programs.context["preloads"]}};
+  for (RunResult& r : programs.runs) report.runs.push_back(std::move(r));
+  report.fidelity = compute_fidelity(report, measured);
+  const int reported = report_session(report, output);
+  return reported == kExitOk ? status : reported;
+}
+
+}  // namespace heapreplay::cli
