@@ -143,8 +143,12 @@ nlohmann::json compute_fidelity(const Report& report, const std::vector<Fidelity
       const bool is_ref = r.trace == s.reference_trace && (r.kind == "program") == (s.reference_kind == "program");
       const bool is_alt = r.trace == s.standin_trace && r.kind == "replay";
       if (!is_ref && !is_alt) continue;
-      if (!by_allocator.count(r.allocator)) names.push_back(r.allocator);
-      Side& side = is_ref ? by_allocator[r.allocator].reference : by_allocator[r.allocator].standin;
+      // A design replays a multi-threaded trace behind a lock ("segfit+lock");
+      // its drop-in library always has one: the same allocator.
+      std::string name = r.allocator;
+      if (name.size() > 5 && name.ends_with("+lock")) name.resize(name.size() - 5);
+      if (!by_allocator.count(name)) names.push_back(name);
+      Side& side = is_ref ? by_allocator[name].reference : by_allocator[name].standin;
       ++side.runs;
       if (r.status != "ok") {
         if (side.first_failure.empty())
@@ -157,6 +161,17 @@ nlohmann::json compute_fidelity(const Report& report, const std::vector<Fidelity
     nlohmann::json warnings = nlohmann::json::array();
     for (const std::string& n : s.notes) warnings.push_back(n);
     const bool program = s.reference_kind == "program";
+    // The allocator's start-up memory the replay's baseline already held.
+    std::map<std::string, double> startup_extra;
+    const auto ref_startup = s.allocator_startup_rss_bytes.find("glibc") != s.allocator_startup_rss_bytes.end()
+                                 ? s.allocator_startup_rss_bytes.find("glibc")
+                                 : s.allocator_startup_rss_bytes.find(names.empty() ? "" : names.front());
+    if (program && ref_startup != s.allocator_startup_rss_bytes.end())
+      for (const auto& [name, bytes] : s.allocator_startup_rss_bytes)
+        startup_extra[name] = static_cast<double>(bytes) - static_cast<double>(ref_startup->second);
+    for (auto& [name, sides] : by_allocator)
+      if (auto it = startup_extra.find(name); it != startup_extra.end())
+        for (double& v : sides.standin.rss) v = std::max(0.0, v + it->second);
     const std::string ref_word = program ? "program" : "trace";
     const std::string alt_word = s.standin_kind == "look-alike" ? "look-alike" : "replay";
 
@@ -193,6 +208,7 @@ nlohmann::json compute_fidelity(const Report& report, const std::vector<Fidelity
       a["standin_wall_ns"] = number_or_null(aw);
       a["reference_peak_rss_bytes"] = number_or_null(rr);
       a["standin_peak_rss_bytes"] = number_or_null(ar);
+      if (auto it = startup_extra.find(n); it != startup_extra.end()) a["standin_startup_rss_added_bytes"] = it->second;
       std::optional<double> ref_ratio, alt_ratio, error;
       if (rr && ref_rss_ref && *ref_rss_ref - base > 0) ref_ratio = (*rr - base) / (*ref_rss_ref - base);
       if (ar && alt_rss_ref && *alt_rss_ref > 0) alt_ratio = *ar / *alt_rss_ref;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -33,6 +34,13 @@ struct FidelitySubject {
   // executable and libraries mapped by the dynamic loader); 0 when not
   // measured. Subtracted from a program's peak RSS to compare memory ratios.
   std::uint64_t baseline_rss_bytes = 0;
+  // Per allocator, the resident memory of a minimal program run under it
+  // (ru_maxrss); empty when not measured. A replay's peak RSS is taken above
+  // a baseline read after its allocator started, so it leaves out what the
+  // allocator takes at start-up, which a program pays: each replay's RSS gets
+  // its allocator's start-up memory beyond the reference allocator's added
+  // back (a program reference only).
+  std::map<std::string, std::uint64_t> allocator_startup_rss_bytes;
   std::vector<std::string> notes;  // warnings found while making the stand-in
 };
 

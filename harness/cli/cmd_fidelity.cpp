@@ -8,9 +8,11 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -77,12 +79,42 @@ std::uint64_t loader_baseline_rss(const PreparedProgram& run) {
   return r.status == "ok" ? r.peak_rss_bytes : 0;
 }
 
+// Per allocator, the ru_maxrss of a minimal program under it (heapreplay
+// --version: it starts, allocates a little and exits), the median of three
+// runs: what the allocator itself takes at start-up, beside the C and C++
+// libraries every program loads.
+std::map<std::string, std::uint64_t> allocator_startup_rss(const std::vector<ProgramAllocator>& allocators,
+                                                           const std::string& self) {
+  std::map<std::string, std::uint64_t> out;
+  for (const ProgramAllocator& a : allocators) {
+    if (!a.missing.empty()) continue;
+    std::vector<std::uint64_t> values;
+    for (int i = 0; i < 3; ++i) {
+      ProgramRunSpec spec;
+      spec.process.path = self;
+      spec.process.argv = {self, "--version"};
+      spec.process.preload = a.library;
+      spec.process.preload_mode = ProcessSpec::Preload::kReplace;
+      spec.process.set_env = a.env;
+      for (const std::string& e : a.env) spec.process.unset_env.push_back(e.substr(0, e.find('=')));
+      spec.timeout = std::chrono::milliseconds(10000);
+      RunResult r = run_program(spec);
+      if (r.status == "ok") values.push_back(r.peak_rss_bytes);
+    }
+    if (values.empty()) continue;
+    std::sort(values.begin(), values.end());
+    out[a.spec] = values[values.size() / 2];
+  }
+  return out;
+}
+
 // A program to measure: how it is run, how it is recorded, what its runs check.
 struct Subject {
   ProgramEntry entry;
   PreparedProgram run;
   const char* record_image = nullptr;
   bool check = false;
+  std::uint64_t baseline_rss = 0;  // loader_baseline_rss
 };
 
 // The allocators named, each good for a replay and for a program run.
@@ -277,6 +309,14 @@ int cmd_fidelity(const std::vector<std::string>& args, const std::string& comman
     subjects[0].record_image = image_name->c_str();
   }
 
+  // Every baseline first, while our own RSS (the floor of any ru_maxrss of
+  // a process we fork) is still that of a heapreplay that holds no trace.
+  for (Subject& s : subjects) s.baseline_rss = loader_baseline_rss(s.run);
+  const std::string self = self_executable();
+  ProgramSessionOptions po;
+  for (const std::string& a : so.allocators) po.allocators.push_back(resolve_program_allocator(a, self));
+  const std::map<std::string, std::uint64_t> startup = allocator_startup_rss(po.allocators, self);
+
   // Record each, keeping only the .hrt (the programs' runs must not start
   // from a heapreplay that holds the traces: ru_maxrss starts at our RSS).
   TraceWorkspace workspace;
@@ -287,8 +327,6 @@ int cmd_fidelity(const std::vector<std::string>& args, const std::string& comman
   for (Subject& s : subjects) {
     if (interrupt_signal() != 0) break;
     if (so.progress) std::cerr << "heapreplay: recording " << s.entry.name << "...\n";
-    // Before the recording: a heapreplay holding a trace would raise the floor.
-    const std::uint64_t baseline = loader_baseline_rss(s.run);
     RecordedProgram rec = record_program(s.run, s.record_image, s.check, tmpdir);
     if (rec.status > 128) return rec.status;
     const bool one = subjects.size() == 1;
@@ -312,8 +350,9 @@ int cmd_fidelity(const std::vector<std::string>& args, const std::string& comman
     f.standin_kind = "recording";
     f.recorded_events = rec.trace.events.size();
     f.recorded_peak_live_bytes = summarize(rec.trace.view()).peak_live_bytes;
-    f.baseline_rss_bytes = baseline;
+    f.baseline_rss_bytes = s.baseline_rss;
     f.notes = rec.warnings;
+    f.allocator_startup_rss_bytes = startup;
     traces.push_back(workspace.add(rec.trace, f.standin_trace));
     measured.push_back(std::move(f));
     ProgramEntry e;
@@ -338,9 +377,6 @@ int cmd_fidelity(const std::vector<std::string>& args, const std::string& comman
   // ru_maxrss starts at our RSS when we fork it: what the recordings left in
   // our heap goes back to the system first.
   ::malloc_trim(0);
-  ProgramSessionOptions po;
-  const std::string self = self_executable();
-  for (const std::string& a : so.allocators) po.allocators.push_back(resolve_program_allocator(a, self));
   po.repetitions = so.repetitions;
   po.timeout = so.timeout;
   po.memory_limit_bytes = so.memory_limit_bytes;

@@ -140,6 +140,32 @@ TEST(Fidelity, WarnsWhenTheRecordingCannotStandForTheProgram) {
   EXPECT_TRUE(compute_fidelity(quiet, {subject("perl")})["subjects"][0]["warnings"].empty());
 }
 
+TEST(Fidelity, AReplayGetsItsAllocatorsStartUpMemoryBackAndLockedDesignsAreTheirDropIns) {
+  Report rep;
+  // The program: tcmalloc needs 8 MiB more than glibc; the replay (whose
+  // baseline already held tcmalloc's start-up memory) says 2 MiB more.
+  add_runs(rep, "program", "p", "glibc", 100, 30, 5, 0.001);
+  add_runs(rep, "program", "p", "tcmalloc", 100, 38, 5, 0.001);
+  add_runs(rep, "program", "p", "segfit", 100, 29, 5, 0.001);
+  add_runs(rep, "replay", "recording:p", "glibc", 10, 20, 5, 0.001);
+  add_runs(rep, "replay", "recording:p", "tcmalloc", 10, 22, 5, 0.001);
+  add_runs(rep, "replay", "recording:p", "segfit+lock", 10, 19, 5, 0.001);
+  FidelitySubject s = subject("p");
+  s.allocator_startup_rss_bytes = {{"glibc", 2u << 20}, {"tcmalloc", 8u << 20}, {"segfit", 2u << 20}};
+  nlohmann::json f = compute_fidelity(rep, {s});
+  const nlohmann::json& sj = f["subjects"][0];
+  ASSERT_EQ(sj["allocators"].size(), 3u);
+  EXPECT_EQ(sj["allocators"][2]["allocator"], "segfit");
+  EXPECT_EQ(sj["allocators"][2]["standin_ok_runs"], 5);
+  const nlohmann::json& tc = sj["allocators"][1];
+  EXPECT_DOUBLE_EQ(tc["standin_startup_rss_added_bytes"].get<double>(), 6.0 * 1048576);
+  EXPECT_NEAR(tc["standin_peak_rss_bytes"].get<double>(), (22 * 1.002 + 6) * 1048576, 1024);
+  EXPECT_NEAR(tc["standin_memory_ratio"].get<double>(), 28.0 / 20, 1e-3);
+  EXPECT_NEAR(tc["reference_memory_ratio"].get<double>(), 38.0 / 30, 1e-3);
+  EXPECT_EQ(sj["memory"]["decided"], 3);
+  EXPECT_EQ(sj["memory"]["agreeing"], 3);
+}
+
 TEST(Fidelity, TooFewRepetitionsDecideNothingAndSaySo) {
   Report rep;
   add_runs(rep, "program", "p", "glibc", 1000, 100, 3);
