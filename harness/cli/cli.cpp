@@ -97,7 +97,9 @@ po::options_description run_options(RunFlags& f) {
       "fast: as fast as possible; recorded: follow the trace's timestamps (threaded replay)")(
       "memory-limit", po::value(&f.memory_limit),
       "data memory each run may map (e.g. 4G; 0 = no limit; default: half the physical memory); past it, "
-      "allocations fail and are counted");
+      "allocations fail and are counted")(
+      "shard", po::value(&f.shard),
+      "K/N: run only shard K of N of the run set, for N machines; heapreplay report merge joins their reports");
   return d;
 }
 
@@ -129,6 +131,11 @@ SessionOptions session_options(const RunFlags& f, const std::string& command_lin
     auto v = parse_size(f.memory_limit);
     if (!v) throw UsageError("--memory-limit needs a size such as 512M, 4G or 0, not '" + f.memory_limit + "'");
     opt.memory_limit_bytes = *v;
+  }
+  if (!f.shard.empty()) {
+    auto s = parse_shard(f.shard);
+    if (!s) throw UsageError("--shard needs K/N with 1 <= K <= N (shard K of N), not '" + f.shard + "'");
+    opt.shard = *s;
   }
   return opt;
 }

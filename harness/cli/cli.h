@@ -53,6 +53,7 @@ struct RunFlags {
   std::string pace = "fast";
   bool serial = false;
   bool validate = false;  // --validate: replay only (add_validate_option)
+  std::string shard;      // --shard K/N as typed; "" for none
 };
 po::options_description run_options(RunFlags& flags);
 // Checks the shared flags and turns them into session options.

@@ -5,10 +5,13 @@
 #include <iostream>
 
 #include "harness/cli/cli.h"
+#include "reports/aggregate.h"
 #include "reports/exports/exports.h"
 #include "reports/html.h"
 #include "reports/markdown.h"
 #include "reports/output_file.h"
+#include "reports/report_file.h"
+#include "reports/shard.h"
 #include "reports/table.h"
 
 namespace heapreplay::cli {
@@ -54,9 +57,53 @@ std::string format_help() {
   return help;
 }
 
+// heapreplay report merge FRAGMENT... -o REPORT.json [--allow-partial]
+int report_merge(const std::vector<std::string>& args) {
+  std::vector<std::string> paths;
+  std::string output;
+  bool allow_partial = false;
+  po::options_description d("Options");
+  d.add_options()("output,o", po::value(&output), "write the merged report here (atomically; - for stdout)")(
+      "allow-partial", po::bool_switch(&allow_partial),
+      "merge what is there when runs are missing, and list them in context.partial")(
+      "fragment", po::value(&paths)->composing(), "the shards' reports (positional)");
+  po::positional_options_description pos;
+  pos.add("fragment", -1);
+  po::variables_map vm;
+  if (!parse("report merge", args, d, pos, vm, "merge FRAGMENT.json... -o REPORT.json [--allow-partial]"))
+    return kExitOk;
+  if (paths.empty()) throw UsageError("merge needs the shards' reports: heapreplay report merge F1.json F2.json ...");
+  if (output.empty()) throw UsageError("merge needs -o REPORT.json");
+  std::vector<std::pair<std::string, Report>> fragments;
+  for (const std::string& p : paths) fragments.emplace_back(p, read_report(p));
+  Report merged;
+  try {
+    merged = merge_fragments(fragments, MergeOptions{allow_partial});
+  } catch (const MergeError& e) {
+    std::cerr << "heapreplay report merge: " << e.what() << "; nothing written\n";
+    return kExitBadInput;
+  }
+  try {
+    nlohmann::json j = report_to_json(merged);
+    j["aggregates"] = aggregate_runs(merged);
+    write_file_atomically(output, j.dump(2) + "\n");
+  } catch (const std::runtime_error& e) {
+    std::cerr << "heapreplay report merge: " << e.what() << " (" << output << " not written)\n";
+    return kExitOutputFailed;
+  }
+  std::cerr << "heapreplay: merged " << fragments.size() << " fragment(s), " << merged.runs.size() << " runs, into "
+            << output;
+  if (merged.context.contains("partial"))
+    std::cerr << " (partial: " << merged.context["partial"]["missing_runs"].size() << " of "
+              << merged.context["partial"]["planned_runs"] << " runs missing)";
+  std::cerr << '\n';
+  return kExitOk;
+}
+
 }  // namespace
 
 int cmd_report(const std::vector<std::string>& args) {
+  if (!args.empty() && args[0] == "merge") return report_merge({args.begin() + 1, args.end()});
   std::string path, format, output, markdown, html, chartjs;
   po::options_description d("Options");
   d.add_options()("format", po::value(&format), format_help().c_str())(

@@ -56,14 +56,15 @@ bool prepare_keep_output(const std::string& dir) {
 
 int cmd_run(const std::vector<std::string>& args, const std::string& command_line) {
   std::vector<std::string> ours, program;
-  split_program_arguments(args,
-                          {"-a", "--allocator", "-r", "--repetitions", "-o", "--output", "--timeout", "--memory-limit",
-                           "--keep-output", "--stdin", "--cwd", "--env", "--programs", "--suite", "--scale", "--only"},
-                          ours, program);
+  split_program_arguments(
+      args,
+      {"-a", "--allocator", "-r", "--repetitions", "-o", "--output", "--timeout", "--memory-limit", "--keep-output",
+       "--stdin", "--cwd", "--env", "--programs", "--suite", "--scale", "--only", "--shard"},
+      ours, program);
   std::vector<std::string> allocators, env;
   int repetitions = 1;
   double timeout_s = 600;
-  std::string output, memory_limit, keep_output, stdin_path, cwd, programs_file, suite, only;
+  std::string output, memory_limit, keep_output, stdin_path, cwd, programs_file, suite, only, shard;
   double scale = 1.0;
   bool check_output = false;
   po::options_description d("Options");
@@ -93,7 +94,9 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
       "heapreplay writes and with its answer checked")(
       "scale", po::value(&scale)->default_value(1.0),
       "--suite: input size (1: each program 0.5 to 5 s under glibc on a 2-core machine; at most 20)")(
-      "only", po::value(&only), "--suite: these programs only (comma-separated names)");
+      "only", po::value(&only), "--suite: these programs only (comma-separated names)")(
+      "shard", po::value(&shard),
+      "K/N: run only shard K of N of the runs, for N machines; heapreplay report merge joins their reports");
   po::positional_options_description pos;
   po::variables_map vm;
   if (!parse("run", ours, d, pos, vm, kRunUsage)) return kExitOk;
@@ -149,6 +152,11 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
     auto v = parse_size(memory_limit);
     if (!v) throw UsageError("--memory-limit needs a size such as 512M, 4G or 0, not '" + memory_limit + "'");
     opt.memory_limit_bytes = *v;
+  }
+  if (!shard.empty()) {
+    auto sh = parse_shard(shard);
+    if (!sh) throw UsageError("--shard needs K/N with 1 <= K <= N (shard K of N), not '" + shard + "'");
+    opt.shard = *sh;
   }
   opt.stdin_path = stdin_path;
   opt.cwd = cwd;

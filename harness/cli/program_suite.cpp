@@ -137,6 +137,7 @@ std::vector<ProgramEntry> suite_entries(const std::vector<const SuiteProgram*>& 
   for (const SuiteProgram* p : programs) {
     ProgramEntry e;
     e.name = p->name;
+    e.identity = "suite:" + std::string(p->name) + "@" + std::to_string(scale);
     if (std::string missing = missing_program(*p); !missing.empty()) {
       e.argv = {p->executable};
       e.unavailable = missing;

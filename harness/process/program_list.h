@@ -23,6 +23,9 @@ struct ProgramEntry {
   std::function<std::string(std::string_view)> check_output;
   std::vector<std::string> outputs;  // files the program writes, removed before each run
   std::string unavailable;           // not "": every run fails with this (e.g. the package is missing)
+  // What names the program in a sharded run set when its argv cannot (the
+  // suite's hold a private folder's path): "" means the argv.
+  std::string identity;
 };
 
 // A malformed programs file: the message is "FILE:LINE: why".

@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -167,7 +168,45 @@ Report run_program_session(const std::vector<ProgramEntry>& programs, const Prog
   };
   std::vector<Reference> references(programs.size());
 
-  const std::size_t total = programs.size() * opt.allocators.size() * static_cast<std::size_t>(opt.repetitions);
+  // --shard K/N: every run of the set gets a shard (the same cost each: a
+  // program's time is not known before it runs); this session runs its own.
+  const std::size_t planned = programs.size() * opt.allocators.size() * static_cast<std::size_t>(opt.repetitions);
+  const std::vector<int> shard_of = opt.shard.active()
+                                        ? assign_shards(std::vector<double>(planned, 1.0), opt.shard.count)
+                                        : std::vector<int>(planned, 1);
+  const int mine = opt.shard.active() ? opt.shard.index : 1;
+  if (opt.shard.active()) {
+    nlohmann::json ids = nlohmann::json::array(), list = nlohmann::json::array();
+    for (const ProgramEntry& e : programs)
+      ids.push_back(e.identity.empty() ? nlohmann::json(e.argv) : nlohmann::json(e.identity));
+    std::vector<std::string> specs;
+    for (const ProgramAllocator& a : opt.allocators) specs.push_back(a.spec);
+    std::size_t i = 0;
+    for (int rep = 0; rep < opt.repetitions; ++rep)
+      for (const ProgramEntry& e : programs)
+        for (const std::string& a : specs)
+          list.push_back({{"trace", e.name}, {"allocator", a}, {"repetition", rep}, {"shard", shard_of[i++]}});
+    const nlohmann::json identity = {{"programs", ids},
+                                     {"allocators", specs},
+                                     {"options",
+                                      {{"repetitions", opt.repetitions},
+                                       {"env", opt.env},
+                                       {"cwd", opt.cwd},
+                                       {"stdin", opt.stdin_path},
+                                       {"check_output", opt.check_output},
+                                       {"timeout_ms", opt.timeout.count()},
+                                       {"memory_limit_bytes", opt.memory_limit_bytes}}},
+                                     {"shards", opt.shard.count},
+                                     {"build",
+                                      {report.context["heapreplay_version"], report.context["git_revision"],
+                                       report.context["compiler"], report.context["build_type"]}}};
+    report.context["shard"] = {{"index", opt.shard.index},
+                               {"count", opt.shard.count},
+                               {"run_set", fnv1a_hex(identity.dump())},
+                               {"planned", std::move(list)}};
+  }
+  const std::size_t total = static_cast<std::size_t>(std::count(shard_of.begin(), shard_of.end(), mine));
+  std::size_t slot = 0;
   std::size_t done = 0, completed = 0;
   auto stop = [&] {
     int sig = interrupt_signal();
@@ -180,6 +219,7 @@ Report run_program_session(const std::vector<ProgramEntry>& programs, const Prog
       for (std::size_t p = 0; p < programs.size(); ++p) {
         const ProgramEntry& prog = programs[p];
         for (std::size_t a = 0; a < opt.allocators.size(); ++a) {
+          if (shard_of[slot++] != mine) continue;
           if (stop()) return;
           const ProgramAllocator& alloc = opt.allocators[a];
           if (opt.progress)

@@ -10,6 +10,7 @@
 #include "harness/process/program_allocator.h"
 #include "harness/process/program_list.h"
 #include "reports/run_result.h"
+#include "reports/shard.h"
 
 namespace heapreplay {
 
@@ -25,6 +26,7 @@ struct ProgramSessionOptions {
   bool check_output = false;                  // stdout must equal the first allocator's
   bool progress = false;                      // progress lines on stderr
   std::string command_line;                   // for the report's context
+  ShardSpec shard;                            // --shard K/N (reports/shard.h)
 };
 
 // Runs everything and returns the report (context filled, kind "program").

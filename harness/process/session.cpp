@@ -4,6 +4,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -91,13 +92,74 @@ nlohmann::json session_context(const SessionOptions& options) {
           {"allocators", nlohmann::json::object()}};
 }
 
+namespace {
+
+// context.shard: this shard, the run set's identity (the traces' contents,
+// the allocators, the options that change a run, the build) and every
+// planned run with its shard (reports/SCHEMA.md, "shard").
+template <typename PlannedRun>
+nlohmann::json shard_context(const std::vector<PreparedTrace>& traces, const SessionOptions& o, std::size_t runs,
+                             PlannedRun planned_run) {
+  nlohmann::json trace_ids = nlohmann::json::array();
+  for (const PreparedTrace& t : traces) trace_ids.push_back({t.label, file_hash_hex(t.hrt_path)});
+  const nlohmann::json identity = {
+      {"traces", trace_ids},
+      {"allocators", o.allocators},
+      {"options",
+       {{"repetitions", o.repetitions},
+        {"touch", o.touch},
+        {"validate", o.validate},
+        {"serial", o.serial},
+        {"pace", o.pace},
+        {"sample_every", o.sample_every},
+        {"latency_every", o.latency_every},
+        {"timeout_ms", o.timeout.count()},
+        {"memory_limit_bytes", o.memory_limit_bytes}}},
+      {"shards", o.shard.count},
+      {"build", {HEAPREPLAY_VERSION, HEAPREPLAY_GIT_REVISION, HEAPREPLAY_COMPILER, HEAPREPLAY_BUILD_TYPE}}};
+  nlohmann::json planned = nlohmann::json::array();
+  for (std::size_t i = 0; i < runs; ++i) planned.push_back(planned_run(i));
+  return {{"index", o.shard.index},
+          {"count", o.shard.count},
+          {"run_set", fnv1a_hex(identity.dump())},
+          {"planned", std::move(planned)}};
+}
+
+}  // namespace
+
 Report run_session(const std::vector<PreparedTrace>& traces, const SessionOptions& options) {
   Report report;
   report.context = session_context(options);
   SpawnOptions spawn;
   spawn.self_exe = self_executable();
   spawn.timeout = options.timeout;
-  const std::size_t total = traces.size() * options.allocators.size() * static_cast<std::size_t>(options.repetitions);
+  // The run set in its interleaved order (repetition 1 of every allocator on
+  // every trace, then repetition 2, ...), and each run's shard.
+  struct Slot {
+    const PreparedTrace* trace;
+    const std::string* allocator;
+    int repetition;
+  };
+  std::vector<Slot> slots;
+  std::vector<double> costs;
+  for (int rep = 0; rep < options.repetitions; ++rep)
+    for (const PreparedTrace& t : traces)
+      for (const std::string& a : options.allocators) {
+        slots.push_back(Slot{&t, &a, rep});
+        costs.push_back(static_cast<double>(std::max<std::uint64_t>(t.summary.events, 1)) *
+                        allocator_cost_per_event(a));
+      }
+  const std::vector<int> shard_of =
+      options.shard.active() ? assign_shards(costs, options.shard.count) : std::vector<int>(slots.size(), 1);
+  const int mine = options.shard.active() ? options.shard.index : 1;
+  if (options.shard.active())
+    report.context["shard"] = shard_context(traces, options, slots.size(), [&](std::size_t i) {
+      return nlohmann::json{{"trace", slots[i].trace->label},
+                            {"allocator", *slots[i].allocator},
+                            {"repetition", slots[i].repetition},
+                            {"shard", shard_of[i]}};
+    });
+  const std::size_t total = static_cast<std::size_t>(std::count(shard_of.begin(), shard_of.end(), mine));
   std::size_t done = 0;
   auto start = std::chrono::steady_clock::now();
   std::size_t completed = 0;
@@ -111,9 +173,13 @@ Report run_session(const std::vector<PreparedTrace>& traces, const SessionOption
   };
   // Runs everything; returns early once a signal asks to stop.
   auto run_all = [&] {
-    for (int rep = 0; rep < options.repetitions; ++rep) {
-      for (const PreparedTrace& t : traces) {
-        for (const std::string& spec_text : options.allocators) {
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+      if (shard_of[i] != mine) continue;
+      {
+        const PreparedTrace& t = *slots[i].trace;
+        const std::string& spec_text = *slots[i].allocator;
+        const int rep = slots[i].repetition;
+        {
           if (stop()) return;
           AllocatorSpec spec = parse_allocator_spec(spec_text);
           if (options.progress)

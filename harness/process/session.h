@@ -9,6 +9,7 @@
 
 #include "harness/process/child.h"
 #include "reports/run_result.h"
+#include "reports/shard.h"
 #include "traces/trace_source.h"
 
 namespace heapreplay {
@@ -26,6 +27,9 @@ struct SessionOptions {
   std::string pace = "fast";                  // fast | recorded
   bool progress = false;                      // progress lines on stderr
   std::string command_line;                   // for the report's context
+  // --shard K/N: run only this shard's part of the run set (reports/shard.h)
+  // and describe the whole set in the report's context.shard.
+  ShardSpec shard;
 };
 
 // Runs everything and returns the report (context filled). Never throws for

@@ -2,7 +2,8 @@
 // `heapreplay report` (read_report, reports/report_file.h), then,
 // for a report it accepts, what those commands do with it: the table, the
 // markdown and HTML pages, the three exports, and compare of the report
-// against itself with every rendering of the comparison.
+// against itself with every rendering of the comparison, and a merge of it
+// as a shard's fragment.
 #include <nlohmann/json.hpp>
 
 #include "fuzz_support.h"
@@ -12,6 +13,7 @@
 #include "reports/html.h"
 #include "reports/markdown.h"
 #include "reports/report_file.h"
+#include "reports/shard.h"
 #include "reports/table.h"
 
 using namespace heapreplay;
@@ -35,6 +37,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)report_from_json(report_to_json(r));
   } catch (const std::exception& e) {
     fuzz::fail(std::string("a report read from JSON does not read back after writing: ") + e.what());
+  }
+  // A fragment of a sharded run merges, alone or twice over, or is refused
+  // with one line (MergeError); nothing else may come out of it.
+  try {
+    (void)merge_fragments({{"a.json", r}}, MergeOptions{true});
+    (void)merge_fragments({{"a.json", r}, {"b.json", r}}, MergeOptions{false});
+  } catch (const MergeError&) {
   }
   CompareOptions opt;
   Comparison c;
