@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "allocators/designs.h"
+#include "harness/programs/programs.h"
 #include "support/cli_runner.h"
 
 namespace heapreplay {
@@ -429,7 +430,19 @@ TEST(CliBench, ListedSuiteFiguresAreThoseOfTheGeneratedTraces) {
     EXPECT_EQ(suite_traces, listed_traces) << suite;
     EXPECT_EQ(suite_events, listed_events) << suite;
   };
+  std::size_t program_lines = 0;
+  bool programs = false;
   while (std::getline(lines, line)) {
+    // Last, the real programs (recorded when bench runs them: no figures).
+    if (line.rfind("programs: ", 0) == 0) {
+      programs = true;
+      continue;
+    }
+    if (programs) {
+      EXPECT_EQ(line.rfind("  program:", 0), 0u) << line;
+      ++program_lines;
+      continue;
+    }
     if (std::regex_match(line, m, heading)) {
       if (!suite.empty()) close_suite();
       suite = m[1];
@@ -470,6 +483,8 @@ TEST(CliBench, ListedSuiteFiguresAreThoseOfTheGeneratedTraces) {
   }
   close_suite();
   for (const char* s : {"default", "quick", "classic", "mt"}) EXPECT_TRUE(suites_seen.count(s)) << s;
+  EXPECT_TRUE(programs) << "no programs suite listed";
+  EXPECT_EQ(program_lines, suite_programs().size());
 }
 
 }  // namespace

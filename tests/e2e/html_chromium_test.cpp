@@ -283,8 +283,13 @@ TEST(HtmlFidelityInChromium, DrawsBothSidesOfEveryAllocator) {
       r.runs.push_back(q);
     }
   }
-  FidelitySubject s{
-      "<b>perl</b>", "<b>perl</b>", "program", "recording:<b>perl</b>", "recording", 1000, 1u << 20, 0, {}};
+  FidelitySubject s;
+  s.name = s.reference_trace = "<b>perl</b>";
+  s.reference_kind = "program";
+  s.standin_trace = "recording:<b>perl</b>";
+  s.standin_kind = "recording";
+  s.recorded_events = 1000;
+  s.recorded_peak_live_bytes = 1u << 20;
   r.fidelity = compute_fidelity(r, {s});
   TempDir dir;
   const std::string json = dir.write("f.json", report_to_json(r).dump());
