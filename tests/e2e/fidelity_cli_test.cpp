@@ -1,7 +1,8 @@
-// `heapreplay fidelity` end to end (a program recorded, replayed and run
-// under glibc and one of our drop-ins; a trace and its look-alike), its bad
-// input, and the real-program suite in `run --suite programs` and `bench
-// --suite programs`.
+// `heapreplay fidelity` end to end: a program recorded, replayed and run
+// under two of our designs (drop-ins for the program), and a trace against
+// its look-alike, with our own allocators only so that it runs under the
+// sanitizers too; its bad input; and the real-program suite in `run --suite
+// programs` and `bench --suite programs`.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -31,7 +32,7 @@ std::string small_suite_program(std::string& why) {
 
 TEST(FidelityCli, PutsTheProgramAndItsReplaySideBySide) {
   TempDir dir;
-  auto r = run_cli({"fidelity", "-a", "glibc", "-a", "sizeclass", "-r", "4", "-o", dir.file("f.json"), "--", probe(),
+  auto r = run_cli({"fidelity", "-a", "sizeclass", "-a", "segfit", "-r", "4", "-o", dir.file("f.json"), "--", probe(),
                     "alloc", "24", "alloc", "8"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("fidelity of the recording of run_probe"), std::string::npos) << r.out;
@@ -49,7 +50,7 @@ TEST(FidelityCli, PutsTheProgramAndItsReplaySideBySide) {
   const auto& s = j["fidelity"]["subjects"][0];
   EXPECT_EQ(s["name"], "run_probe");
   EXPECT_EQ(s["reference_kind"], "program");
-  EXPECT_EQ(s["reference_allocator"], "glibc");
+  EXPECT_EQ(s["reference_allocator"], "sizeclass");  // the first, without glibc
   EXPECT_GE(s["recorded_peak_live_bytes"].get<std::uint64_t>(), 32u << 20);
   ASSERT_EQ(s["allocators"].size(), 2u);
   for (const auto& a : s["allocators"]) {
@@ -69,15 +70,15 @@ TEST(FidelityCli, PutsTheProgramAndItsReplaySideBySide) {
 
 TEST(FidelityCli, ARecordingThatCannotStandForTheProgramIsExit2) {
   // Nothing allocated: nothing to replay.
-  auto empty = run_cli({"fidelity", "-a", "glibc", "-r", "1", "--", probe(), "exit", "0"});
+  auto empty = run_cli({"fidelity", "-a", "segfit", "-r", "1", "--", probe(), "exit", "0"});
   EXPECT_EQ(empty.status, 2);
   EXPECT_NE(empty.err.find("run_probe: cannot be recorded: the recording holds no events"), std::string::npos)
       << empty.err;
   // A program that fails while it is recorded.
-  auto failed = run_cli({"fidelity", "-a", "glibc", "-r", "1", "--", probe(), "err", "no input", "exit", "3"});
+  auto failed = run_cli({"fidelity", "-a", "segfit", "-r", "1", "--", probe(), "err", "no input", "exit", "3"});
   EXPECT_EQ(failed.status, 2);
   EXPECT_NE(failed.err.find("exited with status 3: no input; nothing to replay"), std::string::npos) << failed.err;
-  auto missing = run_cli({"fidelity", "-a", "glibc", "--", "no-such-program-here"});
+  auto missing = run_cli({"fidelity", "-a", "segfit", "--", "no-such-program-here"});
   EXPECT_EQ(missing.status, 2);
   EXPECT_NE(missing.err.find("cannot run 'no-such-program-here'"), std::string::npos) << missing.err;
 }
@@ -85,15 +86,15 @@ TEST(FidelityCli, ARecordingThatCannotStandForTheProgramIsExit2) {
 TEST(FidelityCli, BadUsageIsOneLineAndExit2) {
   const std::vector<std::vector<std::string>> cases = {
       {"fidelity", "--", "true"},
-      {"fidelity", "-a", "glibc"},
+      {"fidelity", "-a", "segfit"},
       {"fidelity", "-a", "null", "--", "true"},
       {"fidelity", "-a", "nosuch", "--", "true"},
-      {"fidelity", "-a", "glibc", "--suite", "quick"},
-      {"fidelity", "-a", "glibc", "--suite", "programs", "--", "true"},
-      {"fidelity", "-a", "glibc", "--fit", "x.hrt", "--env", "A=1"},
-      {"fidelity", "-a", "glibc", "--scale", "2", "--", "true"},
-      {"fidelity", "-a", "glibc", "--suite", "programs", "--only", "nosuch"},
-      {"fidelity", "-a", "glibc", "--env", "LD_PRELOAD=x", "--", "true"},
+      {"fidelity", "-a", "segfit", "--suite", "quick"},
+      {"fidelity", "-a", "segfit", "--suite", "programs", "--", "true"},
+      {"fidelity", "-a", "segfit", "--fit", "x.hrt", "--env", "A=1"},
+      {"fidelity", "-a", "segfit", "--scale", "2", "--", "true"},
+      {"fidelity", "-a", "segfit", "--suite", "programs", "--only", "nosuch"},
+      {"fidelity", "-a", "segfit", "--env", "LD_PRELOAD=x", "--", "true"},
   };
   for (const auto& c : cases) {
     auto r = run_cli(c);
@@ -107,7 +108,7 @@ TEST(FidelityCli, FitJudgesALookAlikeAgainstItsTrace) {
   auto gen = run_cli({"gen", "synthetic", "--param", "events=20000", "-o", dir.file("t.hrt")});
   ASSERT_EQ(gen.status, 0) << gen.err;
   auto r = run_cli(
-      {"fidelity", "--fit", dir.file("t.hrt"), "-a", "glibc", "-a", "segfit", "-r", "2", "-o", dir.file("f.json")});
+      {"fidelity", "--fit", dir.file("t.hrt"), "-a", "sizeclass", "-a", "segfit", "-r", "2", "-o", dir.file("f.json")});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("fidelity of the look-alike of " + dir.file("t.hrt") + " ("), std::string::npos) << r.out;
   auto j = nlohmann::json::parse(read_file(dir.file("f.json")));
@@ -117,7 +118,7 @@ TEST(FidelityCli, FitJudgesALookAlikeAgainstItsTrace) {
   EXPECT_EQ(s["standin_kind"], "look-alike");
   EXPECT_EQ(s["standin_trace"], "look-alike:" + dir.file("t.hrt"));
   EXPECT_EQ(s["allocators"].size(), 2u);
-  auto empty = run_cli({"fidelity", "--fit", dir.write("empty.txt", ""), "-a", "glibc"});
+  auto empty = run_cli({"fidelity", "--fit", dir.write("empty.txt", ""), "-a", "segfit"});
   EXPECT_EQ(empty.status, 2) << empty.err;
 }
 
@@ -145,7 +146,7 @@ TEST(SuiteCli, BenchReplaysTheProgramsRecordings) {
   std::string why;
   const std::string name = small_suite_program(why);
   if (name.empty()) GTEST_SKIP() << "no small program of the suite is installed: " << why;
-  auto r = run_cli({"bench", "--suite", "programs", "--only", name, "--scale", "0.05", "-a", "glibc"});
+  auto r = run_cli({"bench", "--suite", "programs", "--only", name, "--scale", "0.05", "-a", "segfit"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("program:" + name), std::string::npos) << r.out;
   auto list = run_cli({"bench", "--list-suites"});
