@@ -41,6 +41,8 @@ packages=(
   # drop-in mallocs' tests (tests/dropin/programs.sh) and tools/fit-quality.sh
   # run some of them too.
   python3 perl sqlite3 lua5.4 z3 ghostscript g++ git
+  # heapreplay plan --slurm's test starts a real single-node Slurm cluster.
+  slurm-wlm munge
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -83,6 +83,7 @@ int cmd_replay(const std::vector<std::string>& args, const std::string& command_
 int cmd_run(const std::vector<std::string>& args, const std::string& command_line);
 int cmd_exec(const std::vector<std::string>& args);
 int cmd_fidelity(const std::vector<std::string>& args, const std::string& command_line);
+int cmd_plan(const std::vector<std::string>& args);
 int cmd_bench(const std::vector<std::string>& args, const std::string& command_line);
 int cmd_convert(const std::vector<std::string>& args);
 int cmd_info(const std::vector<std::string>& args);

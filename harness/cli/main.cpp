@@ -24,6 +24,7 @@ const char* kUsage =
     "  replay    replay traces through allocators: heapreplay replay -a jemalloc -a glibc TRACE...\n"
     "  run       run programs under allocators: heapreplay run -a glibc -a jemalloc -r 5 -- PROGRAM [ARGS...]\n"
     "  exec      run a program once on an allocator: heapreplay exec -a mimalloc -- PROGRAM [ARGS...]\n"
+    "  plan      a sharded session as cluster jobs: heapreplay plan --slurm --shards 4 --dir D -- bench ...\n"
     "  fidelity  does a replay rank allocators as the program does? heapreplay fidelity -a all -- PROGRAM [ARGS...]\n"
     "  convert   convert any supported trace to .hrt: heapreplay convert IN OUT.hrt\n"
     "  info      describe a trace: heapreplay info TRACE [--json]\n"
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
     if (command == "run") return cli::cmd_run(args, command_line);
     if (command == "exec") return cli::cmd_exec(args);
     if (command == "fidelity") return cli::cmd_fidelity(args, command_line);
+    if (command == "plan") return cli::cmd_plan(args);
     if (command == "convert") return cli::cmd_convert(args);
     if (command == "info") return cli::cmd_info(args);
     if (command == "record") return cli::cmd_record(args);
