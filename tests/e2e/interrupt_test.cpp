@@ -52,6 +52,19 @@ class Background {
   }
   pid_t pid() const { return pid_; }
 
+  // A /proc file of a process that may exit while it is read: "" then (an
+  // ifstream throws from underflow when read() fails with ESRCH).
+  static std::string read_proc_file(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return "";
+    std::string text;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
+    ::close(fd);
+    return n < 0 ? "" : text;
+  }
+
   // The pid of heapreplay's child whose command line holds `needle`, once
   // there is one (within 20 s), or -1.
   pid_t child_with(const std::string& needle) const {
@@ -60,15 +73,13 @@ class Background {
       for (const auto& e : std::filesystem::directory_iterator("/proc")) {
         std::string name = e.path().filename().string();
         if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-        std::ifstream stat(e.path() / "stat");
-        std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+        const std::string text = read_proc_file((e.path() / "stat").string());
         auto close = text.rfind(')');
         if (close == std::string::npos) continue;
         char state = 0;
         long ppid = 0;
         if (std::sscanf(text.c_str() + close + 1, " %c %ld", &state, &ppid) != 2 || ppid != pid_) continue;
-        std::ifstream cmd(e.path() / "cmdline");
-        std::string args((std::istreambuf_iterator<char>(cmd)), std::istreambuf_iterator<char>());
+        const std::string args = read_proc_file((e.path() / "cmdline").string());
         if (args.find(needle) != std::string::npos && args.find("__run") != std::string::npos)
           return static_cast<pid_t>(std::stol(name));
       }
