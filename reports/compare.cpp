@@ -160,7 +160,7 @@ std::string group_list(const std::vector<Aggregate>& groups) {
 
 // Context that makes the comparison doubtful.
 void add_context_notes(const Report& base, const Report& now, std::vector<std::string>& notes) {
-  for (const char* key : {"touch", "validate", "build_type", "memory_limit_bytes"}) {
+  for (const char* key : {"touch", "malloc_alignment", "validate", "build_type", "memory_limit_bytes"}) {
     std::string x = context_text(base, key), y = context_text(now, key);
     if (!x.empty() && !y.empty() && x != y)
       notes.push_back(std::string("BASE and NEW differ in ") + key + " (" + x + " vs " + y +

@@ -501,6 +501,7 @@ nlohmann::json html_page_data(const Report& report) {
                                                       {"build_type", "build"},
                                                       {"repetitions", "repetitions"},
                                                       {"touch", "touch"},
+                                                      {"malloc_alignment", "malloc alignment"},
                                                       {"command_line", "command"}};
   for (const auto& [key, label] : keys) {
     if (!c.contains(key)) continue;

@@ -174,6 +174,7 @@ void to_json(nlohmann::json& j, const RunResult& r) {
                      {"latency_sample_every", r.latency_sample_every},
                      {"clock_overhead_ns", r.clock_overhead_ns},
                      {"latency", r.latency}};
+  if (r.malloc_alignment != 1) j["malloc_alignment"] = r.malloc_alignment;
   if (r.kind != "replay") {
     j["kind"] = r.kind;
     j["command"] = r.command;
@@ -202,6 +203,7 @@ void from_json(const nlohmann::json& j, RunResult& r) {
   r.status_detail = j.value("status_detail", std::string());
   r.signal = optional(j, "signal", 0);
   r.touch = j.value("touch", std::string());
+  r.malloc_alignment = optional(j, "malloc_alignment", std::uint64_t{1});
   r.validate = j.value("validate", false);
   r.events = required<std::uint64_t>(j, "events");
   r.wall_ns = required<std::uint64_t>(j, "wall_ns");

@@ -47,13 +47,14 @@ struct RunResult {
   // the program ones); "program": a real program run under it (`heapreplay
   // run`), whose figures are the program fields, wall_ns and peak_rss_bytes.
   std::string kind = "replay";
-  std::string trace;          // the trace as the user named it; a program run: the program's name
-  std::string allocator;      // the allocator spec, e.g. "jemalloc", "segfit:faithful"
-  int repetition = 0;         // 0-based
-  std::string status = "ok";  // ok | failed | crashed | timeout
-  std::string status_detail;  // why, for anything but ok (one line)
-  int signal = 0;             // the signal that ended a crashed run
-  std::string touch;          // touch policy in effect
+  std::string trace;                   // the trace as the user named it; a program run: the program's name
+  std::string allocator;               // the allocator spec, e.g. "jemalloc", "segfit:faithful"
+  int repetition = 0;                  // 0-based
+  std::string status = "ok";           // ok | failed | crashed | timeout
+  std::string status_detail;           // why, for anything but ok (one line)
+  int signal = 0;                      // the signal that ended a crashed run
+  std::string touch;                   // touch policy in effect
+  std::uint64_t malloc_alignment = 1;  // what malloc, calloc and realloc asked for (1: the allocator's own)
   bool validate = false;
 
   std::uint64_t events = 0;   // events replayed

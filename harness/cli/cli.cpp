@@ -85,8 +85,11 @@ po::options_description run_options(RunFlags& f) {
                   "allocator to run (repeatable): NAME[:key=value,...], preload:/path/lib.so, or all")(
       "repetitions,r", po::value(&f.repetitions)->default_value(1), "runs of each (trace, allocator), interleaved")(
       "touch", po::value(&f.touch)->default_value("pages"),
-      "what the replay writes into each block: none | first | pages | all")("output,o", po::value(&f.output),
-                                                                            "write the JSON report here (atomically)")(
+      "what the replay writes into each block: none | first | pages | all")(
+      "malloc-alignment", po::value(&f.malloc_alignment)->default_value("natural"),
+      "what malloc, calloc and realloc ask for: natural (the allocator's own) or a power of two, e.g. 16 as "
+      "malloc promises, which our drop-in libraries ask of a design")("output,o", po::value(&f.output),
+                                                                      "write the JSON report here (atomically)")(
       "timeout", po::value(&f.timeout_s)->default_value(600), "seconds each run may take before it is killed")(
       "sample-every", po::value(&f.sample_every)->default_value("auto"),
       "take a memory sample (live, usable, footprint, RSS) every N events; auto: about 300 per run; 0: none")(
@@ -112,6 +115,13 @@ SessionOptions session_options(const RunFlags& f, const std::string& command_lin
   opt.validate = f.validate;
   opt.repetitions = f.repetitions;
   opt.touch = f.touch;
+  if (f.malloc_alignment != "natural") {
+    auto v = parse_size(f.malloc_alignment);
+    if (!v || !valid_malloc_alignment(*v))
+      throw UsageError("--malloc-alignment must be natural or a power of two up to 4096, not '" + f.malloc_alignment +
+                       "'");
+    opt.malloc_alignment = *v;
+  }
   opt.timeout = std::chrono::milliseconds(static_cast<long long>(f.timeout_s * 1000));
   opt.command_line = command_line;
   auto every = [](const std::string& text, const char* flag) -> std::uint64_t {

@@ -45,6 +45,7 @@ struct RunFlags {
   std::vector<std::string> allocators;
   int repetitions = 1;
   std::string touch = "pages";
+  std::string malloc_alignment = "natural";
   std::string output;
   double timeout_s = 600;
   std::string memory_limit;  // as typed; "" means the default

@@ -14,7 +14,8 @@ int cmd_child(const std::vector<std::string>& args) {
       "memory-limit", po::value(&req.memory_limit_bytes)->default_value(0), "")(
       "sample-every", po::value(&req.sample_every)->default_value(kAutomatic), "")(
       "latency-every", po::value(&req.latency_every)->default_value(kAutomatic), "")("serial", "")(
-      "pace", po::value(&req.pace)->default_value("fast"), "");
+      "pace", po::value(&req.pace)->default_value("fast"), "")("malloc-alignment",
+                                                               po::value(&req.malloc_alignment)->default_value(1), "");
   po::positional_options_description pos;
   po::variables_map vm;
   if (!parse("__run", args, d, pos, vm, "(internal)")) return kExitOk;

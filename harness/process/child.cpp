@@ -144,10 +144,10 @@ ReplayOutcome replay_on_threads(A& a, const TraceView& trace, const ThreadPlan& 
   Pace pace = req.pace == "recorded" ? Pace::kRecorded : Pace::kAsFastAsPossible;
   ThreadedOutcome t;
   if constexpr (A::kThreadSafe) {
-    t = replay_threads(a, trace, plan, table, touch, pace, ms);
+    t = replay_threads(a, trace, plan, table, touch, pace, ms, req.malloc_alignment);
   } else {
     Locked<A> locked(a);
-    t = replay_threads(locked, trace, plan, table, touch, pace, ms);
+    t = replay_threads(locked, trace, plan, table, touch, pace, ms, req.malloc_alignment);
     r.locked = true;
   }
   ReplayOutcome out;
@@ -202,6 +202,7 @@ int run_with(A& a, const ChildRequest& req, const AllocatorSpec& spec, Touch tou
   r.allocator = spec.text;
   r.validate = req.validate;
   r.touch = touchable<A>() ? touch_name(touch) : "none";
+  r.malloc_alignment = req.malloc_alignment;
   if constexpr (A::kCapabilities.is_active) {
     if (!a.is_active())
       return refuse(r, spec.text + " is not the active malloc in the child (preload failed?)", req.result_fd);
@@ -210,7 +211,7 @@ int run_with(A& a, const ChildRequest& req, const AllocatorSpec& spec, Touch tou
     return refuse(r, spec.name + " hands out no real memory: --validate does not apply", req.result_fd);
   r.allocator_version = version_of(a);
   ObjectTable table(trace.object_count);
-  ReplayOptions opt{touch, req.validate};
+  ReplayOptions opt{touch, req.validate, req.malloc_alignment};
   // Measurement: memory samples and latency, sized before the baseline.
   // The null allocator hands out no memory and validating runs are not
   // measurements: neither is sampled.
@@ -269,6 +270,8 @@ int run_child(const ChildRequest& req) {
       if (::setrlimit(RLIMIT_DATA, &rl) != 0) throw std::runtime_error("cannot set the memory limit");
     }
 #endif
+    if (!valid_malloc_alignment(req.malloc_alignment))
+      throw OptionError("--malloc-alignment must be 1 (natural) or a power of two up to 4096");
     AllocatorSpec spec = parse_allocator_spec(req.allocator);
     auto touch = touch_from_name(req.touch);
     if (!touch) throw OptionError("unknown touch policy '" + req.touch + "'");

@@ -21,8 +21,13 @@ struct ChildRequest {
   std::uint64_t latency_every = kAutomatic;  // time every k-th event (0: none; automatic: 101)
   bool serial = false;                       // replay a multi-threaded trace on one thread, in trace order
   std::string pace = "fast";                 // fast | recorded (multi-threaded replays follow the timestamps)
+  std::uint64_t malloc_alignment = 1;        // what malloc, calloc and realloc ask for (1: the allocator's own)
   int result_fd = 3;                         // where the RunResult JSON goes
 };
+
+// A --malloc-alignment: 1 (the allocator's natural alignment) or a power of
+// two up to a page.
+inline bool valid_malloc_alignment(std::uint64_t a) { return a != 0 && a <= 4096 && (a & (a - 1)) == 0; }
 
 // Exit codes of the child.
 inline constexpr int kChildOk = 0;

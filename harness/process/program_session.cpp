@@ -132,7 +132,8 @@ Report run_program_session(const std::vector<ProgramEntry>& programs, const Prog
   so.timeout = opt.timeout;
   so.memory_limit_bytes = opt.memory_limit_bytes;
   report.context = session_context(so);
-  for (const char* replay_only : {"touch", "validate", "serial", "pace", "sample_every", "latency_every"})
+  for (const char* replay_only :
+       {"touch", "malloc_alignment", "validate", "serial", "pace", "sample_every", "latency_every"})
     report.context.erase(replay_only);
   report.context["kind"] = "program";
   report.context["check_output"] = opt.check_output;

@@ -80,6 +80,7 @@ nlohmann::json session_context(const SessionOptions& options) {
           {"command_line", options.command_line},
           {"repetitions", options.repetitions},
           {"touch", options.touch},
+          {"malloc_alignment", options.malloc_alignment},
           {"validate", options.validate},
           {"serial", options.serial},
           {"pace", options.pace},
@@ -108,6 +109,7 @@ nlohmann::json shard_context(const std::vector<PreparedTrace>& traces, const Ses
       {"options",
        {{"repetitions", o.repetitions},
         {"touch", o.touch},
+        {"malloc_alignment", o.malloc_alignment},
         {"validate", o.validate},
         {"serial", o.serial},
         {"pace", o.pace},
@@ -191,6 +193,7 @@ Report run_session(const std::vector<PreparedTrace>& traces, const SessionOption
           req.trace_path = t.hrt_path;
           req.allocator = spec_text;
           req.touch = options.touch;
+          req.malloc_alignment = options.malloc_alignment;
           req.validate = options.validate;
           req.memory_limit_bytes = options.memory_limit_bytes;
           req.sample_every = options.sample_every;

@@ -18,6 +18,7 @@ struct SessionOptions {
   std::vector<std::string> allocators;  // specs, already checked
   int repetitions = 1;
   std::string touch = "pages";
+  std::uint64_t malloc_alignment = 1;  // --malloc-alignment (1: the allocator's own)
   bool validate = false;
   std::chrono::milliseconds timeout{600000};  // per run
   std::uint64_t memory_limit_bytes = 0;       // per run, RLIMIT_DATA (0: none)

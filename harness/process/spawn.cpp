@@ -29,6 +29,7 @@ RunResult run_in_child(const ChildRequest& req, const SpawnOptions& opt) {
   RunResult r;
   r.allocator = req.allocator;
   r.touch = req.touch;
+  r.malloc_alignment = req.malloc_alignment;
   r.validate = req.validate;
   auto failed = [&](std::string why) {
     r.status = "failed";
@@ -48,6 +49,10 @@ RunResult run_in_child(const ChildRequest& req, const SpawnOptions& opt) {
                                    req.allocator, "--touch", req.touch, "--result-fd",  "3"};
   if (req.validate) args.push_back("--validate");
   if (req.serial) args.push_back("--serial");
+  if (req.malloc_alignment != 1) {
+    args.push_back("--malloc-alignment");
+    args.push_back(std::to_string(req.malloc_alignment));
+  }
   if (req.pace != "fast") {
     args.push_back("--pace");
     args.push_back(req.pace);

@@ -21,6 +21,10 @@ namespace heapreplay {
 struct ReplayOptions {
   Touch touch = Touch::kPages;
   bool validate = false;  // pattern, alignment, usable-size and overlap checks (slow)
+  // What malloc, calloc and realloc ask for: the allocator's own alignment,
+  // or more (16 is what glibc's malloc promises on x86_64, and what our
+  // drop-in libraries ask of a design).
+  std::size_t malloc_alignment = kNaturalAlignment;
 };
 
 struct ReplayOutcome {
@@ -67,7 +71,8 @@ struct SerialMeter {
 };
 
 template <class A, Touch T, bool V, bool M>
-ReplayOutcome replay_loop(A& a, const TraceView& trace, Slot* table, ValidationState* vs, ReplayMeasurement* ms) {
+ReplayOutcome replay_loop(A& a, const TraceView& trace, Slot* table, std::size_t malloc_align, ValidationState* vs,
+                          ReplayMeasurement* ms) {
   using Meter = std::conditional_t<M, SerialMeter<A>, NoMeter>;
   ReplayOutcome out;
   const Event* ev = trace.events.data();
@@ -97,7 +102,7 @@ ReplayOutcome replay_loop(A& a, const TraceView& trace, Slot* table, ValidationS
             std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - s0).count());
       }
     }
-    if (!replay_event<T>(a, ev[i], i, i, table, meter, checker, failed)) {
+    if (!replay_event<T>(a, ev[i], i, i, table, malloc_align, meter, checker, failed)) {
       if constexpr (V) {
         out.violated = true;
         out.violation_event = i;
@@ -128,21 +133,22 @@ ReplayOutcome replay(A& a, const TraceView& trace, ObjectTable& table, const Rep
                      ReplayMeasurement* ms = nullptr) {
   using detail::replay_loop;
   Slot* slots = table.data();
+  const std::size_t align = opt.malloc_alignment;
   if constexpr (!touchable<A>()) {
-    return replay_loop<A, Touch::kNone, false, false>(a, trace, slots, nullptr, nullptr);
+    return replay_loop<A, Touch::kNone, false, false>(a, trace, slots, align, nullptr, nullptr);
   } else {
     if (opt.validate) {
       detail::ValidationState vs;
       std::vector<std::uint64_t> seeds(table.size(), 0);
       vs.seeds = seeds.data();
-      return replay_loop<A, Touch::kNone, true, false>(a, trace, slots, &vs, nullptr);
+      return replay_loop<A, Touch::kNone, true, false>(a, trace, slots, align, &vs, nullptr);
     }
     if (ms != nullptr && ms->active())
       return detail::with_touch(opt.touch, [&](auto t) {
-        return replay_loop<A, decltype(t)::value, false, true>(a, trace, slots, nullptr, ms);
+        return replay_loop<A, decltype(t)::value, false, true>(a, trace, slots, align, nullptr, ms);
       });
     return detail::with_touch(opt.touch, [&](auto t) {
-      return replay_loop<A, decltype(t)::value, false, false>(a, trace, slots, nullptr, nullptr);
+      return replay_loop<A, decltype(t)::value, false, false>(a, trace, slots, align, nullptr, nullptr);
     });
   }
 }

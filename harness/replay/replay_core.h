@@ -11,6 +11,7 @@
 // waiting for each other.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstring>
@@ -223,24 +224,30 @@ void take_sample(const A& a, ReplayMeasurement& ms, std::uint64_t event, std::ui
 // object e.id.
 template <Touch T, Op O, class A, class Meter, class Checker>
 [[gnu::always_inline]] inline bool allocate_event(A& a, const Event& e, std::uint64_t index, std::uint64_t step,
-                                                  Slot* table, Meter& meter, Checker& checker, std::uint64_t& failed) {
+                                                  Slot* table, std::size_t malloc_align, Meter& meter, Checker& checker,
+                                                  std::uint64_t& failed) {
   void* p;
-  std::size_t align = 1;
+  std::size_t align = malloc_align;
   constexpr bool zeroed = O == Op::kCalloc;
   if constexpr (O == Op::kMalloc) {
-    p = meter.timed(Op::kMalloc, step, [&] { return a.allocate(e.size, kNaturalAlignment); });
+    p = meter.timed(Op::kMalloc, step, [&] { return a.allocate(e.size, malloc_align); });
     table[e.id] = Slot{p, Slot::pack(e.size, 0)};
   } else if constexpr (O == Op::kCalloc) {
+    // calloc is allocate + zero for allocators without a calloc of their own,
+    // and where calloc must ask more than the natural alignment.
+    auto allocate_and_zero = [&] {
+      void* q = a.allocate(e.size, malloc_align);
+      if constexpr (touchable<A>())
+        if (q != nullptr) std::memset(q, 0, e.size);
+      return q;
+    };
     if constexpr (A::kCapabilities.allocate_zeroed) {
-      p = meter.timed(Op::kCalloc, step, [&] { return a.allocate_zeroed(e.size); });
+      if (malloc_align == kNaturalAlignment)
+        p = meter.timed(Op::kCalloc, step, [&] { return a.allocate_zeroed(e.size); });
+      else
+        p = meter.timed(Op::kCalloc, step, allocate_and_zero);
     } else {
-      // calloc is allocate + zero for allocators without a calloc of their own.
-      p = meter.timed(Op::kCalloc, step, [&] {
-        void* q = a.allocate(e.size, kNaturalAlignment);
-        if constexpr (touchable<A>())
-          if (q != nullptr) std::memset(q, 0, e.size);
-        return q;
-      });
+      p = meter.timed(Op::kCalloc, step, allocate_and_zero);
     }
     table[e.id] = Slot{p, Slot::pack(e.size, 0)};
   } else {
@@ -249,7 +256,7 @@ template <Touch T, Op O, class A, class Meter, class Checker>
       ++failed;
       return true;
     }
-    align = static_cast<std::size_t>(e.alignment());
+    align = std::max(static_cast<std::size_t>(e.alignment()), malloc_align);
     if constexpr (A::kCapabilities.allocate_aligned)
       p = meter.timed(Op::kAligned, step,
                       [&] { return a.allocate_aligned(e.size, align, aligned_call(e.aligned_kind())); });
@@ -274,8 +281,10 @@ template <Touch T, Op O, class A, class Meter, class Checker>
 // realloc of object e.id (realloc(NULL, n) allocates; realloc to 0 frees).
 template <Touch T, class A, class Meter, class Checker>
 [[gnu::always_inline]] inline bool realloc_event(A& a, const Event& e, std::uint64_t index, std::uint64_t step,
-                                                 Slot* table, Meter& meter, Checker& checker, std::uint64_t& failed) {
+                                                 Slot* table, std::size_t malloc_align, Meter& meter, Checker& checker,
+                                                 std::uint64_t& failed) {
   Slot& s = table[e.id];
+  const std::size_t align = std::max(s.alignment(), malloc_align);
   if (e.size == 0) {  // realloc to 0 frees
     if (s.ptr != nullptr) {
       if constexpr (Checker::kOn) {
@@ -283,7 +292,7 @@ template <Touch T, class A, class Meter, class Checker>
         checker.remove(s.ptr);
       }
       meter.free(s.ptr, s.size());
-      meter.timed(Op::kRealloc, step, [&] { a.deallocate(s.ptr, s.size(), s.alignment()); });
+      meter.timed(Op::kRealloc, step, [&] { a.deallocate(s.ptr, s.size(), align); });
       s.ptr = nullptr;
     }
     return true;
@@ -294,7 +303,7 @@ template <Touch T, class A, class Meter, class Checker>
   if constexpr (Checker::kOn)
     if (s.ptr != nullptr && !checker.intact(e.id, s.ptr, old)) return false;
   void* p = meter.timed(Op::kRealloc, step, [&] {
-    return s.ptr != nullptr ? a.reallocate(s.ptr, old, e.size, s.alignment()) : a.allocate(e.size, kNaturalAlignment);
+    return s.ptr != nullptr ? a.reallocate(s.ptr, old, e.size, align) : a.allocate(e.size, malloc_align);
   });
   if (p == nullptr) {  // the old block stays live and unchanged
     ++failed;
@@ -308,7 +317,7 @@ template <Touch T, class A, class Meter, class Checker>
       checker.remove(s.ptr);
     }
     s = Slot{p, Slot::pack(e.size, 0)};
-    return checker.new_block(a, index, e.id, p, e.size, 1, false);
+    return checker.new_block(a, index, e.id, p, e.size, malloc_align, false);
   } else {
     s = Slot{p, Slot::pack(e.size, 0)};
     touch_range<T>(p, old, e.size);
@@ -319,8 +328,8 @@ template <Touch T, class A, class Meter, class Checker>
 
 // free of object e.id (or free(NULL)).
 template <class A, class Meter, class Checker>
-[[gnu::always_inline]] inline bool free_event(A& a, const Event& e, std::uint64_t step, Slot* table, Meter& meter,
-                                              Checker& checker) {
+[[gnu::always_inline]] inline bool free_event(A& a, const Event& e, std::uint64_t step, Slot* table,
+                                              std::size_t malloc_align, Meter& meter, Checker& checker) {
   if (e.id == kNoObject) {
     meter.timed(Op::kFree, step, [&] { a.deallocate(nullptr, 0, kNaturalAlignment); });
     return true;
@@ -333,24 +342,28 @@ template <class A, class Meter, class Checker>
   }
   (void)checker;
   meter.free(s.ptr, s.size());
-  meter.timed(Op::kFree, step, [&] { a.deallocate(s.ptr, s.size(), s.alignment()); });
+  meter.timed(Op::kFree, step, [&] { a.deallocate(s.ptr, s.size(), std::max(s.alignment(), malloc_align)); });
   s.ptr = nullptr;
   return true;
 }
 
 // Replays event e (the trace's event `index`, the loop's step `step`)
-// through a, with object slots in `table`. A failed allocation is counted in
+// through a, with object slots in `table`; malloc, calloc and realloc ask
+// for `malloc_align` (kNaturalAlignment: the allocator's own), which is also
+// the least alignment of an aligned call. A failed allocation is counted in
 // `failed` and leaves its slot empty. Returns false only when the checker
 // found a violation (checker.why says what); the replay stops there.
 template <Touch T, class A, class Meter, class Checker>
 [[gnu::always_inline]] inline bool replay_event(A& a, const Event& e, std::uint64_t index, std::uint64_t step,
-                                                Slot* table, Meter& meter, Checker& checker, std::uint64_t& failed) {
+                                                Slot* table, std::size_t malloc_align, Meter& meter, Checker& checker,
+                                                std::uint64_t& failed) {
+  const std::size_t m = malloc_align;
   switch (e.op) {
-    case Op::kMalloc: return allocate_event<T, Op::kMalloc>(a, e, index, step, table, meter, checker, failed);
-    case Op::kCalloc: return allocate_event<T, Op::kCalloc>(a, e, index, step, table, meter, checker, failed);
-    case Op::kAligned: return allocate_event<T, Op::kAligned>(a, e, index, step, table, meter, checker, failed);
-    case Op::kRealloc: return realloc_event<T>(a, e, index, step, table, meter, checker, failed);
-    case Op::kFree: return free_event(a, e, step, table, meter, checker);
+    case Op::kMalloc: return allocate_event<T, Op::kMalloc>(a, e, index, step, table, m, meter, checker, failed);
+    case Op::kCalloc: return allocate_event<T, Op::kCalloc>(a, e, index, step, table, m, meter, checker, failed);
+    case Op::kAligned: return allocate_event<T, Op::kAligned>(a, e, index, step, table, m, meter, checker, failed);
+    case Op::kRealloc: return realloc_event<T>(a, e, index, step, table, m, meter, checker, failed);
+    case Op::kFree: return free_event(a, e, step, table, m, meter, checker);
   }
   return true;
 }

@@ -167,9 +167,9 @@ inline void wait_for(Progress* progress, std::uint64_t w, ThreadOutcome& out) {
 }
 
 template <class A, Touch T, bool M>
-std::uint64_t run_stream(A& a, const TraceView& trace, const ThreadStream& stream, Slot* table, Progress* progress,
-                         std::size_t me, Pace pace, std::chrono::steady_clock::time_point start, ThreadOutcome& out,
-                         ThreadedMeasure* tm) {
+std::uint64_t run_stream(A& a, const TraceView& trace, const ThreadStream& stream, Slot* table,
+                         std::size_t malloc_align, Progress* progress, std::size_t me, Pace pace,
+                         std::chrono::steady_clock::time_point start, ThreadOutcome& out, ThreadedMeasure* tm) {
   using Clock = std::chrono::steady_clock;
   using Meter = std::conditional_t<M, StreamMeter<A>, NoMeter>;
   std::uint64_t failed = 0;
@@ -196,7 +196,7 @@ std::uint64_t run_stream(A& a, const TraceView& trace, const ThreadStream& strea
       auto due = start + std::chrono::nanoseconds(trace.timestamps_ns[i] - t0_trace);
       if (Clock::now() < due) std::this_thread::sleep_until(due);
     }
-    replay_event<T>(a, trace.events[i], i, k, table, meter, checker, failed);
+    replay_event<T>(a, trace.events[i], i, k, table, malloc_align, meter, checker, failed);
     Progress& mine = progress[me];
     mine.done.store(k + 1, std::memory_order_seq_cst);
     if (mine.sleepers.load(std::memory_order_seq_cst) != 0) mine.done.notify_all();
@@ -209,8 +209,8 @@ std::uint64_t run_stream(A& a, const TraceView& trace, const ThreadStream& strea
 }
 
 template <class A, Touch T, bool M>
-ThreadedOutcome replay_threads_with(A& a, const TraceView& trace, const ThreadPlan& plan, Slot* table, Pace pace,
-                                    ReplayMeasurement* ms) {
+ThreadedOutcome replay_threads_with(A& a, const TraceView& trace, const ThreadPlan& plan, Slot* table,
+                                    std::size_t malloc_align, Pace pace, ReplayMeasurement* ms) {
   const std::size_t n = plan.threads.size();
   std::vector<Progress> progress(n);
   std::vector<ThreadMeter> meters(M ? n : 0);
@@ -242,8 +242,8 @@ ThreadedOutcome replay_threads_with(A& a, const TraceView& trace, const ThreadPl
     workers.emplace_back([&, t] {
       ready.fetch_add(1);
       while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
-      failed[t] =
-          run_stream<A, T, M>(a, trace, plan.threads[t], table, progress.data(), t, pace, start, out.threads[t], &tm);
+      failed[t] = run_stream<A, T, M>(a, trace, plan.threads[t], table, malloc_align, progress.data(), t, pace, start,
+                                      out.threads[t], &tm);
     });
   }
   while (ready.load() < n) std::this_thread::yield();
@@ -282,19 +282,20 @@ ThreadedOutcome replay_threads_with(A& a, const TraceView& trace, const ThreadPl
 // done by then, and ms->live_bytes and usable_bytes the state at the end.
 template <Allocator A>
 ThreadedOutcome replay_threads(A& a, const TraceView& trace, const ThreadPlan& plan, ObjectTable& table, Touch touch,
-                               Pace pace, ReplayMeasurement* ms = nullptr) {
+                               Pace pace, ReplayMeasurement* ms = nullptr,
+                               std::size_t malloc_align = kNaturalAlignment) {
   static_assert(A::kThreadSafe, "multi-threaded replay needs a thread-safe allocator (wrap it in Locked)");
   using detail::replay_threads_with;
   Slot* slots = table.data();
   if constexpr (!touchable<A>()) {
-    return replay_threads_with<A, Touch::kNone, false>(a, trace, plan, slots, pace, nullptr);
+    return replay_threads_with<A, Touch::kNone, false>(a, trace, plan, slots, malloc_align, pace, nullptr);
   } else {
     if (ms != nullptr && ms->active())
       return detail::with_touch(touch, [&](auto t) {
-        return replay_threads_with<A, decltype(t)::value, true>(a, trace, plan, slots, pace, ms);
+        return replay_threads_with<A, decltype(t)::value, true>(a, trace, plan, slots, malloc_align, pace, ms);
       });
     return detail::with_touch(touch, [&](auto t) {
-      return replay_threads_with<A, decltype(t)::value, false>(a, trace, plan, slots, pace, nullptr);
+      return replay_threads_with<A, decltype(t)::value, false>(a, trace, plan, slots, malloc_align, pace, nullptr);
     });
   }
 }

@@ -150,9 +150,31 @@ TEST(Cli, BadAllocatorNamesAndNumbers) {
   EXPECT_EQ(r.status, 2);
   r = run_cli({"replay", "-a", "null", "--touch", "some", rep});
   EXPECT_EQ(r.status, 2);
+  r = run_cli({"replay", "-a", "null", "--malloc-alignment", "24", rep});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--malloc-alignment must be natural or a power of two"), std::string::npos) << r.err;
   r = run_cli({"replay", "-a", "null"});
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("no trace given"), std::string::npos);
+}
+
+// --malloc-alignment reaches the child and the report: the context, and
+// each run that asked it; the default asks the allocator's own.
+TEST(Cli, MallocAlignmentIsRecordedInTheReport) {
+  TempDir dir;
+  std::string rep = dir.write("small.rep", kSmallRep);
+  auto r =
+      run_cli({"replay", "-a", "sizeclass", "--validate", "--malloc-alignment", "16", "-o", dir.file("a.json"), rep});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(test::read_file(dir.file("a.json")));
+  EXPECT_EQ(j["context"]["malloc_alignment"], 16);
+  ASSERT_EQ(j["runs"].size(), 1u);
+  EXPECT_EQ(j["runs"][0]["malloc_alignment"], 16);
+  r = run_cli({"replay", "-a", "sizeclass", "-o", dir.file("n.json"), rep});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto n = nlohmann::json::parse(test::read_file(dir.file("n.json")));
+  EXPECT_EQ(n["context"]["malloc_alignment"], 1);
+  EXPECT_FALSE(n["runs"][0].contains("malloc_alignment"));
 }
 
 TEST(Cli, ReportHasTheDocumentedShape) {

@@ -9,6 +9,7 @@
 #include <map>
 #include <ostream>
 
+#include "allocators/sizeclass/sizeclass.h"
 #include "allocators/system/null_allocator.h"
 #include "traces/trace_builder.h"
 
@@ -20,6 +21,7 @@ struct Recording {
   static constexpr bool kThreadSafe = false;
   static constexpr Capabilities kCapabilities{};
   std::vector<std::string> calls;
+  std::vector<std::size_t> alignments;  // of every call on a block (not free(NULL))
   std::map<void*, std::size_t> live;
   std::size_t fail_size = ~std::size_t{0};  // requests of this size fail
 
@@ -32,18 +34,21 @@ struct Recording {
 
   void* allocate(std::size_t n, std::size_t align) noexcept {
     calls.push_back("alloc " + std::to_string(n) + " " + std::to_string(align));
+    alignments.push_back(align);
     if (n == fail_size) return nullptr;
     void* p = nullptr;
     if (posix_memalign(&p, align < 16 ? 16 : align, (n + 63) / 64 * 64) != 0) return nullptr;
     live[p] = n;
     return p;
   }
-  void deallocate(void* p, std::size_t n, std::size_t) noexcept {
+  void deallocate(void* p, std::size_t n, std::size_t align) noexcept {
     calls.push_back(p ? "free " + std::to_string(n) : "free null");
+    if (p) alignments.push_back(align);
     if (p) live.erase(p), std::free(p);
   }
-  void* reallocate(void* p, std::size_t old, std::size_t n, std::size_t) noexcept {
+  void* reallocate(void* p, std::size_t old, std::size_t n, std::size_t align) noexcept {
     calls.push_back("realloc " + std::to_string(old) + "->" + std::to_string(n));
+    alignments.push_back(align);
     if (n == fail_size) return nullptr;
     void* q = nullptr;
     if (posix_memalign(&q, 16, (n + 63) / 64 * 64) != 0) return nullptr;
@@ -99,6 +104,32 @@ TEST(Replay, AsksTheAllocatorExactlyWhatTheTraceSays) {
                                    "free null",   "free 40",    "free 300",         "free 50"};
   EXPECT_EQ(a.calls, want);
   EXPECT_TRUE(a.live.empty());
+}
+
+// --malloc-alignment 16: malloc, calloc, realloc and their frees ask for 16,
+// as a drop-in library asks of a design; an aligned call keeps its own
+// alignment when it is larger. By default they ask the natural one.
+TEST(Replay, MallocAlignmentIsWhatPlainCallsAskFor) {
+  Trace t = small_trace();
+  Recording natural, sixteen;
+  run(natural, t);
+  run(sixteen, t, {Touch::kNone, false, 16});
+  EXPECT_EQ(natural.alignments, (std::vector<std::size_t>{1, 1, 1, 256, 1, 1, 256}));
+  EXPECT_EQ(sixteen.alignments, (std::vector<std::size_t>{16, 16, 16, 256, 16, 16, 256}));
+}
+
+// A design whose classes are 8 bytes apart hands out 16-aligned blocks when
+// asked (the validator checks each block's alignment against what was asked).
+TEST(Replay, MallocAlignmentIsKeptByADesign) {
+  TraceBuilder b("test", ReusePolicy::kLeakOld);
+  for (std::uint32_t i = 1; i <= 200; ++i) b.malloc(i, 8 * i + 8);
+  for (std::uint32_t i = 1; i <= 200; i += 2) b.realloc(i, i, 4 * i + 8);
+  for (std::uint32_t i = 1; i <= 200; ++i) b.free(i);
+  Trace t = b.finish();
+  Sizeclass a;
+  ReplayOutcome out = run(a, t, {Touch::kAll, true, 16});
+  EXPECT_FALSE(out.violated) << out.violation;
+  EXPECT_EQ(out.failed_allocations, 0u);
 }
 
 TEST(Replay, FailedAllocationsAreCountedAndTheirFreesBecomeNoOps) {
