@@ -6,15 +6,18 @@
 #include <elf.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include "core/numbers.h"
 #include "harness/cli/cli.h"
@@ -62,12 +65,39 @@ bool loader_starts(const std::string& path) {
   return dynamic;
 }
 
-// The program's resident memory before any of its code runs: its
-// executable and libraries mapped by the dynamic loader, which
-// LD_TRACE_LOADED_OBJECTS stops before main (ru_maxrss of that run). 0 when
-// it cannot be measured (a static executable would run in full).
-std::uint64_t loader_baseline_rss(const PreparedProgram& run) {
-  if (!loader_starts(run.argv[0])) return 0;
+// The program's resident memory before any of its code runs, and the
+// libraries it loads: LD_TRACE_LOADED_OBJECTS makes the dynamic loader map
+// the executable and its libraries, print them and exit before main
+// (ru_maxrss of that run). Nothing when it cannot be measured (a static
+// executable would run in full).
+struct LoaderBaseline {
+  std::uint64_t rss_bytes = 0;
+  std::vector<std::string> libraries;  // paths, in the loader's order
+};
+
+// The library paths of the loader's list ("\tlibc.so.6 => /lib/.../libc.so.6
+// (0x...)"); the vDSO and the loader itself have no "=>". A path LD_PRELOAD
+// could not carry (a space or a colon in it) is left out.
+std::vector<std::string> loaded_libraries(std::string_view listing) {
+  std::vector<std::string> out;
+  while (!listing.empty()) {
+    const std::size_t eol = std::min(listing.find('\n'), listing.size());
+    std::string_view line = listing.substr(0, eol);
+    listing.remove_prefix(std::min(eol + 1, listing.size()));
+    const std::size_t arrow = line.find(" => /");
+    if (arrow == std::string_view::npos) continue;
+    std::string_view path = line.substr(arrow + 4);
+    path = path.substr(0, path.find(" ("));
+    if (path.find_first_of(" :") == std::string_view::npos) out.emplace_back(path);
+  }
+  return out;
+}
+
+LoaderBaseline loader_baseline(const PreparedProgram& run) {
+  LoaderBaseline b;
+  if (!loader_starts(run.argv[0])) return b;
+  const int out = ::memfd_create("heapreplay-loader-list", MFD_CLOEXEC);
+  if (out < 0) return b;
   ProgramRunSpec spec;
   spec.process.path = run.argv[0];
   spec.process.argv = run.argv;
@@ -75,25 +105,48 @@ std::uint64_t loader_baseline_rss(const PreparedProgram& run) {
   spec.process.unset_env = {"LD_TRACE_LOADED_OBJECTS"};
   spec.process.cwd = run.cwd;
   spec.timeout = std::chrono::milliseconds(10000);
+  spec.stdout_fd = out;
   RunResult r = run_program(spec);
-  return r.status == "ok" ? r.peak_rss_bytes : 0;
+  if (r.status == "ok") {
+    b.rss_bytes = r.peak_rss_bytes;
+    std::string listing(64 * 1024, '\0');
+    const ssize_t n = ::pread(out, listing.data(), listing.size(), 0);
+    listing.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+    b.libraries = loaded_libraries(listing);
+  }
+  ::close(out);
+  return b;
 }
 
-// Per allocator, the ru_maxrss of a minimal program under it (heapreplay
-// --version: it starts, allocates a little and exits), the median of three
-// runs: what the allocator itself takes at start-up, beside the C and C++
-// libraries every program loads.
+// The start-up probe: a C program that does nothing, beside the drop-in
+// libraries (harness/programs/startup_probe.c).
+std::string startup_probe_path(const std::string& self) {
+  std::string path = (std::filesystem::path(self).parent_path().parent_path() / "lib" / "hr_startup_probe").string();
+  if (::access(path.c_str(), X_OK) != 0)
+    throw std::runtime_error("cannot run the start-up probe " + path + " (build the hr_startup_probe target)");
+  return path;
+}
+
+// Per allocator, what a process with the program's libraries holds at
+// start-up under it: the ru_maxrss of the start-up probe with the
+// allocator's library and then the program's own libraries preloaded, the
+// median of three runs. So a C program pays a C++ allocator's libstdc++
+// here, which a C++ program already loads, and each library's start-up
+// allocations go through the allocator as they do in the program.
 std::map<std::string, std::uint64_t> allocator_startup_rss(const std::vector<ProgramAllocator>& allocators,
-                                                           const std::string& self) {
+                                                           const std::vector<std::string>& libraries,
+                                                           const std::string& probe) {
   std::map<std::string, std::uint64_t> out;
   for (const ProgramAllocator& a : allocators) {
     if (!a.missing.empty()) continue;
+    std::string preload = a.library;
+    for (const std::string& lib : libraries) preload += (preload.empty() ? "" : ":") + lib;
     std::vector<std::uint64_t> values;
     for (int i = 0; i < 3; ++i) {
       ProgramRunSpec spec;
-      spec.process.path = self;
-      spec.process.argv = {self, "--version"};
-      spec.process.preload = a.library;
+      spec.process.path = probe;
+      spec.process.argv = {probe};
+      spec.process.preload = preload;
       spec.process.preload_mode = ProcessSpec::Preload::kReplace;
       spec.process.set_env = a.env;
       for (const std::string& e : a.env) spec.process.unset_env.push_back(e.substr(0, e.find('=')));
@@ -114,7 +167,8 @@ struct Subject {
   PreparedProgram run;
   const char* record_image = nullptr;
   bool check = false;
-  std::uint64_t baseline_rss = 0;  // loader_baseline_rss
+  LoaderBaseline baseline;
+  std::map<std::string, std::uint64_t> startup_rss;  // allocator_startup_rss
 };
 
 // The allocators named, each good for a replay and for a program run.
@@ -199,6 +253,7 @@ int cmd_fidelity(const std::vector<std::string>& args, const std::string& comman
                            "--format",
                            "--seed",
                            "--touch",
+                           "--malloc-alignment",
                            "--record-image",
                            "--tmpdir"},
                           ours, program);
@@ -206,7 +261,7 @@ int cmd_fidelity(const std::vector<std::string>& args, const std::string& comman
   int repetitions = 5;
   double timeout_s = 600, scale = 1.0;
   std::string output, memory_limit, stdin_path, cwd, suite, only, format, seed_text = "1", touch = "pages",
-                                                                          record_image, tmpdir;
+                                                                          record_image, tmpdir, malloc_alignment;
   po::options_description d("Options");
   d.add_options()("allocator,a", po::value(&allocators)->composing(),
                   "allocator to compare (repeatable): a system allocator, one of our designs, preload:/path/lib.so, "
@@ -229,6 +284,9 @@ int cmd_fidelity(const std::vector<std::string>& args, const std::string& comman
       "the look-alike ranks them (repeatable)")("format", po::value(&format), "--fit: force the traces' format")(
       "seed", po::value(&seed_text)->default_value("1"), "--fit: the look-alike's seed")(
       "touch", po::value(&touch)->default_value("pages"), "how replays touch the memory (none, first, pages, all)")(
+      "malloc-alignment", po::value(&malloc_alignment),
+      "what the replays' malloc, calloc and realloc ask for: natural or a power of two (default: 16, what "
+      "malloc promises the recorded program; natural with --fit)")(
       "tmpdir", po::value(&tmpdir), "where the private folders for inputs and recordings go (default: $TMPDIR)");
   po::positional_options_description pos;
   po::variables_map vm;
@@ -257,6 +315,7 @@ int cmd_fidelity(const std::vector<std::string>& args, const std::string& comman
   flags.allocators = fidelity_allocators(allocators, fits.empty());
   flags.repetitions = repetitions;
   flags.touch = touch;
+  flags.malloc_alignment = !malloc_alignment.empty() ? malloc_alignment : fits.empty() ? "16" : "natural";
   flags.timeout_s = timeout_s;
   flags.memory_limit = memory_limit;
   SessionOptions so = session_options(flags, command_line);
@@ -313,11 +372,14 @@ int cmd_fidelity(const std::vector<std::string>& args, const std::string& comman
   // a process we fork) is still that of a heapreplay that holds no trace.
   // Writing the suite's inputs grew it: that goes back to the system first.
   ::malloc_trim(0);
-  for (Subject& s : subjects) s.baseline_rss = loader_baseline_rss(s.run);
   const std::string self = self_executable();
+  const std::string probe = startup_probe_path(self);
   ProgramSessionOptions po;
   for (const std::string& a : so.allocators) po.allocators.push_back(resolve_program_allocator(a, self));
-  const std::map<std::string, std::uint64_t> startup = allocator_startup_rss(po.allocators, self);
+  for (Subject& s : subjects) {
+    s.baseline = loader_baseline(s.run);
+    s.startup_rss = allocator_startup_rss(po.allocators, s.baseline.libraries, probe);
+  }
 
   // Record each, keeping only the .hrt (the programs' runs must not start
   // from a heapreplay that holds the traces: ru_maxrss starts at our RSS).
@@ -352,9 +414,9 @@ int cmd_fidelity(const std::vector<std::string>& args, const std::string& comman
     f.standin_kind = "recording";
     f.recorded_events = rec.trace.events.size();
     f.recorded_peak_live_bytes = summarize(rec.trace.view()).peak_live_bytes;
-    f.baseline_rss_bytes = s.baseline_rss;
+    f.baseline_rss_bytes = s.baseline.rss_bytes;
     f.notes = rec.warnings;
-    f.allocator_startup_rss_bytes = startup;
+    f.allocator_startup_rss_bytes = s.startup_rss;
     traces.push_back(workspace.add(rec.trace, f.standin_trace));
     measured.push_back(std::move(f));
     ProgramEntry e;

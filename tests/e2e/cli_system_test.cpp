@@ -190,5 +190,27 @@ TEST(CliSystem, MultiThreadedTracesReplayOnTheirThreads) {
   EXPECT_NE(r.err.find("needs a trace with timestamps"), std::string::npos) << r.err;
 }
 
+// fidelity adds to each replay the start-up memory its allocator costs this
+// program: a C program (run_probe) under a design's drop-in loads libstdc++
+// for it, which a replay in heapreplay (C++ already) never pays; under
+// glibc nothing is added. The replays ask malloc's 16-byte alignment.
+TEST(CliSystem, FidelityAddsTheStartUpMemoryTheProgramPays) {
+  TempDir dir;
+  auto r = run_cli({"fidelity", "-a", "glibc", "-a", "segfit", "-r", "4", "-o", dir.file("f.json"), "--",
+                    std::string(HR_BIN_DIR) + "/run_probe", "alloc", "8"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(test::read_file(dir.file("f.json")));
+  for (const auto& run : j["runs"]) {
+    if (run.value("kind", "replay") == "replay") {
+      EXPECT_EQ(run["malloc_alignment"], 16) << run.dump();
+    }
+  }
+  const auto& s = j["fidelity"]["subjects"][0];
+  std::map<std::string, double> added;
+  for (const auto& a : s["allocators"]) added[a["allocator"]] = a.value("standin_startup_rss_added_bytes", -1.0);
+  EXPECT_EQ(added["glibc"], 0.0);
+  EXPECT_GT(added["segfit"], 512.0 * 1024) << s.dump();
+}
+
 }  // namespace
 }  // namespace heapreplay
