@@ -6,22 +6,15 @@
 #include <nlohmann/json.hpp>
 
 #include "support/cli_runner.h"
+#include "support/run_keys.h"
 
 namespace heapreplay {
 namespace {
 
 using test::read_file;
 using test::run_cli;
+using test::run_keys;
 using test::TempDir;
-
-std::vector<std::string> run_keys(const std::string& path) {
-  std::vector<std::string> keys;
-  const nlohmann::json report = nlohmann::json::parse(read_file(path));
-  for (const auto& r : report["runs"])
-    keys.push_back(r["trace"].get<std::string>() + " " + r["allocator"].get<std::string>() + " " +
-                   std::to_string(r["repetition"].get<int>()));
-  return keys;
-}
 
 TEST(ShardCli, ShardsOfABenchMergeIntoTheUnshardedRunSet) {
   TempDir dir;

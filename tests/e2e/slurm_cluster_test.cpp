@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "support/cli_runner.h"
+#include "support/run_keys.h"
 
 namespace heapreplay {
 namespace {
@@ -27,6 +28,7 @@ namespace {
 namespace fs = std::filesystem;
 using test::read_file;
 using test::run_cli;
+using test::run_keys;
 using test::shell_quote;
 using test::TempDir;
 
@@ -127,15 +129,6 @@ class Cluster {
   std::string dir_;
   bool munge_ = false, ctld_ = false, slurmd_ = false;
 };
-
-std::vector<std::string> run_keys(const std::string& path) {
-  std::vector<std::string> keys;
-  const nlohmann::json report = nlohmann::json::parse(read_file(path));
-  for (const auto& r : report["runs"])
-    keys.push_back(r["trace"].get<std::string>() + " " + r["allocator"].get<std::string>() + " " +
-                   std::to_string(r["repetition"].get<int>()));
-  return keys;
-}
 
 TEST(SlurmCluster, AFourShardArrayJobMergesIntoTheUnshardedRunSet) {
   for (const char* p : {"munged", "slurmctld", "slurmd", "sbatch", "sinfo", "scontrol"})
