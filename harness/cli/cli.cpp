@@ -198,6 +198,15 @@ std::string command_line_text(int argc, char** argv) {
   return s;
 }
 
+std::string shell_quoted(const std::string& s) {
+  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=./+:,@%") ==
+                        std::string::npos)
+    return s;
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 int write_trace(const Trace& t, const std::string& out) {
   try {
     write_hrt(t, out);

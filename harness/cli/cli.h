@@ -76,6 +76,10 @@ int report_session(const Report& report, const std::string& output);
 
 std::string command_line_text(int argc, char** argv);
 
+// A word as a POSIX shell reads it back: as is when it is plain, else in
+// single quotes (for the command lines heapreplay prints and writes).
+std::string shell_quoted(const std::string& word);
+
 // Writes `t` as .hrt to `out` (atomically; see write_hrt). On failure prints
 // one line saying what was not written and returns kExitOutputFailed.
 int write_trace(const Trace& t, const std::string& out);

@@ -86,15 +86,6 @@ bool usable_folder(const std::string& dir) {
   return true;
 }
 
-std::string shell_quoted(const std::string& s) {
-  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=./+:,") ==
-                        std::string::npos)
-    return s;
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 // The run as one shell command line: cd, the environment, argv, stdin.
 std::string command_text(const PreparedProgram& run) {
   std::string s = "cd " + shell_quoted(run.cwd) + " &&";

@@ -165,7 +165,7 @@ std::map<std::string, std::uint64_t> allocator_startup_rss(const std::vector<Pro
 struct Subject {
   ProgramEntry entry;
   PreparedProgram run;
-  const char* record_image = nullptr;
+  std::string record_image;  // "": the program's own recording
   bool check = false;
   LoaderBaseline baseline;
   std::map<std::string, std::uint64_t> startup_rss;  // allocator_startup_rss
@@ -230,168 +230,149 @@ int fidelity_of_fits(const std::vector<std::string>& traces, const std::string& 
   return report_session(report, output);
 }
 
-}  // namespace
-
-int cmd_fidelity(const std::vector<std::string>& args, const std::string& command_line) {
-  std::vector<std::string> ours, program;
-  split_program_arguments(args,
-                          {"-a",
-                           "--allocator",
-                           "-r",
-                           "--repetitions",
-                           "-o",
-                           "--output",
-                           "--timeout",
-                           "--memory-limit",
-                           "--stdin",
-                           "--cwd",
-                           "--env",
-                           "--suite",
-                           "--scale",
-                           "--only",
-                           "--fit",
-                           "--format",
-                           "--seed",
-                           "--touch",
-                           "--malloc-alignment",
-                           "--record-image",
-                           "--tmpdir"},
-                          ours, program);
+// The command line of fidelity, as parsed.
+struct FidelityFlags {
   std::vector<std::string> allocators, env, fits;
   int repetitions = 5;
   double timeout_s = 600, scale = 1.0;
   std::string output, memory_limit, stdin_path, cwd, suite, only, format, seed_text = "1", touch = "pages",
                                                                           record_image, tmpdir, malloc_alignment;
+  std::vector<std::string> program;  // after --
+  bool only_given = false;
+};
+
+// Options that take a value: what split_program_arguments must not take for
+// the program's first word.
+const std::vector<std::string> kValueOptions = {"-a",
+                                                "--allocator",
+                                                "-r",
+                                                "--repetitions",
+                                                "-o",
+                                                "--output",
+                                                "--timeout",
+                                                "--memory-limit",
+                                                "--stdin",
+                                                "--cwd",
+                                                "--env",
+                                                "--suite",
+                                                "--scale",
+                                                "--only",
+                                                "--fit",
+                                                "--format",
+                                                "--seed",
+                                                "--touch",
+                                                "--malloc-alignment",
+                                                "--record-image",
+                                                "--tmpdir"};
+
+po::options_description fidelity_options(FidelityFlags& f) {
   po::options_description d("Options");
-  d.add_options()("allocator,a", po::value(&allocators)->composing(),
+  d.add_options()("allocator,a", po::value(&f.allocators)->composing(),
                   "allocator to compare (repeatable): a system allocator, one of our designs, preload:/path/lib.so, "
-                  "or all")("repetitions,r", po::value(&repetitions)->default_value(5),
+                  "or all")("repetitions,r", po::value(&f.repetitions)->default_value(5),
                             "runs of each program and of each replay per allocator, interleaved; a pair is decided "
                             "only when the reference's difference is significant, which needs at least 4")(
-      "output,o", po::value(&output), "write the JSON report (runs, aggregates and the fidelity block) here")(
-      "timeout", po::value(&timeout_s)->default_value(600), "seconds each run or replay may take")(
-      "memory-limit", po::value(&memory_limit), "RLIMIT_DATA of each run and replay (default: half the memory)")(
-      "stdin", po::value(&stdin_path), "the program's standard input (default: /dev/null)")(
-      "cwd", po::value(&cwd), "the folder the program runs in")(
-      "env", po::value(&env)->composing(), "NAME=VALUE set in the program's environment (repeatable)")(
-      "record-image", po::value(&record_image),
+      "output,o", po::value(&f.output), "write the JSON report (runs, aggregates and the fidelity block) here")(
+      "timeout", po::value(&f.timeout_s)->default_value(600), "seconds each run or replay may take")(
+      "memory-limit", po::value(&f.memory_limit), "RLIMIT_DATA of each run and replay (default: half the memory)")(
+      "stdin", po::value(&f.stdin_path), "the program's standard input (default: /dev/null)")(
+      "cwd", po::value(&f.cwd), "the folder the program runs in")(
+      "env", po::value(&f.env)->composing(), "NAME=VALUE set in the program's environment (repeatable)")(
+      "record-image", po::value(&f.record_image),
       "replay what the process running this executable (by name, e.g. cc1plus under g++) recorded, not the "
-      "program's own")("suite", po::value(&suite), "measure every program of the suite (programs)")(
-      "scale", po::value(&scale)->default_value(1.0), "--suite: input size (1: 0.5 to 5 s each under glibc)")(
-      "only", po::value(&only), "--suite: these programs only (comma-separated)")(
-      "fit", po::value(&fits)->composing(),
+      "program's own")("suite", po::value(&f.suite), "measure every program of the suite (programs)")(
+      "scale", po::value(&f.scale)->default_value(1.0), "--suite: input size (1: 0.5 to 5 s each under glibc)")(
+      "only", po::value(&f.only), "--suite: these programs only (comma-separated)")(
+      "fit", po::value(&f.fits)->composing(),
       "instead of a program: replay TRACE and its gen fit look-alike through the allocators and measure how well "
-      "the look-alike ranks them (repeatable)")("format", po::value(&format), "--fit: force the traces' format")(
-      "seed", po::value(&seed_text)->default_value("1"), "--fit: the look-alike's seed")(
-      "touch", po::value(&touch)->default_value("pages"), "how replays touch the memory (none, first, pages, all)")(
-      "malloc-alignment", po::value(&malloc_alignment),
+      "the look-alike ranks them (repeatable)")("format", po::value(&f.format), "--fit: force the traces' format")(
+      "seed", po::value(&f.seed_text)->default_value("1"), "--fit: the look-alike's seed")(
+      "touch", po::value(&f.touch)->default_value("pages"), "how replays touch the memory (none, first, pages, all)")(
+      "malloc-alignment", po::value(&f.malloc_alignment),
       "what the replays' malloc, calloc and realloc ask for: natural or a power of two (default: 16, what "
       "malloc promises the recorded program; natural with --fit)")(
-      "tmpdir", po::value(&tmpdir), "where the private folders for inputs and recordings go (default: $TMPDIR)");
-  po::positional_options_description pos;
-  po::variables_map vm;
-  if (!parse("fidelity", ours, d, pos, vm, kFidelityUsage)) return kExitOk;
-  const int sources = !program.empty() + !suite.empty() + !fits.empty();
+      "tmpdir", po::value(&f.tmpdir), "where the private folders for inputs and recordings go (default: $TMPDIR)");
+  return d;
+}
+
+// The combinations fidelity refuses (UsageError).
+void check_fidelity_flags(const FidelityFlags& f, const po::variables_map& vm) {
+  const int sources = !f.program.empty() + !f.suite.empty() + !f.fits.empty();
   if (sources != 1)
     throw UsageError(sources == 0 ? "nothing to measure (-- PROGRAM [ARGS...], --suite programs or --fit TRACE)"
                                   : "give one of -- PROGRAM ARGS, --suite programs and --fit TRACE");
-  if (!suite.empty() && suite != "programs") throw UsageError("--suite: the suite is programs, not '" + suite + "'");
-  if (suite.empty() && (vm.count("only") || !vm["scale"].defaulted()))
+  if (!f.suite.empty() && f.suite != "programs")
+    throw UsageError("--suite: the suite is programs, not '" + f.suite + "'");
+  if (f.suite.empty() && (f.only_given || !vm["scale"].defaulted()))
     throw UsageError("--scale and --only go with --suite programs");
-  if (!valid_program_scale(scale))
+  if (!valid_program_scale(f.scale))
     throw UsageError("--scale must be above 0 and at most " + std::to_string(static_cast<int>(kMaxProgramScale)));
-  if (fits.empty() && (vm.count("format") || !vm["seed"].defaulted()))
+  if (f.fits.empty() && (vm.count("format") || !vm["seed"].defaulted()))
     throw UsageError("--format and --seed go with --fit");
-  if (!fits.empty() && (!env.empty() || !cwd.empty() || !stdin_path.empty() || !record_image.empty()))
+  const bool program_options = !f.env.empty() || !f.cwd.empty() || !f.stdin_path.empty() || !f.record_image.empty();
+  if (!f.fits.empty() && program_options)
     throw UsageError("--env, --cwd, --stdin and --record-image are for a program, not --fit");
-  if (!suite.empty() && (!env.empty() || !cwd.empty() || !stdin_path.empty() || !record_image.empty()))
+  if (!f.suite.empty() && program_options)
     throw UsageError("--env, --cwd, --stdin and --record-image are for one program; the suite brings its own");
-  if (allocators.empty()) throw UsageError("no allocator given (use -a NAME, or -a all)");
-  check_program_env(env);
-  if (!stdin_path.empty() && ::access(stdin_path.c_str(), R_OK) != 0)
-    throw UsageError("--stdin: cannot read " + stdin_path + ": " + std::strerror(errno));
+  if (f.allocators.empty()) throw UsageError("no allocator given (use -a NAME, or -a all)");
+  check_program_env(f.env);
+  if (!f.stdin_path.empty() && ::access(f.stdin_path.c_str(), R_OK) != 0)
+    throw UsageError("--stdin: cannot read " + f.stdin_path + ": " + std::strerror(errno));
+}
 
-  RunFlags flags;
-  flags.allocators = fidelity_allocators(allocators, fits.empty());
-  flags.repetitions = repetitions;
-  flags.touch = touch;
-  flags.malloc_alignment = !malloc_alignment.empty() ? malloc_alignment : fits.empty() ? "16" : "natural";
-  flags.timeout_s = timeout_s;
-  flags.memory_limit = memory_limit;
-  SessionOptions so = session_options(flags, command_line);
-  if (!fits.empty()) {
-    auto seed = parse_size(seed_text);
-    if (!seed) throw UsageError("--seed needs a number, not '" + seed_text + "'");
-    return fidelity_of_fits(fits, format, *seed, so, output);
-  }
-  if (tmpdir.empty()) tmpdir = temporary_parent();
-  so.progress = ::isatty(STDERR_FILENO) == 1;
-  recorder_library_path();  // missing: one line now, before any program runs
-
-  // The programs, their inputs written into a private folder.
-  InterruptWatch watch;
-  RecordingDir inputs(tmpdir);
+// The programs to measure: the suite's installed ones, their inputs
+// written under `inputs` (none installed: empty), or the one program named.
+std::vector<Subject> program_subjects(const FidelityFlags& f, const std::string& inputs) {
   std::vector<Subject> subjects;
-  if (!suite.empty()) {
-    for (const SuiteProgram* p : select_programs(only, vm.count("only") != 0)) {
+  if (!f.suite.empty()) {
+    for (const SuiteProgram* p : select_programs(f.only, f.only_given)) {
       Subject s;
       s.entry.name = p->name;
       if (std::string missing = missing_program(*p); !missing.empty()) {
         std::cerr << "heapreplay: skipped " << missing << '\n';
         continue;
       }
-      s.run = p->prepare(inputs.path() + "/" + p->name, scale);
-      s.record_image = p->record_image;
+      s.run = p->prepare(inputs + "/" + p->name, f.scale);
+      if (p->record_image) s.record_image = p->record_image;
       s.check = true;
       subjects.push_back(std::move(s));
     }
-    if (subjects.empty()) {
-      std::cerr << "heapreplay: no program of the suite is installed here (heapreplay corpus list)\n";
-      return kExitBadInput;
-    }
-  } else {
-    int err = 0;
-    std::optional<std::string> path = find_in_path(program[0], err);
-    if (!path) throw UsageError("cannot run '" + program[0] + "': " + std::strerror(err));
-    Subject s;
-    s.entry.name = program_name_of(program[0]);
-    s.run.argv = program;
-    s.run.argv[0] = *path;
-    s.run.env = env;
-    s.run.cwd = cwd;
-    s.run.stdin_path = stdin_path;
-    subjects.push_back(std::move(s));
+    return subjects;
   }
-  std::unique_ptr<std::string> image_name;
-  if (!record_image.empty()) {
-    image_name = std::make_unique<std::string>(record_image);
-    subjects[0].record_image = image_name->c_str();
-  }
+  int err = 0;
+  std::optional<std::string> path = find_in_path(f.program[0], err);
+  if (!path) throw UsageError("cannot run '" + f.program[0] + "': " + std::strerror(err));
+  Subject s;
+  s.entry.name = program_name_of(f.program[0]);
+  s.run.argv = f.program;
+  s.run.argv[0] = *path;
+  s.run.env = f.env;
+  s.run.cwd = f.cwd;
+  s.run.stdin_path = f.stdin_path;
+  s.record_image = f.record_image;
+  subjects.push_back(std::move(s));
+  return subjects;
+}
 
-  // Every baseline first, while our own RSS (the floor of any ru_maxrss of
-  // a process we fork) is still that of a heapreplay that holds no trace.
-  // Writing the suite's inputs grew it: that goes back to the system first.
-  ::malloc_trim(0);
-  const std::string self = self_executable();
-  const std::string probe = startup_probe_path(self);
-  ProgramSessionOptions po;
-  for (const std::string& a : so.allocators) po.allocators.push_back(resolve_program_allocator(a, self));
-  for (Subject& s : subjects) {
-    s.baseline = loader_baseline(s.run);
-    s.startup_rss = allocator_startup_rss(po.allocators, s.baseline.libraries, probe);
-  }
-
-  // Record each, keeping only the .hrt (the programs' runs must not start
-  // from a heapreplay that holds the traces: ru_maxrss starts at our RSS).
+// What the recordings give the sessions: per subject recorded, its trace,
+// its fidelity subject and its program entry.
+struct Recorded {
   TraceWorkspace workspace;
   std::vector<PreparedTrace> traces;
   std::vector<FidelitySubject> measured;
   std::vector<ProgramEntry> entries;
-  int status = kExitOk;
+  int status = kExitOk;  // kExitRunFailed when a program of several could not be recorded
+};
+
+// Records each subject, keeping only the .hrt (the programs' runs must not
+// start from a heapreplay that holds the traces: ru_maxrss starts at our
+// RSS). Returns an exit status to stop with, or kExitOk.
+int record_subjects(std::vector<Subject>& subjects, bool progress, const std::string& tmpdir, Recorded& out) {
   for (Subject& s : subjects) {
     if (interrupt_signal() != 0) break;
-    if (so.progress) std::cerr << "heapreplay: recording " << s.entry.name << "...\n";
-    RecordedProgram rec = record_program(s.run, s.record_image, s.check, tmpdir);
+    if (progress) std::cerr << "heapreplay: recording " << s.entry.name << "...\n";
+    RecordedProgram rec =
+        record_program(s.run, s.record_image.empty() ? nullptr : s.record_image.c_str(), s.check, tmpdir);
     if (rec.status > 128) return rec.status;
     const bool one = subjects.size() == 1;
     if (rec.status == kExitOk && rec.trace.events.empty()) {
@@ -402,7 +383,7 @@ int cmd_fidelity(const std::vector<std::string>& args, const std::string& comman
       std::cerr << "heapreplay: " << s.entry.name << ": cannot be recorded: " << rec.error
                 << (one ? "; nothing to replay" : "; left out") << '\n';
       if (one) return kExitBadInput;
-      status = kExitRunFailed;
+      out.status = kExitRunFailed;
       continue;
     }
     for (const std::string& w : rec.warnings) std::cerr << "heapreplay: warning: " << s.entry.name << ": " << w << '\n';
@@ -417,8 +398,8 @@ int cmd_fidelity(const std::vector<std::string>& args, const std::string& comman
     f.baseline_rss_bytes = s.baseline.rss_bytes;
     f.notes = rec.warnings;
     f.allocator_startup_rss_bytes = s.startup_rss;
-    traces.push_back(workspace.add(rec.trace, f.standin_trace));
-    measured.push_back(std::move(f));
+    out.traces.push_back(out.workspace.add(rec.trace, f.standin_trace));
+    out.measured.push_back(std::move(f));
     ProgramEntry e;
     e.name = s.entry.name;
     e.argv = s.run.argv;
@@ -428,14 +409,47 @@ int cmd_fidelity(const std::vector<std::string>& args, const std::string& comman
     if (s.check) {
       auto run = std::make_shared<PreparedProgram>(s.run);
       for (const ExpectedFile& x : run->expected_files) e.outputs.push_back(run->cwd + "/" + x.path);
-      e.check_output = [run](std::string_view out) { return check_program_output(*run, out); };
+      e.check_output = [run](std::string_view text) { return check_program_output(*run, text); };
     }
-    entries.push_back(std::move(e));
+    out.entries.push_back(std::move(e));
   }
-  if (measured.empty()) {
+  if (out.measured.empty()) {
     std::cerr << "heapreplay: no program could be recorded; nothing was measured\n";
     return kExitBadInput;
   }
+  return kExitOk;
+}
+
+// fidelity of programs: baselines, recordings, the programs under each
+// allocator, the replays, and the fidelity block.
+int fidelity_of_programs(const FidelityFlags& flags, SessionOptions so, const std::string& command_line) {
+  const std::string tmpdir = flags.tmpdir.empty() ? temporary_parent() : flags.tmpdir;
+  so.progress = ::isatty(STDERR_FILENO) == 1;
+  recorder_library_path();  // missing: one line now, before any program runs
+
+  // The programs, their inputs written into a private folder.
+  InterruptWatch watch;
+  RecordingDir inputs(tmpdir);
+  std::vector<Subject> subjects = program_subjects(flags, inputs.path());
+  if (subjects.empty()) {
+    std::cerr << "heapreplay: no program of the suite is installed here (heapreplay corpus list)\n";
+    return kExitBadInput;
+  }
+
+  // Every baseline first, while our own RSS (the floor of any ru_maxrss of
+  // a process we fork) is still that of a heapreplay that holds no trace.
+  // Writing the suite's inputs grew it: that goes back to the system first.
+  ::malloc_trim(0);
+  const std::string self = self_executable();
+  const std::string probe = startup_probe_path(self);
+  ProgramSessionOptions po;
+  for (const std::string& a : so.allocators) po.allocators.push_back(resolve_program_allocator(a, self));
+  for (Subject& s : subjects) {
+    s.baseline = loader_baseline(s.run);
+    s.startup_rss = allocator_startup_rss(po.allocators, s.baseline.libraries, probe);
+  }
+  Recorded rec;
+  if (int stop = record_subjects(subjects, so.progress, tmpdir, rec); stop != kExitOk) return stop;
 
   // The programs under each allocator, then the replays. A program's
   // ru_maxrss starts at our RSS when we fork it: what the recordings left in
@@ -446,10 +460,10 @@ int cmd_fidelity(const std::vector<std::string>& args, const std::string& comman
   po.memory_limit_bytes = so.memory_limit_bytes;
   po.command_line = command_line;
   po.progress = so.progress;
-  Report programs = run_program_session(entries, po);
+  Report programs = run_program_session(rec.entries, po);
   Report report;
   if (!programs.interrupted) {
-    report = run_session(traces, so);
+    report = run_session(rec.traces, so);
   } else {  // stopped during the programs: no replay is started
     report.context = programs.context;
     report.interrupted = programs.interrupted;
@@ -458,9 +472,38 @@ int cmd_fidelity(const std::vector<std::string>& args, const std::string& comman
   report.context["fidelity"] = {
       {"reference", "program"}, {"standin", "recording"}, {"preloads", programs.context["preloads"]}};
   for (RunResult& r : programs.runs) report.runs.push_back(std::move(r));
-  report.fidelity = compute_fidelity(report, measured);
-  const int reported = report_session(report, output);
-  return reported == kExitOk ? status : reported;
+  report.fidelity = compute_fidelity(report, rec.measured);
+  const int reported = report_session(report, flags.output);
+  return reported == kExitOk ? rec.status : reported;
+}
+
+}  // namespace
+
+int cmd_fidelity(const std::vector<std::string>& args, const std::string& command_line) {
+  FidelityFlags f;
+  std::vector<std::string> ours;
+  split_program_arguments(args, kValueOptions, ours, f.program);
+  po::options_description d = fidelity_options(f);
+  po::positional_options_description pos;
+  po::variables_map vm;
+  if (!parse("fidelity", ours, d, pos, vm, kFidelityUsage)) return kExitOk;
+  f.only_given = vm.count("only") != 0;
+  check_fidelity_flags(f, vm);
+
+  RunFlags flags;
+  flags.allocators = fidelity_allocators(f.allocators, f.fits.empty());
+  flags.repetitions = f.repetitions;
+  flags.touch = f.touch;
+  flags.malloc_alignment = !f.malloc_alignment.empty() ? f.malloc_alignment : f.fits.empty() ? "16" : "natural";
+  flags.timeout_s = f.timeout_s;
+  flags.memory_limit = f.memory_limit;
+  SessionOptions so = session_options(flags, command_line);
+  if (!f.fits.empty()) {
+    auto seed = parse_size(f.seed_text);
+    if (!seed) throw UsageError("--seed needs a number, not '" + f.seed_text + "'");
+    return fidelity_of_fits(f.fits, f.format, *seed, so, f.output);
+  }
+  return fidelity_of_programs(f, so, command_line);
 }
 
 }  // namespace heapreplay::cli

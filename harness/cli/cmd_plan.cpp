@@ -24,17 +24,6 @@ namespace fs = std::filesystem;
 const char* kPlanUsage =
     "--slurm --shards N --dir DIR [--partition P] [--time T] [--no-exclusive] -- bench|replay|run ARGS...";
 
-// A word as a POSIX shell reads it back: as is when it is plain, else in
-// single quotes.
-std::string quoted(const std::string& s) {
-  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_=./+:,@%") ==
-                        std::string::npos)
-    return s;
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 }  // namespace
 
 int cmd_plan(const std::vector<std::string>& args) {
@@ -85,10 +74,10 @@ int cmd_plan(const std::vector<std::string>& args) {
   if (!time_limit.empty()) array += "#SBATCH --time=" + time_limit + "\n";
   array += "#SBATCH --output=" + root + "/logs/shard-%a.out\n";
   array += "# Shard K of " + n + " of: heapreplay";
-  for (const std::string& a : session) array += " " + quoted(a);
-  array += "\nset -euo pipefail\nexec " + quoted(self);
-  for (const std::string& a : session) array += " " + quoted(a);
-  array += " --shard \"${SLURM_ARRAY_TASK_ID}/" + n + "\" -o " + quoted(root) +
+  for (const std::string& a : session) array += " " + shell_quoted(a);
+  array += "\nset -euo pipefail\nexec " + shell_quoted(self);
+  for (const std::string& a : session) array += " " + shell_quoted(a);
+  array += " --shard \"${SLURM_ARRAY_TASK_ID}/" + n + "\" -o " + shell_quoted(root) +
            "/fragments/shard-\"${SLURM_ARRAY_TASK_ID}\".json\n";
 
   std::string merge = head + "#SBATCH --job-name=heapreplay-merge\n#SBATCH --output=" + root + "/logs/merge.out\n";
@@ -96,16 +85,17 @@ int cmd_plan(const std::vector<std::string>& args) {
       "# Runs after every task of the array ended, however it ended: a fragment\n"
       "# that is missing is named by the merge, which then writes nothing.\n"
       "set -euo pipefail\nexec " +
-      quoted(self) + " report merge " + quoted(root) + "/fragments/shard-*.json -o " + quoted(root) + "/report.json\n";
+      shell_quoted(self) + " report merge " + shell_quoted(root) + "/fragments/shard-*.json -o " + shell_quoted(root) +
+      "/report.json\n";
 
   std::string submit =
       "#!/bin/sh\n# Submits the array job and, depending on it, the merge.\nset -eu\n"
       "array=$(sbatch --parsable " +
-      quoted(root + "/array.sbatch") +
+      shell_quoted(root + "/array.sbatch") +
       ")\n"
       "array=${array%%;*}\n"
       "merge=$(sbatch --parsable --dependency=afterany:\"$array\" " +
-      quoted(root + "/merge.sbatch") +
+      shell_quoted(root + "/merge.sbatch") +
       ")\n"
       "echo \"heapreplay: array job $array (" +
       n + " shards), merge job ${merge%%;*}: the report will be " + root + "/report.json\"\n";

@@ -124,32 +124,154 @@ std::string kept_output_path(const std::string& dir, const std::string& program,
          stream;
 }
 
-Report run_program_session(const std::vector<ProgramEntry>& programs, const ProgramSessionOptions& opt) {
-  Report report;
+namespace {
+
+// The report's context: the session's, less what only replays have, and
+// the program options.
+nlohmann::json program_context(const ProgramSessionOptions& opt) {
   SessionOptions so;
   so.command_line = opt.command_line;
   so.repetitions = opt.repetitions;
   so.timeout = opt.timeout;
   so.memory_limit_bytes = opt.memory_limit_bytes;
-  report.context = session_context(so);
+  nlohmann::json context = session_context(so);
   for (const char* replay_only :
        {"touch", "malloc_alignment", "validate", "serial", "pace", "sample_every", "latency_every"})
-    report.context.erase(replay_only);
-  report.context["kind"] = "program";
-  report.context["check_output"] = opt.check_output;
-  report.context["stdin"] = opt.stdin_path;
-  report.context["cwd"] = opt.cwd;
-  report.context["env"] = opt.env;
-  report.context["keep_output"] = opt.keep_output_dir;
+    context.erase(replay_only);
+  context["kind"] = "program";
+  context["check_output"] = opt.check_output;
+  context["stdin"] = opt.stdin_path;
+  context["cwd"] = opt.cwd;
+  context["env"] = opt.env;
+  context["keep_output"] = opt.keep_output_dir;
   nlohmann::json preloads = nlohmann::json::object();
   for (const ProgramAllocator& a : opt.allocators) preloads[a.spec] = a.library;
-  report.context["preloads"] = std::move(preloads);
+  context["preloads"] = std::move(preloads);
+  return context;
+}
+
+// context.shard of a sharded session: the run set's identity and every
+// planned run with its shard, in the order the runs are made.
+nlohmann::json shard_context(const std::vector<ProgramEntry>& programs, const ProgramSessionOptions& opt,
+                             const std::vector<int>& shard_of, const nlohmann::json& context) {
+  nlohmann::json ids = nlohmann::json::array(), list = nlohmann::json::array();
+  for (const ProgramEntry& e : programs)
+    ids.push_back(e.identity.empty() ? nlohmann::json(e.argv) : nlohmann::json(e.identity));
+  std::vector<std::string> specs;
+  for (const ProgramAllocator& a : opt.allocators) specs.push_back(a.spec);
+  std::size_t i = 0;
+  for (int rep = 0; rep < opt.repetitions; ++rep)
+    for (const ProgramEntry& e : programs)
+      for (const std::string& a : specs)
+        list.push_back({{"trace", e.name}, {"allocator", a}, {"repetition", rep}, {"shard", shard_of[i++]}});
+  const nlohmann::json identity = {
+      {"programs", ids},
+      {"allocators", specs},
+      {"options",
+       {{"repetitions", opt.repetitions},
+        {"env", opt.env},
+        {"cwd", opt.cwd},
+        {"stdin", opt.stdin_path},
+        {"check_output", opt.check_output},
+        {"timeout_ms", opt.timeout.count()},
+        {"memory_limit_bytes", opt.memory_limit_bytes}}},
+      {"shards", opt.shard.count},
+      {"build", {context["heapreplay_version"], context["git_revision"], context["compiler"], context["build_type"]}}};
+  return {{"index", opt.shard.index},
+          {"count", opt.shard.count},
+          {"run_set", fnv1a_hex(identity.dump())},
+          {"planned", std::move(list)}};
+}
+
+// One run's files: where its stdout and stderr go (kept, temporary or
+// none) and its own stdin; `failure` says why the run cannot start.
+struct RunFiles {
+  Fd out, err, in;
+  std::string failure;
+};
+
+RunFiles open_run_files(const ProgramEntry& prog, const ProgramAllocator& alloc, int rep,
+                        const ProgramSessionOptions& opt, std::string failure, RunResult& r) {
+  RunFiles f;
+  f.failure = std::move(failure);
+  if (f.failure.empty() && !opt.keep_output_dir.empty()) {
+    r.stdout_path = kept_output_path(opt.keep_output_dir, prog.name, alloc.spec, rep, "stdout");
+    r.stderr_path = kept_output_path(opt.keep_output_dir, prog.name, alloc.spec, rep, "stderr");
+    f.out = Fd(::open(r.stdout_path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (f.out.get() >= 0) f.err = Fd(::open(r.stderr_path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (f.out.get() < 0 || f.err.get() < 0)
+      f.failure = "--keep-output: cannot create " + (f.out.get() < 0 ? r.stdout_path : r.stderr_path) + ": " +
+                  std::strerror(errno);
+  } else if (f.failure.empty()) {
+    if (opt.check_output || prog.check_output) f.out = temporary_file();
+    f.err = temporary_file();
+  }
+  if (f.failure.empty() && !prog.stdin_path.empty()) {
+    f.in = Fd(::open(prog.stdin_path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (f.in.get() < 0) f.failure = "cannot read " + prog.stdin_path + ": " + std::strerror(errno);
+  }
+  return f;
+}
+
+// The program at `path` under `alloc`, with the session's environment,
+// folder and limits and the files of `f` (`stdin_fd` unless it has its own).
+RunResult run_under(const ProgramEntry& prog, const std::string& path, const ProgramAllocator& alloc,
+                    const ProgramSessionOptions& opt, int stdin_fd, const RunFiles& f) {
+  ProgramRunSpec spec;
+  spec.process.path = path;
+  spec.process.argv = prog.argv;
+  spec.process.preload = alloc.library;
+  spec.process.preload_mode = ProcessSpec::Preload::kReplace;
+  spec.process.set_env = alloc.env;
+  spec.process.set_env.insert(spec.process.set_env.end(), opt.env.begin(), opt.env.end());
+  spec.process.set_env.insert(spec.process.set_env.end(), prog.env.begin(), prog.env.end());
+  for (const std::string& e : spec.process.set_env) spec.process.unset_env.push_back(env_name(e));
+  spec.process.cwd = prog.cwd.empty() ? opt.cwd : prog.cwd;
+  if (opt.memory_limit_bytes != 0)
+    spec.process.limits.push_back({RLIMIT_DATA, static_cast<rlim_t>(opt.memory_limit_bytes)});
+  spec.timeout = opt.timeout;
+  spec.stdin_fd = f.in.get() >= 0 ? f.in.get() : stdin_fd;
+  spec.stdout_fd = f.out.get();
+  spec.stderr_fd = f.err.get();
+  return run_program(spec);
+}
+
+// --check-output: per program, the first allocator's latest ok stdout.
+struct Reference {
+  Fd fd;
+  int repetition = -1;
+};
+
+// Compares an ok run's stdout (`out`) with the reference's, or makes it the
+// reference (the first allocator's run); a difference fails the run.
+void check_against_reference(RunResult& r, Fd& out, bool first_allocator, int rep, Reference& ref,
+                             const std::string& reference_spec) {
+  if (first_allocator) {
+    r.output_check = "reference";
+    ref.fd = std::move(out);
+    ref.repetition = rep;
+  } else if (ref.fd.get() < 0) {
+    r.output_check = "no reference";
+  } else if (auto diff = first_difference(out.get(), ref.fd.get())) {
+    r.output_check = "differs";
+    r.status = "failed";
+    r.status_detail = "stdout " + *diff + " from " + reference_spec + "'s (repetition " +
+                      std::to_string(ref.repetition + 1) + "): an allocator must not change a program's output";
+  } else {
+    r.output_check = "same";
+  }
+}
+
+}  // namespace
+
+Report run_program_session(const std::vector<ProgramEntry>& programs, const ProgramSessionOptions& opt) {
+  Report report;
+  report.context = program_context(opt);
 
   // Each program found once, as execvp would; one not found fails its runs.
   std::vector<std::optional<std::string>> paths;
   std::vector<std::string> not_found;
-  for (std::size_t p = 0; p < programs.size(); ++p) {
-    const ProgramEntry& e = programs[p];
+  for (const ProgramEntry& e : programs) {
     int err = 0;
     paths.push_back(e.unavailable.empty() ? find_in_path(e.argv[0], err) : std::nullopt);
     not_found.push_back(paths.back()             ? ""
@@ -162,11 +284,6 @@ Report run_program_session(const std::vector<ProgramEntry>& programs, const Prog
     if (stdin_file.get() < 0)
       throw std::runtime_error("--stdin: cannot read " + opt.stdin_path + ": " + std::strerror(errno));
   }
-  // --check-output: per program, the first allocator's latest ok stdout.
-  struct Reference {
-    Fd fd;
-    int repetition = -1;
-  };
   std::vector<Reference> references(programs.size());
 
   // --shard K/N: every run of the set gets a shard (the same cost each: a
@@ -176,143 +293,64 @@ Report run_program_session(const std::vector<ProgramEntry>& programs, const Prog
                                         ? assign_shards(std::vector<double>(planned, 1.0), opt.shard.count)
                                         : std::vector<int>(planned, 1);
   const int mine = opt.shard.active() ? opt.shard.index : 1;
-  if (opt.shard.active()) {
-    nlohmann::json ids = nlohmann::json::array(), list = nlohmann::json::array();
-    for (const ProgramEntry& e : programs)
-      ids.push_back(e.identity.empty() ? nlohmann::json(e.argv) : nlohmann::json(e.identity));
-    std::vector<std::string> specs;
-    for (const ProgramAllocator& a : opt.allocators) specs.push_back(a.spec);
-    std::size_t i = 0;
-    for (int rep = 0; rep < opt.repetitions; ++rep)
-      for (const ProgramEntry& e : programs)
-        for (const std::string& a : specs)
-          list.push_back({{"trace", e.name}, {"allocator", a}, {"repetition", rep}, {"shard", shard_of[i++]}});
-    const nlohmann::json identity = {{"programs", ids},
-                                     {"allocators", specs},
-                                     {"options",
-                                      {{"repetitions", opt.repetitions},
-                                       {"env", opt.env},
-                                       {"cwd", opt.cwd},
-                                       {"stdin", opt.stdin_path},
-                                       {"check_output", opt.check_output},
-                                       {"timeout_ms", opt.timeout.count()},
-                                       {"memory_limit_bytes", opt.memory_limit_bytes}}},
-                                     {"shards", opt.shard.count},
-                                     {"build",
-                                      {report.context["heapreplay_version"], report.context["git_revision"],
-                                       report.context["compiler"], report.context["build_type"]}}};
-    report.context["shard"] = {{"index", opt.shard.index},
-                               {"count", opt.shard.count},
-                               {"run_set", fnv1a_hex(identity.dump())},
-                               {"planned", std::move(list)}};
-  }
+  if (opt.shard.active()) report.context["shard"] = shard_context(programs, opt, shard_of, report.context);
+
   const std::size_t total = static_cast<std::size_t>(std::count(shard_of.begin(), shard_of.end(), mine));
-  std::size_t slot = 0;
-  std::size_t done = 0, completed = 0;
+  std::size_t slot = 0, done = 0, completed = 0;
   auto stop = [&] {
     int sig = interrupt_signal();
     if (sig == 0) return false;
     report.interrupted = Interruption{signal_text(sig), completed, total};
     return true;
   };
-  auto run_all = [&] {
-    for (int rep = 0; rep < opt.repetitions; ++rep) {
-      for (std::size_t p = 0; p < programs.size(); ++p) {
-        const ProgramEntry& prog = programs[p];
+  auto run_one = [&](std::size_t p, std::size_t a, int rep) {
+    const ProgramEntry& prog = programs[p];
+    const ProgramAllocator& alloc = opt.allocators[a];
+    if (opt.progress)
+      show_progress(done, total,
+                    alloc.spec + " on " + prog.name + " (repetition " + std::to_string(rep + 1) + "/" +
+                        std::to_string(opt.repetitions) + ")");
+    RunResult r;
+    RunFiles f = open_run_files(prog, alloc, rep, opt, !paths[p] ? not_found[p] : alloc.missing, r);
+    for (const std::string& out : prog.outputs) ::unlink(out.c_str());
+    if (!f.failure.empty()) {
+      r.kind = "program";
+      r.command = prog.argv;
+      r.rss_method = "ru_maxrss";
+      r.status = "failed";
+      r.status_detail = f.failure;
+    } else {
+      r = run_under(prog, *paths[p], alloc, opt, stdin_file.get(), f);
+      if (!opt.keep_output_dir.empty()) {
+        r.stdout_path = kept_output_path(opt.keep_output_dir, prog.name, alloc.spec, rep, "stdout");
+        r.stderr_path = kept_output_path(opt.keep_output_dir, prog.name, alloc.spec, rep, "stderr");
+      }
+    }
+    if (prog.check_output && r.status == "ok") {
+      if (std::string wrong = prog.check_output(read_all(f.out.get())); !wrong.empty()) {
+        r.status = "failed";
+        r.status_detail = "wrong output: " + wrong;
+      }
+    }
+    if (opt.check_output && r.status == "ok")
+      check_against_reference(r, f.out, a == 0, rep, references[p], opt.allocators[0].spec);
+    r.trace = prog.name;
+    r.allocator = alloc.spec;
+    r.repetition = rep;
+    if (r.status != "interrupted") ++completed;
+    report.runs.push_back(std::move(r));
+    ++done;
+  };
+  [&] {
+    for (int rep = 0; rep < opt.repetitions; ++rep)
+      for (std::size_t p = 0; p < programs.size(); ++p)
         for (std::size_t a = 0; a < opt.allocators.size(); ++a) {
           if (shard_of[slot++] != mine) continue;
           if (stop()) return;
-          const ProgramAllocator& alloc = opt.allocators[a];
-          if (opt.progress)
-            show_progress(done, total,
-                          alloc.spec + " on " + prog.name + " (repetition " + std::to_string(rep + 1) + "/" +
-                              std::to_string(opt.repetitions) + ")");
-          RunResult r;
-          Fd out, err;
-          std::string setup_failure = !paths[p] ? not_found[p] : alloc.missing;
-          if (setup_failure.empty() && !opt.keep_output_dir.empty()) {
-            r.stdout_path = kept_output_path(opt.keep_output_dir, prog.name, alloc.spec, rep, "stdout");
-            r.stderr_path = kept_output_path(opt.keep_output_dir, prog.name, alloc.spec, rep, "stderr");
-            out = Fd(::open(r.stdout_path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-            if (out.get() >= 0) err = Fd(::open(r.stderr_path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-            if (out.get() < 0 || err.get() < 0)
-              setup_failure = "--keep-output: cannot create " + (out.get() < 0 ? r.stdout_path : r.stderr_path) + ": " +
-                              std::strerror(errno);
-          } else if (setup_failure.empty()) {
-            if (opt.check_output || prog.check_output) out = temporary_file();
-            err = temporary_file();
-          }
-          Fd own_stdin;
-          if (setup_failure.empty() && !prog.stdin_path.empty()) {
-            own_stdin = Fd(::open(prog.stdin_path.c_str(), O_RDONLY | O_CLOEXEC));
-            if (own_stdin.get() < 0) setup_failure = "cannot read " + prog.stdin_path + ": " + std::strerror(errno);
-          }
-          for (const std::string& f : prog.outputs) ::unlink(f.c_str());
-          if (!setup_failure.empty()) {
-            r.kind = "program";
-            r.command = prog.argv;
-            r.rss_method = "ru_maxrss";
-            r.status = "failed";
-            r.status_detail = setup_failure;
-          } else {
-            ProgramRunSpec spec;
-            spec.process.path = *paths[p];
-            spec.process.argv = prog.argv;
-            spec.process.preload = alloc.library;
-            spec.process.preload_mode = ProcessSpec::Preload::kReplace;
-            spec.process.set_env = alloc.env;
-            spec.process.set_env.insert(spec.process.set_env.end(), opt.env.begin(), opt.env.end());
-            spec.process.set_env.insert(spec.process.set_env.end(), prog.env.begin(), prog.env.end());
-            for (const std::string& e : spec.process.set_env) spec.process.unset_env.push_back(env_name(e));
-            spec.process.cwd = prog.cwd.empty() ? opt.cwd : prog.cwd;
-            if (opt.memory_limit_bytes != 0)
-              spec.process.limits.push_back({RLIMIT_DATA, static_cast<rlim_t>(opt.memory_limit_bytes)});
-            spec.timeout = opt.timeout;
-            spec.stdin_fd = own_stdin.get() >= 0 ? own_stdin.get() : stdin_file.get();
-            spec.stdout_fd = out.get();
-            spec.stderr_fd = err.get();
-            r = run_program(spec);
-            if (!opt.keep_output_dir.empty()) {
-              r.stdout_path = kept_output_path(opt.keep_output_dir, prog.name, alloc.spec, rep, "stdout");
-              r.stderr_path = kept_output_path(opt.keep_output_dir, prog.name, alloc.spec, rep, "stderr");
-            }
-          }
-          if (prog.check_output && r.status == "ok") {
-            if (std::string wrong = prog.check_output(read_all(out.get())); !wrong.empty()) {
-              r.status = "failed";
-              r.status_detail = "wrong output: " + wrong;
-            }
-          }
-          if (opt.check_output && r.status == "ok") {
-            Reference& ref = references[p];
-            if (a == 0) {
-              r.output_check = "reference";
-              ref.fd = std::move(out);
-              ref.repetition = rep;
-            } else if (ref.fd.get() < 0) {
-              r.output_check = "no reference";
-            } else if (auto diff = first_difference(out.get(), ref.fd.get())) {
-              r.output_check = "differs";
-              r.status = "failed";
-              r.status_detail = "stdout " + *diff + " from " + opt.allocators[0].spec + "'s (repetition " +
-                                std::to_string(ref.repetition + 1) +
-                                "): an allocator must not change a program's output";
-            } else {
-              r.output_check = "same";
-            }
-          }
-          r.trace = prog.name;
-          r.allocator = alloc.spec;
-          r.repetition = rep;
-          if (r.status != "interrupted") ++completed;
-          report.runs.push_back(std::move(r));
-          ++done;
+          run_one(p, a, rep);
         }
-      }
-    }
     stop();  // a signal during the last run
-  };
-  run_all();
+  }();
   if (opt.progress) std::fprintf(stderr, "\r\033[K");
   return report;
 }
