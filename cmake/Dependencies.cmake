@@ -13,6 +13,9 @@ find_package(mimalloc 2.0 REQUIRED CONFIG)
 # Line editing and history for `heapreplay shell` at a terminal (BSD licence;
 # Debian libedit-dev).
 pkg_check_modules(LIBEDIT REQUIRED IMPORTED_TARGET libedit)
+# The compact .hrt encoding's chunks (traces/hrt_chunk.cpp; BSD licence;
+# Debian libzstd-dev).
+pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
 
 function(hr_shared_library_path out_var target)
   get_target_property(_loc ${target} LOCATION)

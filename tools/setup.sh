@@ -26,6 +26,9 @@ packages=(
   nlohmann-json3-dev libboost-program-options-dev
   libbenchmark-dev libgtest-dev libgmock-dev
   libedit-dev valgrind
+  # The compact .hrt encoding compresses its chunks with zstd; docs compare it
+  # with the zstd and xz command-line tools.
+  libzstd-dev zstd xz-utils
   # Reports: Google Benchmark's compare.py (and the SciPy it imports) reads our
   # gbench export; Chart.js is bundled into HTML reports; headless Chromium and
   # zlib let the HTML test draw the page and check its screenshot.

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "traces/hrt_chunk.h"
 #include "traces/trace_error.h"
 
 namespace heapreplay {
@@ -86,42 +87,18 @@ std::uint64_t hrt_checksum(const void* data, std::size_t bytes, std::uint64_t se
   return h;
 }
 
-void write_hrt(const Trace& trace, const std::string& path) {
-  if (!trace.timestamps_ns.empty() && trace.timestamps_ns.size() != trace.events.size())
-    throw std::logic_error("write_hrt: timestamps do not match events");
-  std::string meta = nlohmann::json{{"format", trace.format}, {"import", import_stats_to_json(trace.import)}}.dump();
+namespace {
 
-  HrtHeader h{};
-  std::memcpy(h.magic, kHrtMagic, sizeof kHrtMagic);
-  h.version = kHrtVersion;
-  h.header_bytes = sizeof(HrtHeader);
-  h.event_count = trace.events.size();
-  h.object_count = trace.object_count;
-  h.thread_count = trace.thread_count == 0 ? 1 : trace.thread_count;
-  h.event_bytes = sizeof(Event);
-  h.flags = trace.timestamps_ns.empty() ? 0 : kHrtHasTimestamps;
-  h.events_offset = align_up(sizeof(HrtHeader), 64);
-  std::uint64_t events_bytes = trace.events.size() * sizeof(Event);
-  std::uint64_t end = h.events_offset + events_bytes;
-  if (h.flags & kHrtHasTimestamps) {
-    h.timestamps_offset = align_up(end, 64);
-    end = h.timestamps_offset + trace.timestamps_ns.size() * sizeof(std::uint64_t);
-  }
-  h.meta_offset = align_up(end, 8);
-  h.meta_bytes = meta.size();
-  h.file_bytes = h.meta_offset + h.meta_bytes;
-  std::uint64_t sum = hrt_checksum(trace.events.data(), events_bytes, 0);
-  sum = hrt_checksum(trace.timestamps_ns.data(), trace.timestamps_ns.size() * sizeof(std::uint64_t), sum);
-  h.payload_checksum = hrt_checksum(meta.data(), meta.size(), sum);
-  h.header_checksum = hrt_checksum(&h, offsetof(HrtHeader, header_checksum), 0);
-
-  // The same rule as reports/output_file.h's output_kind(): a device node,
-  // FIFO or socket, a path under /proc/, or one of the system's links in /dev
-  // and /dev/fd (/dev/stdout) is written directly (renaming over it would
-  // replace the node, or the link); anything else, a link planted at the path
-  // included, gets a fresh temporary file in the same folder (mkstemp: O_EXCL,
-  // nothing planted is followed), renamed over the path once complete, so the
-  // link is replaced, never followed.
+// Writes a file at `path` atomically: `body(fd)` writes its bytes. The same
+// rule as reports/output_file.h's output_kind(): a device node, FIFO or
+// socket, a path under /proc/, or one of the system's links in /dev and
+// /dev/fd (/dev/stdout) is written directly (renaming over it would replace
+// the node, or the link); anything else, a link planted at the path included,
+// gets a fresh temporary file in the same folder (mkstemp: O_EXCL, nothing
+// planted is followed), renamed over the path once complete, so the link is
+// replaced, never followed.
+template <class Body>
+void write_atomically(const std::string& path, Body body) {
   struct stat st {};
   bool device = path.rfind("/proc/", 0) == 0;
   if (!device && ::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
@@ -133,24 +110,7 @@ void write_hrt(const Trace& trace, const std::string& path) {
   int fd = device ? ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC) : ::mkostemp(tmp.data(), O_CLOEXEC);
   if (fd < 0) throw std::runtime_error(path + ": cannot create: " + errno_text());
   try {
-    static const char zeros[64] = {};
-    std::uint64_t pos = 0;
-    auto pad_to = [&](std::uint64_t off) {
-      if (off > pos) write_all(fd, zeros, off - pos, path);
-      pos = off;
-    };
-    write_all(fd, &h, sizeof h, path);
-    pos = sizeof h;
-    pad_to(h.events_offset);
-    write_all(fd, trace.events.data(), events_bytes, path);
-    pos += events_bytes;
-    if (h.flags & kHrtHasTimestamps) {
-      pad_to(h.timestamps_offset);
-      write_all(fd, trace.timestamps_ns.data(), trace.timestamps_ns.size() * 8, path);
-      pos += trace.timestamps_ns.size() * 8;
-    }
-    pad_to(h.meta_offset);
-    write_all(fd, meta.data(), meta.size(), path);
+    body(fd);
     if (!device && (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0))
       throw std::runtime_error(path + ": cannot write: " + errno_text());
     if (::close(fd) != 0) {
@@ -165,6 +125,128 @@ void write_hrt(const Trace& trace, const std::string& path) {
     if (!device) ::unlink(tmp.c_str());
     throw;
   }
+}
+
+// Writes zeros from `pos` up to `off`.
+void pad_to(int fd, std::uint64_t& pos, std::uint64_t off, const std::string& path) {
+  static const char zeros[64] = {};
+  while (off > pos) {
+    const std::uint64_t k = std::min<std::uint64_t>(off - pos, sizeof zeros);
+    write_all(fd, zeros, k, path);
+    pos += k;
+  }
+}
+
+HrtHeader header_of(const Trace& trace, std::uint32_t version) {
+  HrtHeader h{};
+  std::memcpy(h.magic, kHrtMagic, sizeof kHrtMagic);
+  h.version = version;
+  h.header_bytes = sizeof(HrtHeader);
+  h.event_count = trace.events.size();
+  h.object_count = trace.object_count;
+  h.thread_count = trace.thread_count == 0 ? 1 : trace.thread_count;
+  h.event_bytes = sizeof(Event);
+  h.flags = trace.timestamps_ns.empty() ? 0 : kHrtHasTimestamps;
+  return h;
+}
+
+void write_plain(const Trace& trace, const std::string& meta, const std::string& path) {
+  HrtHeader h = header_of(trace, kHrtVersion);
+  h.events_offset = align_up(sizeof(HrtHeader), 64);
+  std::uint64_t events_bytes = trace.events.size() * sizeof(Event);
+  std::uint64_t end = h.events_offset + events_bytes;
+  if (h.flags & kHrtHasTimestamps) {
+    h.timestamps_offset = align_up(end, 64);
+    end = h.timestamps_offset + trace.timestamps_ns.size() * sizeof(std::uint64_t);
+  }
+  h.meta_offset = align_up(end, 8);
+  h.meta_bytes = meta.size();
+  h.file_bytes = h.meta_offset + h.meta_bytes;
+  std::uint64_t sum = hrt_checksum(trace.events.data(), events_bytes, 0);
+  sum = hrt_checksum(trace.timestamps_ns.data(), trace.timestamps_ns.size() * sizeof(std::uint64_t), sum);
+  h.payload_checksum = hrt_checksum(meta.data(), meta.size(), sum);
+  h.header_checksum = hrt_checksum(&h, offsetof(HrtHeader, header_checksum), 0);
+  write_atomically(path, [&](int fd) {
+    std::uint64_t pos = 0;
+    write_all(fd, &h, sizeof h, path);
+    pos = sizeof h;
+    pad_to(fd, pos, h.events_offset, path);
+    write_all(fd, trace.events.data(), events_bytes, path);
+    pos += events_bytes;
+    if (h.flags & kHrtHasTimestamps) {
+      pad_to(fd, pos, h.timestamps_offset, path);
+      write_all(fd, trace.timestamps_ns.data(), trace.timestamps_ns.size() * 8, path);
+      pos += trace.timestamps_ns.size() * 8;
+    }
+    pad_to(fd, pos, h.meta_offset, path);
+    write_all(fd, meta.data(), meta.size(), path);
+  });
+}
+
+// Version 2: the header, the chunks one after another (each its header and
+// zstd frame), the index, the metadata.
+void write_compact(const Trace& trace, const std::string& meta, const std::string& path) {
+  HrtHeader h = header_of(trace, kHrtCompactVersion);
+  h.events_offset = sizeof(HrtHeader);
+  h.chunk_events = kHrtChunkEvents;
+  const std::size_t n = trace.events.size();
+  const bool timed = !trace.timestamps_ns.empty();
+  std::vector<std::string> frames;
+  std::vector<HrtChunkHeader> heads;
+  std::vector<HrtIndexEntry> index;
+  std::uint64_t offset = h.events_offset;
+  std::uint32_t next_slot = 0;
+  for (std::size_t first = 0; first < n; first += kHrtChunkEvents) {
+    const std::size_t count = std::min<std::size_t>(kHrtChunkEvents, n - first);
+    frames.push_back(encode_hrt_chunk(trace.events.data() + first, timed ? trace.timestamps_ns.data() + first : nullptr,
+                                      count, next_slot));
+    const std::string& z = frames.back();
+    HrtChunkHeader c{};
+    std::memcpy(c.magic, kHrtChunkMagic, sizeof c.magic);
+    c.event_count = static_cast<std::uint32_t>(count);
+    c.first_event = first;
+    c.next_slot = next_slot;
+    c.stored_bytes = static_cast<std::uint32_t>(z.size());
+    c.checksum = hrt_checksum(z.data(), z.size(), 0);
+    heads.push_back(c);
+    index.push_back(HrtIndexEntry{offset, first, c.event_count, c.stored_bytes});
+    offset += sizeof c + z.size();
+    for (std::size_t i = first; i < first + count; ++i)
+      if (const std::uint32_t id = trace.events[i].id; id != kNoObject && id >= next_slot) next_slot = id + 1;
+  }
+  h.chunk_count = static_cast<std::uint32_t>(index.size());
+  h.index_offset = align_up(offset, 8);
+  const std::uint64_t index_bytes = index.size() * sizeof(HrtIndexEntry);
+  h.meta_offset = h.index_offset + index_bytes;
+  h.meta_bytes = meta.size();
+  h.file_bytes = h.meta_offset + h.meta_bytes;
+  h.payload_checksum = hrt_checksum(meta.data(), meta.size(), hrt_checksum(index.data(), index_bytes, 0));
+  h.header_checksum = hrt_checksum(&h, offsetof(HrtHeader, header_checksum), 0);
+  write_atomically(path, [&](int fd) {
+    std::uint64_t pos = 0;
+    write_all(fd, &h, sizeof h, path);
+    pos = sizeof h;
+    for (std::size_t k = 0; k < frames.size(); ++k) {
+      write_all(fd, &heads[k], sizeof heads[k], path);
+      write_all(fd, frames[k].data(), frames[k].size(), path);
+      pos += sizeof heads[k] + frames[k].size();
+    }
+    pad_to(fd, pos, h.index_offset, path);
+    write_all(fd, index.data(), index_bytes, path);
+    write_all(fd, meta.data(), meta.size(), path);
+  });
+}
+
+}  // namespace
+
+void write_hrt(const Trace& trace, const std::string& path, HrtEncoding encoding) {
+  if (!trace.timestamps_ns.empty() && trace.timestamps_ns.size() != trace.events.size())
+    throw std::logic_error("write_hrt: timestamps do not match events");
+  std::string meta = nlohmann::json{{"format", trace.format}, {"import", import_stats_to_json(trace.import)}}.dump();
+  if (encoding == HrtEncoding::kCompact)
+    write_compact(trace, meta, path);
+  else
+    write_plain(trace, meta, path);
 }
 
 HrtFile::HrtFile(const std::string& path, bool populate) {
@@ -194,9 +276,9 @@ HrtFile::HrtFile(const std::string& path, bool populate) {
   };
   const HrtHeader& h = *header_;
   if (std::memcmp(h.magic, kHrtMagic, sizeof kHrtMagic) != 0) fail("not an .hrt file (bad magic)");
-  if (h.version != kHrtVersion)
-    fail("unsupported .hrt version " + std::to_string(h.version) + " (this build reads version " +
-         std::to_string(kHrtVersion) + ")");
+  if (h.version != kHrtVersion && h.version != kHrtCompactVersion)
+    fail("unsupported .hrt version " + std::to_string(h.version) + " (this build reads versions " +
+         std::to_string(kHrtVersion) + " and " + std::to_string(kHrtCompactVersion) + ")");
   if (h.header_checksum != hrt_checksum(&h, offsetof(HrtHeader, header_checksum), 0))
     fail("header checksum mismatch (file corrupted)");
   if (h.header_bytes != sizeof(HrtHeader) || h.event_bytes != sizeof(Event)) fail("unexpected header or event size");
@@ -213,6 +295,16 @@ HrtFile::HrtFile(const std::string& path, bool populate) {
   if (h.thread_count > std::max<std::uint64_t>(h.event_count, 1))
     fail("thread count " + std::to_string(h.thread_count) + " exceeds the " + std::to_string(h.event_count) +
          " events");
+  if (h.version == kHrtCompactVersion) {
+    try {
+      decode_chunks(path);
+    } catch (const TraceError&) {
+      ::munmap(base_, bytes_);
+      base_ = nullptr;
+      throw;
+    }
+    return;
+  }
   auto in_file = [&](std::uint64_t off, std::uint64_t count, std::uint64_t unit) {
     if (off % 8 != 0 || off > bytes_) return false;
     if (count > (bytes_ - off) / unit) return false;
@@ -237,18 +329,64 @@ HrtFile::HrtFile(const std::string& path, bool populate) {
 
   // Checksums catch accidents; these checks make crafted files harmless too.
   auto* ev = reinterpret_cast<const Event*>(bytes + h.events_offset);
-  for (std::uint64_t i = 0; i < h.event_count; ++i) {
-    const Event& e = ev[i];
-    bool ok = static_cast<unsigned>(e.op) < kOpCount && e.thread < h.thread_count &&
-              (e.id < h.object_count || (e.id == kNoObject && e.op == Op::kFree));
-    if (!ok) fail("event " + std::to_string(i) + " is invalid (op, object id or thread out of range)");
-    // aux means something only for aligned calls (every value) and calloc
-    // (the overflow bit, with size 2^64-1): anything else cannot come from a
-    // writer of ours, and would not survive a conversion to text.
-    bool aux_ok = e.op == Op::kAligned || e.aux == 0 ||
-                  (e.op == Op::kCalloc && e.aux == kCallocOverflow && e.size == ~std::uint64_t{0});
-    if (!aux_ok)
-      fail("event " + std::to_string(i) + " is invalid (aux " + std::to_string(e.aux) + " for " + op_name(e.op) + ")");
+  for (std::uint64_t i = 0; i < h.event_count; ++i)
+    if (!hrt_event_ok(ev[i], h.object_count, h.thread_count))
+      fail("event " + std::to_string(i) + " is " + hrt_event_problem(ev[i], h.object_count, h.thread_count));
+}
+
+// Version 2: the index and metadata in the file and checksummed, every
+// chunk where the index says with its own header and checksum, then each
+// chunk decoded and its events checked. A bad chunk is named with its events.
+void HrtFile::decode_chunks(const std::string& path) {
+  const HrtHeader& h = *header_;
+  auto fail = [&](const std::string& why) { throw TraceError(path, 0, why); };
+  if ((h.flags & ~kHrtHasTimestamps) != 0) fail("unknown flags");
+  if (h.timestamps_offset != 0) fail("a compact file keeps its timestamps in its chunks (timestamps offset is set)");
+  if (h.chunk_events == 0 || h.chunk_events > kHrtChunkEvents)
+    fail("chunk size " + std::to_string(h.chunk_events) + " is not 1 to " + std::to_string(kHrtChunkEvents) +
+         " events");
+  const std::uint64_t chunks = h.event_count / h.chunk_events + (h.event_count % h.chunk_events != 0);
+  if (h.chunk_count != chunks)
+    fail("the header names " + std::to_string(h.chunk_count) + " chunks where " + std::to_string(h.event_count) +
+         " events take " + std::to_string(chunks));
+  const std::uint64_t index_bytes = std::uint64_t{h.chunk_count} * sizeof(HrtIndexEntry);
+  if (h.index_offset % 8 != 0 || h.index_offset < h.events_offset || h.index_offset > bytes_ ||
+      index_bytes > bytes_ - h.index_offset)
+    fail("chunk index lies outside the file");
+  if (h.meta_offset > bytes_ || h.meta_bytes > bytes_ - h.meta_offset) fail("metadata lies outside the file");
+  auto* bytes = static_cast<const unsigned char*>(base_);
+  if (h.payload_checksum !=
+      hrt_checksum(bytes + h.meta_offset, h.meta_bytes, hrt_checksum(bytes + h.index_offset, index_bytes, 0)))
+    fail("payload checksum mismatch (file corrupted)");
+
+  const bool timed = (h.flags & kHrtHasTimestamps) != 0;
+  events_.resize(h.event_count);
+  if (timed) timestamps_.resize(h.event_count);
+  const ChunkLimits limits{h.object_count, h.thread_count, timed};
+  for (std::uint32_t k = 0; k < h.chunk_count; ++k) {
+    HrtIndexEntry entry;
+    std::memcpy(&entry, bytes + h.index_offset + k * sizeof entry, sizeof entry);
+    const std::uint64_t first = std::uint64_t{k} * h.chunk_events;
+    const std::uint64_t count = std::min<std::uint64_t>(h.chunk_events, h.event_count - first);
+    auto bad = [&](const std::string& why) {
+      fail("chunk " + std::to_string(k) + " (events " + std::to_string(first) + "-" +
+           std::to_string(first + count - 1) + "): " + why);
+    };
+    if (entry.first_event != first || entry.event_count != count) bad("the index disagrees with the header");
+    if (entry.offset < h.events_offset || entry.offset > h.index_offset ||
+        sizeof(HrtChunkHeader) + std::uint64_t{entry.stored_bytes} > h.index_offset - entry.offset)
+      bad("lies outside the file's chunk area");
+    HrtChunkHeader c;
+    std::memcpy(&c, bytes + entry.offset, sizeof c);
+    if (std::memcmp(c.magic, kHrtChunkMagic, sizeof c.magic) != 0) bad("bad chunk magic");
+    if (c.first_event != first || c.event_count != count || c.stored_bytes != entry.stored_bytes)
+      bad("its header disagrees with the index");
+    const unsigned char* frame = bytes + entry.offset + sizeof c;
+    if (c.checksum != hrt_checksum(frame, c.stored_bytes, 0)) bad("checksum mismatch (file corrupted)");
+    if (c.next_slot > h.object_count) bad("its first slot lies beyond the object count");
+    std::string why = decode_hrt_chunk(frame, c.stored_bytes, static_cast<std::size_t>(count), c.next_slot, limits,
+                                       events_.data() + first, timed ? timestamps_.data() + first : nullptr);
+    if (!why.empty()) bad(why);
   }
 }
 
@@ -256,7 +394,12 @@ HrtFile::~HrtFile() {
   if (base_ != nullptr) ::munmap(base_, bytes_);
 }
 
-HrtFile::HrtFile(HrtFile&& other) noexcept : base_(other.base_), bytes_(other.bytes_), header_(other.header_) {
+HrtFile::HrtFile(HrtFile&& other) noexcept
+    : base_(other.base_),
+      bytes_(other.bytes_),
+      header_(other.header_),
+      events_(std::move(other.events_)),
+      timestamps_(std::move(other.timestamps_)) {
   other.base_ = nullptr;
   other.header_ = nullptr;
 }
@@ -265,9 +408,14 @@ TraceView HrtFile::view() const {
   auto* bytes = static_cast<const unsigned char*>(base_);
   const HrtHeader& h = *header_;
   TraceView v;
-  v.events = {reinterpret_cast<const Event*>(bytes + h.events_offset), h.event_count};
-  if (h.flags & kHrtHasTimestamps)
-    v.timestamps_ns = {reinterpret_cast<const std::uint64_t*>(bytes + h.timestamps_offset), h.event_count};
+  if (compact()) {
+    v.events = events_;
+    v.timestamps_ns = timestamps_;
+  } else {
+    v.events = {reinterpret_cast<const Event*>(bytes + h.events_offset), h.event_count};
+    if (h.flags & kHrtHasTimestamps)
+      v.timestamps_ns = {reinterpret_cast<const std::uint64_t*>(bytes + h.timestamps_offset), h.event_count};
+  }
   v.object_count = h.object_count;
   v.thread_count = h.thread_count;
   return v;

@@ -209,7 +209,7 @@ std::string shell_quoted(const std::string& s) {
 
 int write_trace(const Trace& t, const std::string& out) {
   try {
-    write_hrt(t, out);
+    write_hrt(t, out, HrtEncoding::kCompact);
   } catch (const std::runtime_error& e) {
     std::cerr << "heapreplay: " << e.what() << " (" << out << " not written)\n";
     return kExitOutputFailed;

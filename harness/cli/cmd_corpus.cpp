@@ -159,7 +159,7 @@ int record_one(const SuiteProgram& p, const Selection& s) {
     return rec.status;
   }
   try {
-    write_hrt(rec.trace, trace_path);
+    write_hrt(rec.trace, trace_path, HrtEncoding::kCompact);
   } catch (const std::runtime_error& e) {
     std::cerr << "heapreplay: " << p.name << ": " << e.what() << " (" << trace_path << " not written)\n";
     return kExitOutputFailed;

@@ -61,7 +61,7 @@ int convert_image(const RecordedImage& img, bool is_main, int images_of_pid, con
   }
   if (!is_main && trace.events.empty()) return kExitOk;  // an image that made no call: nothing to keep
   try {
-    write_hrt(trace, path);
+    write_hrt(trace, path, HrtEncoding::kCompact);
   } catch (const std::runtime_error& e) {
     // The run cannot be repeated: keep what it recorded.
     dir.keep();

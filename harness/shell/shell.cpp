@@ -512,7 +512,7 @@ class Session {
     }
     const Trace t = b.finish();
     try {
-      write_hrt(t, path);
+      write_hrt(t, path, HrtEncoding::kCompact);
     } catch (const std::runtime_error& e) {
       throw CommandError(std::string("save: ") + e.what());
     }

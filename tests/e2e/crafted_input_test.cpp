@@ -57,7 +57,7 @@ void expect_refused(const Limited& r, const std::string& path, const std::string
   EXPECT_LT(r.peak_rss_kib, 300 * 1024) << what;
 }
 
-// A valid two-thread, timed .hrt, and ways to craft it.
+// A valid two-thread, timed plain (version 1) .hrt, and ways to craft it.
 class CraftedHrt : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -66,7 +66,7 @@ class CraftedHrt : public ::testing::Test {
                                   "t=1 @100 malloc 1 100\nt=2 @200 malloc 2 200\nt=1 @300 realloc 1 300\n"
                                   "t=2 @400 free 1\nt=1 @500 free 2\n");
     good_ = dir_.file("good.hrt");
-    ASSERT_EQ(test::run_cli({"convert", text, good_}).status, 0);
+    ASSERT_EQ(test::run_cli({"convert", text, good_, "--encoding", "plain"}).status, 0);
     bytes_ = test::read_file(good_);
     ASSERT_GE(bytes_.size(), sizeof(HrtHeader));
   }
