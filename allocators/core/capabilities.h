@@ -36,10 +36,15 @@ enum class AlignedCall : std::uint8_t {
 };
 
 // What an allocator offers beyond the required members. Every flag but
-// `touchable` names the member (or members) it stands for; see the concept
-// of the same name below for each one's contract.
+// `touchable` and `is_malloc` names the member (or members) it stands for;
+// see the concept of the same name below for each one's contract.
 struct Capabilities {
-  bool touchable = true;          // its blocks are real memory (see Touchable)
+  bool touchable = true;  // its blocks are real memory (see Touchable)
+  // Its natural alignment is malloc's own (a system allocator: allocate is
+  // malloc). A replay's --malloc-alignment, which asks a design what malloc
+  // promises, then asks nothing of it: asking for 16 explicitly would turn
+  // its every malloc into posix_memalign and its every realloc into a copy.
+  bool is_malloc = false;
   bool allocate_zeroed = false;   // AllocatesZeroed
   bool allocate_aligned = false;  // AllocatesAligned
   bool allocated_bytes = false;   // CountsAllocatedBytes

@@ -20,7 +20,8 @@ namespace heapreplay {
 class MallocAllocator {
  public:
   static constexpr bool kThreadSafe = true;
-  static constexpr Capabilities kCapabilities{.allocate_zeroed = true,
+  static constexpr Capabilities kCapabilities{.is_malloc = true,
+                                              .allocate_zeroed = true,
                                               .allocate_aligned = true,
                                               .allocated_bytes = true,
                                               .footprint_bytes = true,

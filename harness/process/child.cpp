@@ -136,6 +136,13 @@ void prepare_measurement(ReplayMeasurement& ms, const ChildRequest& req, const T
   if (ms.latency_every != 0) ms.latency.set_clock_overhead_ns(LatencyRecorder::measure_clock_overhead_ns());
 }
 
+// What the replay's malloc, calloc and realloc ask of A: --malloc-alignment,
+// but nothing more of a system allocator, whose malloc is what it asks for.
+template <class A>
+std::size_t malloc_alignment_for(const ChildRequest& req) {
+  return A::kCapabilities.is_malloc ? kNaturalAlignment : static_cast<std::size_t>(req.malloc_alignment);
+}
+
 // The multi-threaded replay (our single-threaded designs behind one lock),
 // with its per-thread figures in r.
 template <class A>
@@ -144,10 +151,10 @@ ReplayOutcome replay_on_threads(A& a, const TraceView& trace, const ThreadPlan& 
   Pace pace = req.pace == "recorded" ? Pace::kRecorded : Pace::kAsFastAsPossible;
   ThreadedOutcome t;
   if constexpr (A::kThreadSafe) {
-    t = replay_threads(a, trace, plan, table, touch, pace, ms, req.malloc_alignment);
+    t = replay_threads(a, trace, plan, table, touch, pace, ms, malloc_alignment_for<A>(req));
   } else {
     Locked<A> locked(a);
-    t = replay_threads(locked, trace, plan, table, touch, pace, ms, req.malloc_alignment);
+    t = replay_threads(locked, trace, plan, table, touch, pace, ms, malloc_alignment_for<A>(req));
     r.locked = true;
   }
   ReplayOutcome out;
@@ -202,7 +209,7 @@ int run_with(A& a, const ChildRequest& req, const AllocatorSpec& spec, Touch tou
   r.allocator = spec.text;
   r.validate = req.validate;
   r.touch = touchable<A>() ? touch_name(touch) : "none";
-  r.malloc_alignment = req.malloc_alignment;
+  r.malloc_alignment = malloc_alignment_for<A>(req);
   if constexpr (A::kCapabilities.is_active) {
     if (!a.is_active())
       return refuse(r, spec.text + " is not the active malloc in the child (preload failed?)", req.result_fd);
@@ -211,7 +218,7 @@ int run_with(A& a, const ChildRequest& req, const AllocatorSpec& spec, Touch tou
     return refuse(r, spec.name + " hands out no real memory: --validate does not apply", req.result_fd);
   r.allocator_version = version_of(a);
   ObjectTable table(trace.object_count);
-  ReplayOptions opt{touch, req.validate, req.malloc_alignment};
+  ReplayOptions opt{touch, req.validate, malloc_alignment_for<A>(req)};
   // Measurement: memory samples and latency, sized before the baseline.
   // The null allocator hands out no memory and validating runs are not
   // measurements: neither is sampled.

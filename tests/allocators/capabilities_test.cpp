@@ -32,7 +32,8 @@ static_assert(Segfit::kCapabilities == Capabilities{});
 static_assert(Pages::kCapabilities == Capabilities{});
 static_assert(Blocks::kCapabilities == Capabilities{.write = true, .read = true, .move = true});
 static_assert(Vmarena::kCapabilities == Capabilities{.allocated_bytes = true});
-static_assert(MallocAllocator::kCapabilities == Capabilities{.allocate_zeroed = true,
+static_assert(MallocAllocator::kCapabilities == Capabilities{.is_malloc = true,
+                                                             .allocate_zeroed = true,
                                                              .allocate_aligned = true,
                                                              .allocated_bytes = true,
                                                              .footprint_bytes = true,
