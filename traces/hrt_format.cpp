@@ -7,10 +7,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <thread>
 
 #include "traces/hrt_chunk.h"
 #include "traces/trace_error.h"
@@ -191,28 +194,54 @@ void write_compact(const Trace& trace, const std::string& meta, const std::strin
   h.chunk_events = kHrtChunkEvents;
   const std::size_t n = trace.events.size();
   const bool timed = !trace.timestamps_ns.empty();
-  std::vector<std::string> frames;
+  // Each chunk's first predicted slot, in one pass; then the chunks are
+  // encoded on every core (a chunk depends on nothing before it but that).
+  const std::size_t chunks = n / kHrtChunkEvents + (n % kHrtChunkEvents != 0);
+  std::vector<std::uint32_t> next_slot(chunks, 0);
+  for (std::size_t k = 0, i = 0, next = 0; k < chunks; ++k) {
+    next_slot[k] = static_cast<std::uint32_t>(next);
+    for (const std::size_t end = std::min(n, (k + 1) * kHrtChunkEvents); i < end; ++i)
+      if (const std::uint32_t id = trace.events[i].id; id != kNoObject && id >= next) next = std::size_t{id} + 1;
+  }
+  std::vector<std::string> frames(chunks);
+  std::atomic<std::size_t> taken{0};
+  std::exception_ptr failure;
+  std::mutex failure_lock;
+  auto encode = [&] {
+    for (std::size_t k; (k = taken.fetch_add(1)) < chunks;) {
+      const std::size_t first = k * kHrtChunkEvents, count = std::min<std::size_t>(kHrtChunkEvents, n - first);
+      try {
+        frames[k] = encode_hrt_chunk(trace.events.data() + first, timed ? trace.timestamps_ns.data() + first : nullptr,
+                                     count, next_slot[k]);
+      } catch (...) {
+        std::lock_guard<std::mutex> hold(failure_lock);
+        failure = std::current_exception();
+      }
+    }
+  };
+  const std::size_t workers =
+      std::min<std::size_t>(chunks, std::max(1u, std::thread::hardware_concurrency())) - (chunks > 0 ? 1 : 0);
+  std::vector<std::thread> pool;
+  for (std::size_t w = 0; w < workers; ++w) pool.emplace_back(encode);
+  encode();
+  for (std::thread& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
+
   std::vector<HrtChunkHeader> heads;
   std::vector<HrtIndexEntry> index;
   std::uint64_t offset = h.events_offset;
-  std::uint32_t next_slot = 0;
-  for (std::size_t first = 0; first < n; first += kHrtChunkEvents) {
-    const std::size_t count = std::min<std::size_t>(kHrtChunkEvents, n - first);
-    frames.push_back(encode_hrt_chunk(trace.events.data() + first, timed ? trace.timestamps_ns.data() + first : nullptr,
-                                      count, next_slot));
-    const std::string& z = frames.back();
+  for (std::size_t k = 0; k < chunks; ++k) {
+    const std::string& z = frames[k];
     HrtChunkHeader c{};
     std::memcpy(c.magic, kHrtChunkMagic, sizeof c.magic);
-    c.event_count = static_cast<std::uint32_t>(count);
-    c.first_event = first;
-    c.next_slot = next_slot;
+    c.event_count = static_cast<std::uint32_t>(std::min<std::size_t>(kHrtChunkEvents, n - k * kHrtChunkEvents));
+    c.first_event = k * kHrtChunkEvents;
+    c.next_slot = next_slot[k];
     c.stored_bytes = static_cast<std::uint32_t>(z.size());
     c.checksum = hrt_checksum(z.data(), z.size(), 0);
     heads.push_back(c);
-    index.push_back(HrtIndexEntry{offset, first, c.event_count, c.stored_bytes});
+    index.push_back(HrtIndexEntry{offset, c.first_event, c.event_count, c.stored_bytes});
     offset += sizeof c + z.size();
-    for (std::size_t i = first; i < first + count; ++i)
-      if (const std::uint32_t id = trace.events[i].id; id != kNoObject && id >= next_slot) next_slot = id + 1;
   }
   h.chunk_count = static_cast<std::uint32_t>(index.size());
   h.index_offset = align_up(offset, 8);

@@ -12,6 +12,7 @@
 #include "traces/hrt_format.h"
 #include "traces/trace_builder.h"
 #include "traces/trace_error.h"
+#include "traces/trace_source.h"
 
 namespace heapreplay {
 namespace {
@@ -96,6 +97,22 @@ TEST(HrtCompact, EmptyAndOneEventTracesRoundTrip) {
   Trace t = one.finish();
   write_hrt(t, dir.file("o.hrt"), HrtEncoding::kCompact);
   expect_same(read_hrt(dir.file("o.hrt")), t);
+}
+
+// Replays run from a plain copy of a compact file, so that no child decodes
+// (and allocates through the allocator under test) before its replay.
+TEST(HrtCompact, ReplaysGetAPlainCopy) {
+  TempDir dir;
+  Trace in = mixed_trace(true);
+  write_hrt(in, dir.file("c.hrt"), HrtEncoding::kCompact);
+  TraceWorkspace workspace;
+  PreparedTrace p = workspace.prepare(dir.file("c.hrt"));
+  EXPECT_EQ(p.label, dir.file("c.hrt"));
+  EXPECT_NE(p.hrt_path, dir.file("c.hrt"));
+  EXPECT_FALSE(HrtFile(p.hrt_path).compact());
+  expect_same(read_hrt(p.hrt_path), in);
+  write_hrt(in, dir.file("p.hrt"), HrtEncoding::kPlain);
+  EXPECT_EQ(workspace.prepare(dir.file("p.hrt")).hrt_path, dir.file("p.hrt"));  // a plain file is used in place
 }
 
 class DamagedCompact : public ::testing::Test {
