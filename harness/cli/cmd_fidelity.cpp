@@ -235,8 +235,8 @@ struct FidelityFlags {
   std::vector<std::string> allocators, env, fits;
   int repetitions = 5;
   double timeout_s = 600, scale = 1.0;
-  std::string output, memory_limit, stdin_path, cwd, suite, only, format, seed_text = "1", touch = "pages",
-                                                                          record_image, tmpdir, malloc_alignment;
+  std::string output, memory_limit, stdin_path, cwd, suite, only, format,
+      seed_text = "1", touch = "pages", record_image, tmpdir, malloc_alignment, pace = "fast";
   std::vector<std::string> program;  // after --
   bool only_given = false;
 };
@@ -263,7 +263,8 @@ const std::vector<std::string> kValueOptions = {"-a",
                                                 "--touch",
                                                 "--malloc-alignment",
                                                 "--record-image",
-                                                "--tmpdir"};
+                                                "--tmpdir",
+                                                "--pace"};
 
 po::options_description fidelity_options(FidelityFlags& f) {
   po::options_description d("Options");
@@ -291,7 +292,10 @@ po::options_description fidelity_options(FidelityFlags& f) {
       "malloc-alignment", po::value(&f.malloc_alignment),
       "what the replays' malloc, calloc and realloc ask for: natural or a power of two (default: 16, what "
       "malloc promises the recorded program; natural with --fit)")(
-      "tmpdir", po::value(&f.tmpdir), "where the private folders for inputs and recordings go (default: $TMPDIR)");
+      "pace", po::value(&f.pace)->default_value("fast"),
+      "how replays run: fast (as fast as they can) or recorded (each event at its recorded time, as the program "
+      "made it)")("tmpdir", po::value(&f.tmpdir),
+                  "where the private folders for inputs and recordings go (default: $TMPDIR)");
   return d;
 }
 
@@ -495,6 +499,7 @@ int cmd_fidelity(const std::vector<std::string>& args, const std::string& comman
   flags.repetitions = f.repetitions;
   flags.touch = f.touch;
   flags.malloc_alignment = !f.malloc_alignment.empty() ? f.malloc_alignment : f.fits.empty() ? "16" : "natural";
+  flags.pace = f.pace;
   flags.timeout_s = f.timeout_s;
   flags.memory_limit = f.memory_limit;
   SessionOptions so = session_options(flags, command_line);
