@@ -95,6 +95,8 @@ TEST(FidelityCli, BadUsageIsOneLineAndExit2) {
       {"fidelity", "-a", "segfit", "--scale", "2", "--", "true"},
       {"fidelity", "-a", "segfit", "--suite", "programs", "--only", "nosuch"},
       {"fidelity", "-a", "segfit", "--env", "LD_PRELOAD=x", "--", "true"},
+      {"fidelity", "-a", "segfit", "--pace", "slow", "--", "true"},
+      {"fidelity", "-a", "segfit", "--malloc-alignment", "24", "--", "true"},
   };
   for (const auto& c : cases) {
     auto r = run_cli(c);
