@@ -108,26 +108,20 @@ std::string last_line_of_file(int fd) {
   return line;
 }
 
-RunResult run_program(const ProgramRunSpec& spec) {
-  RunResult r;
-  r.kind = "program";
-  r.command = spec.process.argv;
-  r.touch = "";
-  r.rss_method = "ru_maxrss";
-  auto failed = [&](std::string why) {
-    r.status = "failed";
-    r.status_detail = std::move(why);
-    return r;
-  };
+namespace {
 
-  ProcessSpec p = spec.process;
+// The process to start: the spec's, in a group of its own, with its standard
+// files (/dev/null where none is given) and default signal actions. Returns
+// "" or why it cannot be started.
+std::string program_process(const ProgramRunSpec& spec, ProcessSpec& p) {
+  p = spec.process;
   p.own_process_group = true;
   p.dup_fds.clear();
   p.open_fds.clear();
   if (spec.stdin_fd >= 0) {
     // Every run reads its input from the start.
     if (::lseek(spec.stdin_fd, 0, SEEK_SET) < 0 && errno != ESPIPE)
-      return failed(std::string("--stdin: cannot rewind: ") + std::strerror(errno));
+      return std::string("--stdin: cannot rewind: ") + std::strerror(errno);
     p.dup_fds.push_back({spec.stdin_fd, 0});
   } else {
     p.open_fds.push_back({0, "/dev/null"});
@@ -141,31 +135,37 @@ RunResult run_program(const ProgramRunSpec& spec) {
   else
     p.open_fds.push_back({2, "/dev/null"});
   p.default_signals = {SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGPIPE, SIGCHLD};
+  return "";
+}
 
-  r.spawn_rss_bytes = own_anon_rss_bytes();
-  const std::uint64_t start = now_ns();
-  pid_t pid = -1;
-  try {
-    pid = launch_process(p);
-  } catch (const LaunchError& e) {
-    return failed(e.what());  // "cannot run 'X': No such file or directory"
-  }
-
-  // Wait for the end, the time limit or a signal to heapreplay, asleep: a
-  // pidfd becomes readable when the program ends, and SIGINT/SIGTERM (whose
-  // handlers have no SA_RESTART) end the poll with EINTR.
-  // (The system call itself: glibc 2.36's <sys/pidfd.h> lacks extern "C".)
-  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  const int pidfd_errno = errno;
-  const std::uint64_t deadline = start + static_cast<std::uint64_t>(spec.timeout.count()) * 1000000u;
+// How a program ended: its wait status and resource usage, whether
+// heapreplay killed it (time limit, interrupt), when it ended.
+struct ProgramEnd {
+  int status = 0;
+  rusage ru{};
   bool timed_out = false;
   int interrupted_by = 0;
+  bool timed = true;  // false: no pidfd, so no time limit was kept
+  int pidfd_errno = 0;
+  std::uint64_t end_ns = 0;
+};
+
+// Waits for the end, the time limit or a signal to heapreplay, asleep: a
+// pidfd becomes readable when the program ends, and SIGINT/SIGTERM (whose
+// handlers have no SA_RESTART) end the poll with EINTR. Kills what is left
+// of the program's group.
+ProgramEnd wait_for_program(pid_t pid, std::uint64_t deadline) {
+  ProgramEnd e;
+  // (The system call itself: glibc 2.36's <sys/pidfd.h> lacks extern "C".)
+  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  e.pidfd_errno = errno;
+  e.timed = pidfd >= 0;
   if (pidfd >= 0) {
     for (;;) {
-      if ((interrupted_by = interrupt_signal()) != 0) break;
+      if ((e.interrupted_by = interrupt_signal()) != 0) break;
       const std::uint64_t t = now_ns();
       if (t >= deadline) {
-        timed_out = true;
+        e.timed_out = true;
         break;
       }
       const std::uint64_t left_ms = (deadline - t + 999999) / 1000000;
@@ -176,55 +176,87 @@ RunResult run_program(const ProgramRunSpec& spec) {
     }
     ::close(pidfd);
   }
-  if (timed_out || interrupted_by != 0) ::kill(-pid, SIGKILL);
-
-  int status = 0;
-  rusage ru{};
-  while (::wait4(pid, &status, 0, &ru) < 0 && errno == EINTR) {
+  if (e.timed_out || e.interrupted_by != 0) ::kill(-pid, SIGKILL);
+  while (::wait4(pid, &e.status, 0, &e.ru) < 0 && errno == EINTR) {
     // Without a pidfd this blocking wait is the only wait (no time limit):
     // a signal to heapreplay still ends the run.
-    if (pidfd < 0 && (interrupted_by = interrupt_signal()) != 0) ::kill(-pid, SIGKILL);
+    if (!e.timed && (e.interrupted_by = interrupt_signal()) != 0) ::kill(-pid, SIGKILL);
   }
-  const std::uint64_t end = now_ns();
+  e.end_ns = now_ns();
   // What the program left behind in its group (background children) does
   // not outlive its run.
   ::kill(-pid, SIGKILL);
+  return e;
+}
 
-  r.wall_ns = end - start;
-  r.user_ns = timeval_ns(ru.ru_utime);
-  r.sys_ns = timeval_ns(ru.ru_stime);
-  r.peak_rss_bytes = static_cast<std::uint64_t>(ru.ru_maxrss) * 1024u;  // KiB on Linux
-  r.minor_faults = static_cast<std::uint64_t>(ru.ru_minflt);
-  r.major_faults = static_cast<std::uint64_t>(ru.ru_majflt);
-  r.voluntary_switches = static_cast<std::uint64_t>(ru.ru_nvcsw);
-  r.involuntary_switches = static_cast<std::uint64_t>(ru.ru_nivcsw);
-
-  if (interrupted_by != 0) {
+// The run's counters from wait4, and its status from how it ended.
+void finish_run(RunResult& r, const ProgramEnd& e, const ProgramRunSpec& spec) {
+  r.user_ns = timeval_ns(e.ru.ru_utime);
+  r.sys_ns = timeval_ns(e.ru.ru_stime);
+  r.peak_rss_bytes = static_cast<std::uint64_t>(e.ru.ru_maxrss) * 1024u;  // KiB on Linux
+  r.minor_faults = static_cast<std::uint64_t>(e.ru.ru_minflt);
+  r.major_faults = static_cast<std::uint64_t>(e.ru.ru_majflt);
+  r.voluntary_switches = static_cast<std::uint64_t>(e.ru.ru_nvcsw);
+  r.involuntary_switches = static_cast<std::uint64_t>(e.ru.ru_nivcsw);
+  if (e.interrupted_by != 0) {
     r.status = "interrupted";
-    r.status_detail = "heapreplay received " + signal_text(interrupted_by) + "; the program was killed before it ended";
-    return r;
+    r.status_detail =
+        "heapreplay received " + signal_text(e.interrupted_by) + "; the program was killed before it ended";
+    return;
   }
-  if (timed_out) {
+  if (e.timed_out) {
     r.status = "timeout";
     r.status_detail = "still running after " + seconds_text(spec.timeout) + " s; killed with its process group";
-    return r;
+    return;
   }
   const std::string tail = last_line_of_file(spec.stderr_fd);
-  if (WIFSIGNALED(status)) {
+  if (WIFSIGNALED(e.status)) {
     r.status = "crashed";
-    r.signal = WTERMSIG(status);
+    r.signal = WTERMSIG(e.status);
     r.status_detail = "killed by " + signal_text(r.signal);
     if (r.signal == SIGKILL)
       r.status_detail += " (signal 9) from outside heapreplay: another process, or the kernel's out-of-memory killer";
     if (!tail.empty()) r.status_detail += ": " + tail;
-    return r;
+    return;
   }
-  r.exit_code = WEXITSTATUS(status);
-  if (r.exit_code != 0)
-    return failed("exited with status " + std::to_string(r.exit_code) + (tail.empty() ? "" : ": " + tail));
+  r.exit_code = WEXITSTATUS(e.status);
+  if (r.exit_code != 0) {
+    r.status = "failed";
+    r.status_detail = "exited with status " + std::to_string(r.exit_code) + (tail.empty() ? "" : ": " + tail);
+    return;
+  }
   // Ran to its end; without a pidfd (a kernel before 5.3) it ran without
   // the time limit, which the detail says.
-  if (pidfd < 0) r.status_detail = std::string("no time limit was kept: pidfd_open: ") + std::strerror(pidfd_errno);
+  if (!e.timed) r.status_detail = std::string("no time limit was kept: pidfd_open: ") + std::strerror(e.pidfd_errno);
+}
+
+}  // namespace
+
+RunResult run_program(const ProgramRunSpec& spec) {
+  RunResult r;
+  r.kind = "program";
+  r.command = spec.process.argv;
+  r.touch = "";
+  r.rss_method = "ru_maxrss";
+  auto failed = [&](std::string why) {
+    r.status = "failed";
+    r.status_detail = std::move(why);
+    return r;
+  };
+  ProcessSpec p;
+  if (std::string why = program_process(spec, p); !why.empty()) return failed(why);
+
+  r.spawn_rss_bytes = own_anon_rss_bytes();
+  const std::uint64_t start = now_ns();
+  pid_t pid = -1;
+  try {
+    pid = launch_process(p);
+  } catch (const LaunchError& e) {
+    return failed(e.what());  // "cannot run 'X': No such file or directory"
+  }
+  const ProgramEnd end = wait_for_program(pid, start + static_cast<std::uint64_t>(spec.timeout.count()) * 1000000u);
+  r.wall_ns = end.end_ns - start;
+  finish_run(r, end, spec);
   return r;
 }
 
