@@ -13,6 +13,7 @@
 #include "allocators/designs.h"
 #include "harness/programs/programs.h"
 #include "support/cli_runner.h"
+#include "traces/hrt_format.h"
 
 namespace heapreplay {
 namespace {
@@ -106,6 +107,25 @@ TEST(Cli, ConvertThenInfoOfTheHrtGivesTheSameFigures) {
   for (const char* k : {"format", "events", "malloc", "realloc", "free", "free_null", "unmatched_free",
                         "peak_live_bytes", "final_live_bytes", "objects"})
     EXPECT_EQ(a[k], b[k]) << k;
+}
+
+// convert writes the compact encoding unless told plain; both say the same.
+TEST(Cli, ConvertWritesCompactByDefaultAndPlainWhenAsked) {
+  TempDir dir;
+  std::string rep = dir.write("small.rep", kSmallRep);
+  ASSERT_EQ(run_cli({"convert", rep, dir.file("c.hrt")}).status, 0);
+  ASSERT_EQ(run_cli({"convert", rep, dir.file("p.hrt"), "--encoding", "plain"}).status, 0);
+  EXPECT_TRUE(HrtFile(dir.file("c.hrt")).compact());
+  EXPECT_FALSE(HrtFile(dir.file("p.hrt")).compact());
+  auto c = nlohmann::json::parse(run_cli({"info", dir.file("c.hrt"), "--json"}).out);
+  auto p = nlohmann::json::parse(run_cli({"info", dir.file("p.hrt"), "--json"}).out);
+  c.erase("trace");
+  p.erase("trace");
+  EXPECT_EQ(c, p);
+  auto r = run_cli({"convert", rep, dir.file("z.hrt"), "--encoding", "zip"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--encoding must be compact or plain"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("z.hrt")));
 }
 
 TEST(Cli, MalformedTraceNamesFileAndLineExits2AndWritesNothing) {
