@@ -96,11 +96,9 @@ struct SlotModel {
 }  // namespace
 
 std::string hrt_event_problem(const Event& e, std::uint32_t object_count, std::uint32_t thread_count) {
-  if (hrt_event_ok(e, object_count, thread_count)) return "";
-  if (!(static_cast<unsigned>(e.op) < kOpCount && e.thread < thread_count &&
-        (e.id < object_count || (e.id == kNoObject && e.op == Op::kFree))))
-    return "invalid (op, object id or thread out of range)";
-  return "invalid (aux " + std::to_string(e.aux) + " for " + op_name(e.op) + ")";
+  if (!hrt_event_in_range(e, object_count, thread_count)) return "invalid (op, object id or thread out of range)";
+  if (!hrt_event_aux_ok(e)) return "invalid (aux " + std::to_string(e.aux) + " for " + op_name(e.op) + ")";
+  return "";
 }
 
 std::string encode_hrt_chunk(const Event* events, const std::uint64_t* timestamps, std::size_t n,

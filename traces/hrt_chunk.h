@@ -47,11 +47,16 @@ std::string decode_hrt_chunk(const void* data, std::size_t bytes, std::size_t n,
 // calls (every value) and calloc (the overflow bit, with size 2^64-1):
 // anything else cannot come from a writer of ours, and would not survive a
 // conversion to text.
-inline bool hrt_event_ok(const Event& e, std::uint32_t object_count, std::uint32_t thread_count) {
+inline bool hrt_event_in_range(const Event& e, std::uint32_t object_count, std::uint32_t thread_count) {
   return static_cast<unsigned>(e.op) < kOpCount && e.thread < thread_count &&
-         (e.id < object_count || (e.id == kNoObject && e.op == Op::kFree)) &&
-         (e.op == Op::kAligned || e.aux == 0 ||
-          (e.op == Op::kCalloc && e.aux == kCallocOverflow && e.size == ~std::uint64_t{0}));
+         (e.id < object_count || (e.id == kNoObject && e.op == Op::kFree));
+}
+inline bool hrt_event_aux_ok(const Event& e) {
+  return e.op == Op::kAligned || e.aux == 0 ||
+         (e.op == Op::kCalloc && e.aux == kCallocOverflow && e.size == ~std::uint64_t{0});
+}
+inline bool hrt_event_ok(const Event& e, std::uint32_t object_count, std::uint32_t thread_count) {
+  return hrt_event_in_range(e, object_count, thread_count) && hrt_event_aux_ok(e);
 }
 // "" when hrt_event_ok, else why not (one line).
 std::string hrt_event_problem(const Event& e, std::uint32_t object_count, std::uint32_t thread_count);

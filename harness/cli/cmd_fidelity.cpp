@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -121,7 +120,7 @@ LoaderBaseline loader_baseline(const PreparedProgram& run) {
 // The start-up probe: a C program that does nothing, beside the drop-in
 // libraries (harness/programs/startup_probe.c).
 std::string startup_probe_path(const std::string& self) {
-  std::string path = (std::filesystem::path(self).parent_path().parent_path() / "lib" / "hr_startup_probe").string();
+  std::string path = library_folder_file("hr_startup_probe", self);
   if (::access(path.c_str(), X_OK) != 0)
     throw std::runtime_error("cannot run the start-up probe " + path + " (build the hr_startup_probe target)");
   return path;

@@ -28,10 +28,13 @@ bool readable(const std::string& path) { return ::access(path.c_str(), R_OK) == 
 
 }  // namespace
 
-std::string dropin_library_path(const std::string& name, const std::string& self_exe) {
-  std::filesystem::path lib =
-      std::filesystem::path(self_exe).parent_path().parent_path() / "lib" / ("libhr_malloc_" + name + ".so");
+std::string library_folder_file(const std::string& file, const std::string& self_exe) {
+  std::filesystem::path lib = std::filesystem::path(self_exe).parent_path().parent_path() / "lib" / file;
   return lib.lexically_normal().string();
+}
+
+std::string dropin_library_path(const std::string& name, const std::string& self_exe) {
+  return library_folder_file("libhr_malloc_" + name + ".so", self_exe);
 }
 
 ProgramAllocator resolve_program_allocator(std::string_view text, const std::string& self_exe) {

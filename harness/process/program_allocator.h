@@ -35,6 +35,10 @@ inline constexpr const char* kDropinOptionsEnv = "HEAPREPLAY_MALLOC_OPTIONS";
 // `self_exe` is the heapreplay binary (self_executable()).
 ProgramAllocator resolve_program_allocator(std::string_view spec, const std::string& self_exe);
 
+// `file` in the library folder beside heapreplay (`self_exe`): the drop-in
+// libraries and fidelity's start-up probe.
+std::string library_folder_file(const std::string& file, const std::string& self_exe);
+
 // The drop-in library of our design `name`, next to `self_exe`.
 std::string dropin_library_path(const std::string& name, const std::string& self_exe);
 
