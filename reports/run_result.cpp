@@ -175,6 +175,10 @@ void to_json(nlohmann::json& j, const RunResult& r) {
                      {"clock_overhead_ns", r.clock_overhead_ns},
                      {"latency", r.latency}};
   if (r.malloc_alignment != 1) j["malloc_alignment"] = r.malloc_alignment;
+  if (r.windows != 1) {
+    j["windows"] = r.windows;
+    j["window_fetch_ns"] = r.window_fetch_ns;
+  }
   if (r.kind != "replay") {
     j["kind"] = r.kind;
     j["command"] = r.command;
@@ -233,6 +237,8 @@ void from_json(const nlohmann::json& j, RunResult& r) {
   r.locked = j.value("locked", false);
   r.pace = j.value("pace", std::string("fast"));
   r.wait_ns = optional(j, "wait_ns", std::uint64_t{0});
+  r.windows = optional(j, "windows", std::uint64_t{1});
+  r.window_fetch_ns = optional(j, "window_fetch_ns", std::uint64_t{0});
   if (j.contains("per_thread")) j.at("per_thread").get_to(r.per_thread);
   r.latency_sample_every = optional(j, "latency_sample_every", std::uint64_t{0});
   r.clock_overhead_ns = optional(j, "clock_overhead_ns", 0.0);

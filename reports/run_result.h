@@ -91,6 +91,11 @@ struct RunResult {
   std::uint64_t wait_ns = 0;  // all threads' time waiting on cross-thread dependencies
   std::vector<ThreadResult> per_thread;
 
+  // Streaming: the trace was read in `windows` windows of events; fetching
+  // and decoding those after the first took window_fetch_ns (not in wall_ns).
+  std::uint64_t windows = 1;
+  std::uint64_t window_fetch_ns = 0;
+
   // Latency per operation ("malloc", "calloc", "realloc", "free", "aligned").
   std::uint64_t latency_sample_every = 0;  // every k-th event was timed (0: none)
   double clock_overhead_ns = 0;            // cost of one clock read pair, subtracted

@@ -2,11 +2,14 @@
 // traces/FORMAT.md, "Version 2").
 #include "traces/hrt_chunk.h"
 
+#define ZSTD_STATIC_LINKING_ONLY  // ZSTD_initStaticDCtx: a decoding context in our own mapping
 #include <zstd.h>
 
 #include <array>
 #include <cstring>
+#include <span>
 #include <stdexcept>
+#include <vector>
 
 namespace heapreplay {
 
@@ -73,25 +76,33 @@ struct Reader {
 // The slot model both sides keep: the slot an allocation is expected to
 // take is the most recently freed one, else the next new one (as
 // TraceBuilder assigns them). It only predicts; any slot can be encoded.
+// The stack of freed slots lives in the caller's storage, room for one per
+// event of the chunk (a chunk cannot free more slots than it has events).
 struct SlotModel {
   std::uint32_t next;
-  std::vector<std::uint32_t> freed;
+  std::uint32_t* freed;
+  std::size_t top = 0;
   std::uint32_t prev = 0;  // the last slot named: deltas are taken from it
 
-  explicit SlotModel(std::uint32_t next_slot, std::size_t n) : next(next_slot) { freed.reserve(n); }
-  std::uint32_t predicted() const { return freed.empty() ? next : freed.back(); }
+  SlotModel(std::uint32_t next_slot, std::uint32_t* stack) : next(next_slot), freed(stack) {}
+  std::uint32_t predicted() const { return top == 0 ? next : freed[top - 1]; }
   void update(const Event& e) {
     if (e.id == kNoObject) return;
     if (e.id >= next) next = e.id + 1;
     const bool frees = e.op == Op::kFree || (e.op == Op::kRealloc && e.size == 0);
     if (frees) {
-      freed.push_back(e.id);
-    } else if (!freed.empty() && freed.back() == e.id) {
-      freed.pop_back();
+      freed[top++] = e.id;
+    } else if (top != 0 && freed[top - 1] == e.id) {
+      --top;
     }
     prev = e.id;
   }
 };
+
+// The most the streams of n events can take: an op byte, a 3-byte thread,
+// 10-byte slot and size varints, an aux byte and a time's low byte and
+// 8-byte varint each.
+constexpr std::uint64_t most_raw_bytes(std::uint64_t n) { return kStreamTable + n * 34; }
 
 }  // namespace
 
@@ -105,7 +116,8 @@ std::string encode_hrt_chunk(const Event* events, const std::uint64_t* timestamp
                              std::uint32_t next_slot, int level) {
   std::array<std::string, kStreams> s;
   s[kOps].reserve(n);
-  SlotModel slots(next_slot, n);
+  std::vector<std::uint32_t> freed(n);
+  SlotModel slots(next_slot, freed.data());
   std::uint16_t thread = 0;
   std::uint64_t last_size = 0, last_time = 0;
   for (std::size_t i = 0; i < n; ++i) {
@@ -165,27 +177,35 @@ std::string encode_hrt_chunk(const Event* events, const std::uint64_t* timestamp
   return out;
 }
 
+std::uint64_t hrt_chunk_stored_bound(std::uint64_t n) {
+  return ZSTD_compressBound(static_cast<std::size_t>(most_raw_bytes(n)));
+}
+
+HrtChunkDecoder::HrtChunkDecoder()
+    : context_(ZSTD_estimateDCtxSize()),
+      raw_(most_raw_bytes(kHrtChunkEvents)),
+      freed_(std::size_t{kHrtChunkEvents} * sizeof(std::uint32_t)) {
+  dctx_ = ZSTD_initStaticDCtx(context_.data(), context_.size());
+  if (dctx_ == nullptr) throw std::runtime_error("zstd cannot make a decoding context");
+}
+
 std::string decode_hrt_chunk(const void* data, std::size_t bytes, std::size_t n, std::uint32_t next_slot,
                              const ChunkLimits& limits, Event* events, std::uint64_t* timestamps) {
-  // The most the streams of n events can take: an op byte, a 3-byte thread,
-  // 10-byte slot and size varints, an aux byte and a time's low byte and
-  // 8-byte varint each.
-  const std::uint64_t most = kStreamTable + static_cast<std::uint64_t>(n) * 34;
+  // One decoder per thread, kept from chunk to chunk.
+  thread_local HrtChunkDecoder decoder;
+  return decoder.decode(data, bytes, n, next_slot, limits, events, timestamps);
+}
+
+std::string HrtChunkDecoder::decode(const void* data, std::size_t bytes, std::size_t n, std::uint32_t next_slot,
+                                    const ChunkLimits& limits, Event* events, std::uint64_t* timestamps) {
+  if (n > kHrtChunkEvents)
+    return "it holds " + std::to_string(n) + " events, more than a chunk may (" + std::to_string(kHrtChunkEvents) + ")";
   const unsigned long long declared = ZSTD_getFrameContentSize(data, bytes);
   if (declared == ZSTD_CONTENTSIZE_ERROR) return "not a zstd frame";
-  if (declared == ZSTD_CONTENTSIZE_UNKNOWN || declared < kStreamTable || declared > most)
+  if (declared == ZSTD_CONTENTSIZE_UNKNOWN || declared < kStreamTable || declared > most_raw_bytes(n))
     return "its decoded size is missing or impossible for " + std::to_string(n) + " events";
-  // One decoding context and buffer per thread, kept from chunk to chunk.
-  struct Context {
-    ZSTD_DCtx* z = ZSTD_createDCtx();
-    std::vector<std::uint8_t> raw;
-    ~Context() { ZSTD_freeDCtx(z); }
-  };
-  thread_local Context ctx;
-  if (ctx.z == nullptr) return "zstd cannot make a decoding context";
-  std::vector<std::uint8_t>& raw = ctx.raw;
-  raw.resize(static_cast<std::size_t>(declared));
-  const std::size_t got = ZSTD_decompressDCtx(ctx.z, raw.data(), raw.size(), data, bytes);
+  const std::span<std::uint8_t> raw(raw_.as<std::uint8_t>(), static_cast<std::size_t>(declared));
+  const std::size_t got = ZSTD_decompressDCtx(dctx_, raw.data(), raw.size(), data, bytes);
   if (ZSTD_isError(got)) return std::string("zstd cannot decode it: ") + ZSTD_getErrorName(got);
   if (got != raw.size()) return "it decodes to fewer bytes than it declares";
 
@@ -206,7 +226,7 @@ std::string decode_hrt_chunk(const void* data, std::size_t bytes, std::size_t n,
     for (int k = kTimeHigh; k < kStreams; ++k)
       if (r[k].p != r[k].end) return "it holds timestamps in a trace without them";
 
-  SlotModel slots(next_slot, n);
+  SlotModel slots(next_slot, freed_.as<std::uint32_t>());
   std::uint16_t thread = 0;
   std::uint64_t last_size = 0, last_time = 0;
   // The streams every event may read, as locals the compiler can keep in

@@ -10,7 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "core/mapped_buffer.h"
 #include "traces/event.h"
+
+struct ZSTD_DCtx_s;  // zstd.h's decoding context
 
 namespace heapreplay {
 
@@ -35,10 +38,32 @@ struct ChunkLimits {
 std::string encode_hrt_chunk(const Event* events, const std::uint64_t* timestamps, std::size_t n,
                              std::uint32_t next_slot, int level = kHrtChunkLevel);
 
+// The most bytes a chunk of `n` events can be stored in (its zstd frame).
+std::uint64_t hrt_chunk_stored_bound(std::uint64_t n);
+
+// Decodes chunks with memory of its own, all mapped (core/mapped_buffer.h):
+// the zstd context, the decoded streams and the slot model's stack, about
+// 2.5 MiB in all. Decoding never calls malloc, so a replay child can decode
+// its trace beside the allocator under test without changing that heap.
+class HrtChunkDecoder {
+ public:
+  HrtChunkDecoder();  // throws std::bad_alloc, or std::runtime_error if zstd refuses
+  HrtChunkDecoder(const HrtChunkDecoder&) = delete;
+  HrtChunkDecoder& operator=(const HrtChunkDecoder&) = delete;
+
+  // As decode_hrt_chunk below; n is at most kHrtChunkEvents.
+  std::string decode(const void* data, std::size_t bytes, std::size_t n, std::uint32_t next_slot,
+                     const ChunkLimits& limits, Event* events, std::uint64_t* timestamps);
+
+ private:
+  MappedBuffer context_, raw_, freed_;
+  ::ZSTD_DCtx_s* dctx_ = nullptr;
+};
+
 // Decodes a chunk's compressed bytes into `n` events (and timestamps when
 // limits.timed), checking every event against `limits`. Returns "" when the
 // chunk is good, else what is wrong with it (one line, without the place);
-// the output is then unspecified.
+// the output is then unspecified. Uses a decoder of the calling thread's.
 std::string decode_hrt_chunk(const void* data, std::size_t bytes, std::size_t n, std::uint32_t next_slot,
                              const ChunkLimits& limits, Event* events, std::uint64_t* timestamps);
 

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "traces/hrt_chunk.h"
+#include "traces/hrt_stream.h"
 #include "traces/trace_error.h"
 
 namespace heapreplay {
@@ -69,25 +70,59 @@ ImportStats import_stats_from_json(const nlohmann::json& j) {
   return s;
 }
 
-std::uint64_t hrt_checksum(const void* data, std::size_t bytes, std::uint64_t seed) {
-  auto* p = static_cast<const unsigned char*>(data);
-  std::uint64_t h = seed ^ (bytes * kMul1);
-  std::size_t i = 0;
+HrtChecksum::HrtChecksum(std::uint64_t total_bytes, std::uint64_t seed) {
+  const std::uint64_t h = seed ^ (total_bytes * kMul1);
   // Four independent lanes keep the loop fast on large event streams.
-  std::uint64_t lane[4] = {h, h ^ kMul2, h + kMul1, h - kMul2};
-  for (; i + 32 <= bytes; i += 32) {
-    for (int k = 0; k < 4; ++k) {
-      std::uint64_t w;
-      std::memcpy(&w, p + i + 8 * k, 8);
-      lane[k] = rotl(lane[k] ^ (w * kMul1), 29) * kMul2;
+  lane_[0] = h;
+  lane_[1] = h ^ kMul2;
+  lane_[2] = h + kMul1;
+  lane_[3] = h - kMul2;
+  left_ = total_bytes;
+}
+
+void HrtChecksum::block(const unsigned char* p) {
+  for (int k = 0; k < 4; ++k) {
+    std::uint64_t w;
+    std::memcpy(&w, p + 8 * k, 8);
+    lane_[k] = rotl(lane_[k] ^ (w * kMul1), 29) * kMul2;
+  }
+}
+
+void HrtChecksum::update(const void* data, std::size_t bytes) {
+  auto* p = static_cast<const unsigned char*>(data);
+  bytes = static_cast<std::size_t>(std::min<std::uint64_t>(bytes, left_));
+  left_ -= bytes;
+  // The bytes go to the lanes in 32-byte blocks counted from the start; what
+  // is left at the end (total % 32 bytes) is mixed in byte by byte.
+  while (bytes > 0) {
+    if (pending_ == 0 && bytes >= 32) {
+      block(p);
+      p += 32;
+      bytes -= 32;
+      continue;
+    }
+    buffer_[pending_++] = *p++;
+    --bytes;
+    if (pending_ == 32) {
+      block(buffer_);
+      pending_ = 0;
     }
   }
-  h = lane[0] ^ rotl(lane[1], 17) ^ rotl(lane[2], 31) ^ rotl(lane[3], 47);
-  for (; i < bytes; ++i) h = rotl(h ^ (p[i] * kMul1), 23) * kMul2;
+}
+
+std::uint64_t HrtChecksum::value() const {
+  std::uint64_t h = lane_[0] ^ rotl(lane_[1], 17) ^ rotl(lane_[2], 31) ^ rotl(lane_[3], 47);
+  for (std::size_t i = 0; i < pending_; ++i) h = rotl(h ^ (buffer_[i] * kMul1), 23) * kMul2;
   h ^= h >> 33;
   h *= kMul1;
   h ^= h >> 29;
   return h;
+}
+
+std::uint64_t hrt_checksum(const void* data, std::size_t bytes, std::uint64_t seed) {
+  HrtChecksum sum(bytes, seed);
+  sum.update(data, bytes);
+  return sum.value();
 }
 
 namespace {
@@ -278,6 +313,58 @@ void write_hrt(const Trace& trace, const std::string& path, HrtEncoding encoding
     write_plain(trace, meta, path);
 }
 
+std::string hrt_header_problem(const HrtHeader& h, std::uint64_t file_bytes) {
+  if (std::memcmp(h.magic, kHrtMagic, sizeof kHrtMagic) != 0) return "not an .hrt file (bad magic)";
+  if (h.version != kHrtVersion && h.version != kHrtCompactVersion)
+    return "unsupported .hrt version " + std::to_string(h.version) + " (this build reads versions " +
+           std::to_string(kHrtVersion) + " and " + std::to_string(kHrtCompactVersion) + ")";
+  if (h.header_checksum != hrt_checksum(&h, offsetof(HrtHeader, header_checksum), 0))
+    return "header checksum mismatch (file corrupted)";
+  if (h.header_bytes != sizeof(HrtHeader) || h.event_bytes != sizeof(Event)) return "unexpected header or event size";
+  if (h.file_bytes != file_bytes)
+    return "file is " + std::to_string(file_bytes) + " bytes, header says " + std::to_string(h.file_bytes) +
+           " (truncated?)";
+  if (h.thread_count == 0 || h.thread_count > 0x10000) return "thread count out of range";
+  // Every object slot and every thread is first named by an event, so neither
+  // count can exceed the events. Checked before anything is sized by them:
+  // the replay's object table holds 16 bytes per slot, and each thread of a
+  // trace replays on a thread of its own.
+  if (h.object_count > h.event_count)
+    return "object count " + std::to_string(h.object_count) + " exceeds the " + std::to_string(h.event_count) +
+           " events";
+  if (h.thread_count > std::max<std::uint64_t>(h.event_count, 1))
+    return "thread count " + std::to_string(h.thread_count) + " exceeds the " + std::to_string(h.event_count) +
+           " events";
+  if ((h.flags & ~kHrtHasTimestamps) != 0) return "unknown flags";
+  const bool timed = (h.flags & kHrtHasTimestamps) != 0;
+  if (h.meta_offset > file_bytes || h.meta_bytes > file_bytes - h.meta_offset) return "metadata lies outside the file";
+  if (h.version == kHrtCompactVersion) {
+    if (h.timestamps_offset != 0) return "a compact file keeps its timestamps in its chunks (timestamps offset is set)";
+    if (h.chunk_events == 0 || h.chunk_events > kHrtChunkEvents)
+      return "chunk size " + std::to_string(h.chunk_events) + " is not 1 to " + std::to_string(kHrtChunkEvents) +
+             " events";
+    const std::uint64_t chunks = h.event_count / h.chunk_events + (h.event_count % h.chunk_events != 0);
+    if (h.chunk_count != chunks)
+      return "the header names " + std::to_string(h.chunk_count) + " chunks where " + std::to_string(h.event_count) +
+             " events take " + std::to_string(chunks);
+    const std::uint64_t index_bytes = std::uint64_t{h.chunk_count} * sizeof(HrtIndexEntry);
+    if (h.index_offset % 8 != 0 || h.index_offset < h.events_offset || h.events_offset < sizeof(HrtHeader) ||
+        h.index_offset > file_bytes || index_bytes > file_bytes - h.index_offset)
+      return "chunk index lies outside the file";
+    return "";
+  }
+  auto in_file = [&](std::uint64_t off, std::uint64_t count, std::uint64_t unit) {
+    return off % 8 == 0 && off <= file_bytes && count <= (file_bytes - off) / unit;
+  };
+  if (h.events_offset < sizeof(HrtHeader) || !in_file(h.events_offset, h.event_count, sizeof(Event)))
+    return "event stream lies outside the file";
+  if (timed && (h.timestamps_offset < h.events_offset + h.event_count * sizeof(Event) ||
+                !in_file(h.timestamps_offset, h.event_count, 8)))
+    return "timestamps lie outside the file";
+  if (h.meta_offset % 8 != 0) return "metadata lies outside the file";
+  return "";
+}
+
 HrtFile::HrtFile(const std::string& path, bool populate) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw TraceError(path, 0, "cannot open: " + errno_text());
@@ -304,26 +391,7 @@ HrtFile::HrtFile(const std::string& path, bool populate) {
     throw TraceError(path, 0, why);
   };
   const HrtHeader& h = *header_;
-  if (std::memcmp(h.magic, kHrtMagic, sizeof kHrtMagic) != 0) fail("not an .hrt file (bad magic)");
-  if (h.version != kHrtVersion && h.version != kHrtCompactVersion)
-    fail("unsupported .hrt version " + std::to_string(h.version) + " (this build reads versions " +
-         std::to_string(kHrtVersion) + " and " + std::to_string(kHrtCompactVersion) + ")");
-  if (h.header_checksum != hrt_checksum(&h, offsetof(HrtHeader, header_checksum), 0))
-    fail("header checksum mismatch (file corrupted)");
-  if (h.header_bytes != sizeof(HrtHeader) || h.event_bytes != sizeof(Event)) fail("unexpected header or event size");
-  if (h.file_bytes != bytes_)
-    fail("file is " + std::to_string(bytes_) + " bytes, header says " + std::to_string(h.file_bytes) + " (truncated?)");
-  if (h.thread_count == 0 || h.thread_count > 0x10000) fail("thread count out of range");
-  // Every object slot and every thread is first named by an event, so neither
-  // count can exceed the events. Checked before anything is sized by them:
-  // the replay's object table holds 16 bytes per slot, and each thread of a
-  // trace replays on a thread of its own.
-  if (h.object_count > h.event_count)
-    fail("object count " + std::to_string(h.object_count) + " exceeds the " + std::to_string(h.event_count) +
-         " events");
-  if (h.thread_count > std::max<std::uint64_t>(h.event_count, 1))
-    fail("thread count " + std::to_string(h.thread_count) + " exceeds the " + std::to_string(h.event_count) +
-         " events");
+  if (std::string why = hrt_header_problem(h, bytes_); !why.empty()) fail(why);
   if (h.version == kHrtCompactVersion) {
     try {
       decode_chunks(path);
@@ -334,20 +402,7 @@ HrtFile::HrtFile(const std::string& path, bool populate) {
     }
     return;
   }
-  auto in_file = [&](std::uint64_t off, std::uint64_t count, std::uint64_t unit) {
-    if (off % 8 != 0 || off > bytes_) return false;
-    if (count > (bytes_ - off) / unit) return false;
-    return true;
-  };
-  if (h.events_offset < sizeof(HrtHeader) || !in_file(h.events_offset, h.event_count, sizeof(Event)))
-    fail("event stream lies outside the file");
-  bool timed = (h.flags & kHrtHasTimestamps) != 0;
-  if ((h.flags & ~kHrtHasTimestamps) != 0) fail("unknown flags");
-  if (timed && (h.timestamps_offset < h.events_offset + h.event_count * sizeof(Event) ||
-                !in_file(h.timestamps_offset, h.event_count, 8)))
-    fail("timestamps lie outside the file");
-  if (!in_file(h.meta_offset, h.meta_bytes, 1)) fail("metadata lies outside the file");
-
+  const bool timed = (h.flags & kHrtHasTimestamps) != 0;
   auto* bytes = static_cast<const unsigned char*>(base_);
   std::uint64_t sum = hrt_checksum(bytes + h.events_offset, h.event_count * sizeof(Event), 0);
   // Without timestamps their offset is not checked and may point anywhere:
@@ -363,59 +418,18 @@ HrtFile::HrtFile(const std::string& path, bool populate) {
       fail("event " + std::to_string(i) + " is " + hrt_event_problem(ev[i], h.object_count, h.thread_count));
 }
 
-// Version 2: the index and metadata in the file and checksummed, every
-// chunk where the index says with its own header and checksum, then each
-// chunk decoded and its events checked. A bad chunk is named with its events.
+// Version 2: decoded through the stream reader (hrt_stream.h), which checks
+// the index, the metadata and every chunk, into memory of this object's.
 void HrtFile::decode_chunks(const std::string& path) {
   const HrtHeader& h = *header_;
-  auto fail = [&](const std::string& why) { throw TraceError(path, 0, why); };
-  if ((h.flags & ~kHrtHasTimestamps) != 0) fail("unknown flags");
-  if (h.timestamps_offset != 0) fail("a compact file keeps its timestamps in its chunks (timestamps offset is set)");
-  if (h.chunk_events == 0 || h.chunk_events > kHrtChunkEvents)
-    fail("chunk size " + std::to_string(h.chunk_events) + " is not 1 to " + std::to_string(kHrtChunkEvents) +
-         " events");
-  const std::uint64_t chunks = h.event_count / h.chunk_events + (h.event_count % h.chunk_events != 0);
-  if (h.chunk_count != chunks)
-    fail("the header names " + std::to_string(h.chunk_count) + " chunks where " + std::to_string(h.event_count) +
-         " events take " + std::to_string(chunks));
-  const std::uint64_t index_bytes = std::uint64_t{h.chunk_count} * sizeof(HrtIndexEntry);
-  if (h.index_offset % 8 != 0 || h.index_offset < h.events_offset || h.index_offset > bytes_ ||
-      index_bytes > bytes_ - h.index_offset)
-    fail("chunk index lies outside the file");
-  if (h.meta_offset > bytes_ || h.meta_bytes > bytes_ - h.meta_offset) fail("metadata lies outside the file");
-  auto* bytes = static_cast<const unsigned char*>(base_);
-  if (h.payload_checksum !=
-      hrt_checksum(bytes + h.meta_offset, h.meta_bytes, hrt_checksum(bytes + h.index_offset, index_bytes, 0)))
-    fail("payload checksum mismatch (file corrupted)");
-
-  const bool timed = (h.flags & kHrtHasTimestamps) != 0;
+  HrtEventStream stream(path);
   events_.resize(h.event_count);
-  if (timed) timestamps_.resize(h.event_count);
-  const ChunkLimits limits{h.object_count, h.thread_count, timed};
-  for (std::uint32_t k = 0; k < h.chunk_count; ++k) {
-    HrtIndexEntry entry;
-    std::memcpy(&entry, bytes + h.index_offset + k * sizeof entry, sizeof entry);
-    const std::uint64_t first = std::uint64_t{k} * h.chunk_events;
-    const std::uint64_t count = std::min<std::uint64_t>(h.chunk_events, h.event_count - first);
-    auto bad = [&](const std::string& why) {
-      fail("chunk " + std::to_string(k) + " (events " + std::to_string(first) + "-" +
-           std::to_string(first + count - 1) + "): " + why);
-    };
-    if (entry.first_event != first || entry.event_count != count) bad("the index disagrees with the header");
-    if (entry.offset < h.events_offset || entry.offset > h.index_offset ||
-        sizeof(HrtChunkHeader) + std::uint64_t{entry.stored_bytes} > h.index_offset - entry.offset)
-      bad("lies outside the file's chunk area");
-    HrtChunkHeader c;
-    std::memcpy(&c, bytes + entry.offset, sizeof c);
-    if (std::memcmp(c.magic, kHrtChunkMagic, sizeof c.magic) != 0) bad("bad chunk magic");
-    if (c.first_event != first || c.event_count != count || c.stored_bytes != entry.stored_bytes)
-      bad("its header disagrees with the index");
-    const unsigned char* frame = bytes + entry.offset + sizeof c;
-    if (c.checksum != hrt_checksum(frame, c.stored_bytes, 0)) bad("checksum mismatch (file corrupted)");
-    if (c.next_slot > h.object_count) bad("its first slot lies beyond the object count");
-    std::string why = decode_hrt_chunk(frame, c.stored_bytes, static_cast<std::size_t>(count), c.next_slot, limits,
-                                       events_.data() + first, timed ? timestamps_.data() + first : nullptr);
-    if (!why.empty()) bad(why);
+  if (stream.timed()) timestamps_.resize(h.event_count);
+  while (stream.next()) {
+    const TraceView w = stream.window();
+    std::copy(w.events.begin(), w.events.end(), events_.begin() + static_cast<std::ptrdiff_t>(stream.window_first()));
+    std::copy(w.timestamps_ns.begin(), w.timestamps_ns.end(),
+              timestamps_.begin() + static_cast<std::ptrdiff_t>(stream.window_first()));
   }
 }
 
@@ -455,11 +469,11 @@ std::string HrtFile::metadata() const {
   return std::string(bytes + header_->meta_offset, header_->meta_bytes);
 }
 
-HrtSource HrtFile::source() const {
+HrtSource hrt_source_from_metadata(const std::string& text) {
   HrtSource src;
   // Metadata is informative: a block that does not parse or has odd types is
   // ignored rather than fatal, since the events themselves were validated.
-  auto meta = nlohmann::json::parse(metadata(), nullptr, false);
+  auto meta = nlohmann::json::parse(text, nullptr, false);
   try {
     if (meta.is_object()) {
       src.format = meta.value("format", std::string("hrt"));
@@ -470,6 +484,8 @@ HrtSource HrtFile::source() const {
   }
   return src;
 }
+
+HrtSource HrtFile::source() const { return hrt_source_from_metadata(metadata()); }
 
 Trace read_hrt(const std::string& path) {
   HrtFile f(path, false);

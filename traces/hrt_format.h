@@ -75,6 +75,28 @@ enum class HrtEncoding {
 // FORMAT.md). `seed` chains several ranges.
 std::uint64_t hrt_checksum(const void* data, std::size_t bytes, std::uint64_t seed = 0);
 
+// hrt_checksum over bytes given in pieces: the value one call over all of
+// them gives, for a length known up front (bytes past it are ignored).
+class HrtChecksum {
+ public:
+  explicit HrtChecksum(std::uint64_t total_bytes, std::uint64_t seed = 0);
+  void update(const void* data, std::size_t bytes);
+  std::uint64_t value() const;  // once all total_bytes were given
+
+ private:
+  void block(const unsigned char* p);
+  std::uint64_t lane_[4];
+  std::uint64_t left_;
+  unsigned char buffer_[32];
+  std::size_t pending_ = 0;
+};
+
+// What is wrong with a header for a file of `file_bytes` ("" when nothing):
+// its checksum, version, sizes, counts, and where it says the events,
+// timestamps, chunk index and metadata lie. Readers check nothing else
+// before they trust the header's numbers.
+std::string hrt_header_problem(const HrtHeader& h, std::uint64_t file_bytes);
+
 // ImportStats as a JSON object with one field per counter, and back (unknown
 // or mistyped fields are ignored; absent ones are 0).
 nlohmann::json import_stats_to_json(const ImportStats& s);
@@ -90,6 +112,8 @@ struct HrtSource {
   std::string format = "hrt";  // the format it was converted from
   ImportStats import;
 };
+// What a metadata block says; one that does not parse gives the defaults.
+HrtSource hrt_source_from_metadata(const std::string& text);
 
 // An `.hrt` file mapped read-only (version 1), or decoded into memory
 // (version 2). Opening validates everything a replay relies on (header

@@ -144,52 +144,57 @@ Trace TraceBuilder::finish() {
   return out;
 }
 
-TraceSummary summarize(const TraceView& view) {
-  TraceSummary s;
-  s.events = view.events.size();
-  std::vector<std::uint64_t> size(view.object_count, 0);
-  std::vector<bool> live(view.object_count, false);
-  // Requests of absurd traces (2^63 bytes, twice) add up past 64 bits: sum in
-  // 128 and report at most UINT64_MAX, never a wrapped-around figure.
-  unsigned __int128 live_bytes = 0;
-  std::uint64_t live_objects = 0;
-  auto clamped = [](unsigned __int128 v) { return v > UINT64_MAX ? UINT64_MAX : static_cast<std::uint64_t>(v); };
-  for (const Event& e : view.events) {
+namespace {
+
+std::uint64_t clamped(unsigned __int128 v) { return v > UINT64_MAX ? UINT64_MAX : static_cast<std::uint64_t>(v); }
+
+}  // namespace
+
+void TraceSummarizer::add(std::span<const Event> events) {
+  TraceSummary& s = s_;
+  for (const Event& e : events) {
+    ++s.events;
     s.op_count[static_cast<int>(e.op)]++;
     if (e.op == Op::kFree) {
       if (e.id == kNoObject) {
         ++s.free_null;
         continue;
       }
-      if (live[e.id]) {
-        live_bytes -= size[e.id];
-        --live_objects;
-        live[e.id] = false;
+      if (live(e.id)) {
+        live_bytes_ -= size(e.id);
+        --live_objects_;
+        live(e.id) = 0;
       }
       continue;
     }
     if (e.id == kNoObject) continue;
     if (e.op != Op::kRealloc || e.size != 0) s.max_request_bytes = std::max(s.max_request_bytes, e.size);
-    if (live[e.id]) {
-      live_bytes -= size[e.id];
-      --live_objects;
-      live[e.id] = false;
+    if (live(e.id)) {
+      live_bytes_ -= size(e.id);
+      --live_objects_;
+      live(e.id) = 0;
     }
     if (e.op == Op::kRealloc && e.size == 0) continue;  // realloc to 0 frees
     // A calloc that overflowed asks for nothing that can exist.
     std::uint64_t bytes = (e.op == Op::kCalloc && (e.aux & kCallocOverflow)) ? 0 : e.size;
-    size[e.id] = bytes;
-    live[e.id] = true;
-    live_bytes += bytes;
-    ++live_objects;
-    if (clamped(live_bytes) > s.peak_live_bytes) {
-      s.peak_live_bytes = clamped(live_bytes);
-      s.peak_live_event = static_cast<std::uint64_t>(&e - view.events.data()) + 1;
+    size(e.id) = bytes;
+    live(e.id) = 1;
+    live_bytes_ += bytes;
+    ++live_objects_;
+    if (clamped(live_bytes_) > s.peak_live_bytes) {
+      s.peak_live_bytes = clamped(live_bytes_);
+      s.peak_live_event = s.events;
     }
-    s.peak_live_objects = std::max(s.peak_live_objects, live_objects);
+    s.peak_live_objects = std::max(s.peak_live_objects, live_objects_);
   }
-  s.final_live_bytes = clamped(live_bytes);
-  return s;
+  s.final_live_bytes = clamped(live_bytes_);
+}
+
+TraceSummary summarize(const TraceView& view) {
+  std::vector<std::uint64_t> scratch(2 * std::size_t{view.object_count}, 0);
+  TraceSummarizer sum(scratch.data());
+  sum.add(view.events);
+  return sum.summary();
 }
 
 }  // namespace heapreplay

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -96,5 +97,26 @@ struct TraceSummary {
 // Walks the events once. Precondition: ids < view.object_count (as every
 // builder-made or validated trace guarantees).
 TraceSummary summarize(const TraceView& view);
+
+// The same summary over a trace given a window at a time, in order. The
+// state per object slot (two words) is the caller's: `scratch` holds
+// 2 * object_count words, all 0 (a replay child lends its object table, so
+// that summing its trace allocates nothing).
+class TraceSummarizer {
+ public:
+  explicit TraceSummarizer(std::uint64_t* scratch) : slots_(scratch) {}
+  void add(std::span<const Event> events);
+  const TraceSummary& summary() const { return s_; }
+
+ private:
+  std::uint64_t& size(std::uint32_t id) { return slots_[2 * std::size_t{id}]; }
+  std::uint64_t& live(std::uint32_t id) { return slots_[2 * std::size_t{id} + 1]; }
+  std::uint64_t* slots_;
+  TraceSummary s_;
+  // Requests of absurd traces (2^63 bytes, twice) add up past 64 bits: sum
+  // in 128 and report at most UINT64_MAX, never a wrapped-around figure.
+  unsigned __int128 live_bytes_ = 0;
+  std::uint64_t live_objects_ = 0;
+};
 
 }  // namespace heapreplay

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "traces/hrt_format.h"
+#include "traces/hrt_stream.h"
 #include "traces/readers/import.h"
 #include "traces/readers/trace_format.h"
 #include "traces/trace_error.h"
@@ -76,25 +77,24 @@ PreparedTrace TraceWorkspace::add(const Trace& trace, const std::string& label) 
 PreparedTrace TraceWorkspace::prepare(const std::string& path, const std::string& format) {
   TraceFormat f = resolve_format(path, format);
   if (f != TraceFormat::kHrt) return add(import_trace(path, f), path);
-  HrtFile file(path, false);  // validates the whole file before any child maps it
-  // A compact file is decoded here, once, and the children map a plain copy.
-  // A child that decoded it would allocate and free its buffers through the
-  // allocator under test before the replay, and change it: glibc raises its
-  // mmap and trim thresholds when it frees a large block, which made git's
-  // recording replay 7 times faster under glibc from a compact file than
-  // from a plain one.
-  if (file.compact()) {
-    Trace t = read_hrt(path);
-    return add(t, path);
-  }
-  HrtSource src = file.source();
+  // Checked whole (the payload checksum and every event, or every chunk)
+  // and summed here, once, before any child reads it, a window at a time so
+  // that a trace of any length takes the same memory. Children read the
+  // file in place, compact or plain: they decode into mapped buffers of
+  // their own, never through the allocator under test (hrt_stream.h).
+  HrtEventStream stream(path);
+  stream.verify_payload();
+  std::vector<std::uint64_t> scratch(2 * std::size_t{stream.header().object_count}, 0);
+  TraceSummarizer sum(scratch.data());
+  while (stream.next()) sum.add(stream.window().events);
+  HrtSource src = stream.source();
   PreparedTrace p;
   p.label = path;
   p.hrt_path = path;
   p.format = src.format;
-  p.threads = file.view().thread_count;
-  p.objects = file.view().object_count;
-  p.summary = summarize(file.view());
+  p.threads = stream.header().thread_count;
+  p.objects = stream.header().object_count;
+  p.summary = sum.summary();
   p.import = src.import;
   return p;
 }

@@ -15,6 +15,7 @@
 #include "reports/output_file.h"
 #include "reports/table.h"
 #include "traces/hrt_format.h"
+#include "traces/hrt_stream.h"
 
 namespace heapreplay::cli {
 
@@ -94,7 +95,9 @@ po::options_description run_options(RunFlags& f) {
       "sample-every", po::value(&f.sample_every)->default_value("auto"),
       "take a memory sample (live, usable, footprint, RSS) every N events; auto: about 300 per run; 0: none")(
       "latency-every", po::value(&f.latency_every)->default_value("auto"),
-      "time every K-th event for latency percentiles; auto: 101; 0: none")(
+      "time every K-th event for latency percentiles; auto: 101 (sparser past 101 M events: a million timed); 0: "
+      "none")("window-events", po::value(&f.window_events)->default_value("auto"),
+              "events of the trace a replay holds in memory at a time; auto: 1048576 (24 MiB)")(
       "serial", po::bool_switch(&f.serial), "replay multi-threaded traces on one thread, in trace order")(
       "pace", po::value(&f.pace)->default_value("fast"),
       "fast: as fast as possible; recorded: follow the trace's timestamps (threaded replay)")(
@@ -133,6 +136,12 @@ SessionOptions session_options(const RunFlags& f, const std::string& command_lin
   };
   opt.sample_every = every(f.sample_every, "--sample-every");
   opt.latency_every = every(f.latency_every, "--latency-every");
+  if (f.window_events != "auto") {
+    auto v = parse_size(f.window_events);
+    if (!v || *v == 0 || *v > HrtEventStream::kMaxWindowEvents)
+      throw UsageError("--window-events needs a number of events from 1 to 2G, or auto, not '" + f.window_events + "'");
+    opt.window_events = *v;
+  }
   if (f.pace != "fast" && f.pace != "recorded") throw UsageError("--pace must be fast or recorded");
   opt.pace = f.pace;
   opt.serial = f.serial;

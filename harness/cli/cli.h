@@ -51,6 +51,7 @@ struct RunFlags {
   std::string memory_limit;  // as typed; "" means the default
   std::string sample_every = "auto";
   std::string latency_every = "auto";
+  std::string window_events = "auto";
   std::string pace = "fast";
   bool serial = false;
   bool validate = false;  // --validate: replay only (add_validate_option)

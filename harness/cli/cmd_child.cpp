@@ -15,7 +15,8 @@ int cmd_child(const std::vector<std::string>& args) {
       "sample-every", po::value(&req.sample_every)->default_value(kAutomatic), "")(
       "latency-every", po::value(&req.latency_every)->default_value(kAutomatic), "")("serial", "")(
       "pace", po::value(&req.pace)->default_value("fast"), "")("malloc-alignment",
-                                                               po::value(&req.malloc_alignment)->default_value(1), "");
+                                                               po::value(&req.malloc_alignment)->default_value(1), "")(
+      "window-events", po::value(&req.window_events)->default_value(0), "");
   po::positional_options_description pos;
   po::variables_map vm;
   if (!parse("__run", args, d, pos, vm, "(internal)")) return kExitOk;

@@ -8,16 +8,20 @@
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <optional>
+#include <vector>
 
 #include "allocators/dispatch.h"
 #include "allocators/wrappers/locked.h"
 #include "build_config.h"
 #include "harness/measure/proc_memory.h"
+#include "harness/replay/event_windows.h"
 #include "harness/replay/replay.h"
 #include "harness/replay/thread_plan.h"
 #include "harness/replay/thread_replay.h"
 #include "reports/run_result.h"
 #include "traces/hrt_format.h"
+#include "traces/hrt_stream.h"
 #include "traces/trace_builder.h"
 
 namespace heapreplay {
@@ -122,17 +126,53 @@ int refuse(RunResult& r, std::string why, int fd) {
   return kChildRunFailed;
 }
 
+// What the child knows of its trace before the replay, from one pass over
+// it: the summary, and each thread's events.
+struct TraceFacts {
+  TraceSummary summary;
+  std::vector<std::uint64_t> thread_events;
+};
+
+// The trace of a run: read a window at a time, its facts from a first pass,
+// and the replay's object table (lent to that pass as its scratch, then
+// emptied). None of it comes from malloc but the few words of thread_events,
+// so reading the trace leaves the allocator under test as it was.
+struct TraceInput {
+  HrtEventStream stream;
+  TraceView shape;  // the trace's object and thread counts (no events)
+  ObjectTable table;
+  TraceFacts facts;
+
+  TraceInput(const std::string& path, std::uint64_t window_events)
+      : stream(path, window_events == 0 ? HrtEventStream::kDefaultWindowEvents : window_events),
+        shape(stream.window()),
+        table(shape.object_count) {
+    facts.thread_events.assign(shape.thread_count, 0);
+    TraceSummarizer sum(reinterpret_cast<std::uint64_t*>(table.data()));
+    static_assert(sizeof(Slot) == 2 * sizeof(std::uint64_t));
+    while (stream.next()) {
+      sum.add(stream.window().events);
+      for (const Event& e : stream.window().events) ++facts.thread_events[e.thread];
+    }
+    facts.summary = sum.summary();
+    table.clear();
+  }
+};
+
 // Sizes the memory samples and latency of a measured run.
-void prepare_measurement(ReplayMeasurement& ms, const ChildRequest& req, const TraceView& trace,
-                         const TraceSummary& summary, bool threaded) {
-  std::uint64_t n = trace.events.size();
+void prepare_measurement(ReplayMeasurement& ms, const ChildRequest& req, const TraceFacts& facts, bool threaded) {
+  const std::uint64_t n = facts.summary.events;
   ms.sample_every = req.sample_every == kAutomatic ? std::max<std::uint64_t>(1, n / 300) : req.sample_every;
-  ms.latency_every = req.latency_every == kAutomatic ? 101 : req.latency_every;
+  // Every 101st event, or sparser in traces past 101 M events: a million
+  // timed events at most (4 MiB of samples), whatever the trace's length.
+  ms.latency_every =
+      req.latency_every == kAutomatic ? std::max<std::uint64_t>(101, n / 1'000'000 + 1) : req.latency_every;
   // Threads reach the trace's peak in an order of their own: no sample
   // is aimed at it there.
-  ms.extra_sample_at = threaded ? 0 : summary.peak_live_event;
+  ms.extra_sample_at = threaded ? 0 : facts.summary.peak_live_event;
   ms.track_usable = ms.sample_every != 0;
-  ms.prepare(trace);
+  ms.thread_events = facts.thread_events;
+  ms.prepare(n);
   if (ms.latency_every != 0) ms.latency.set_clock_overhead_ns(LatencyRecorder::measure_clock_overhead_ns());
 }
 
@@ -146,21 +186,23 @@ std::size_t malloc_alignment_for(const ChildRequest& req) {
 // The multi-threaded replay (our single-threaded designs behind one lock),
 // with its per-thread figures in r.
 template <class A>
-ReplayOutcome replay_on_threads(A& a, const TraceView& trace, const ThreadPlan& plan, ObjectTable& table, Touch touch,
+ReplayOutcome replay_on_threads(A& a, EventWindows& source, ThreadPlan& plan, ObjectTable& table, Touch touch,
                                 const ChildRequest& req, ReplayMeasurement* ms, RunResult& r) {
   Pace pace = req.pace == "recorded" ? Pace::kRecorded : Pace::kAsFastAsPossible;
   ThreadedOutcome t;
   if constexpr (A::kThreadSafe) {
-    t = replay_threads(a, trace, plan, table, touch, pace, ms, malloc_alignment_for<A>(req));
+    t = replay_threads(a, source, plan, table, touch, pace, ms, malloc_alignment_for<A>(req));
   } else {
     Locked<A> locked(a);
-    t = replay_threads(locked, trace, plan, table, touch, pace, ms, malloc_alignment_for<A>(req));
+    t = replay_threads(locked, source, plan, table, touch, pace, ms, malloc_alignment_for<A>(req));
     r.locked = true;
   }
   ReplayOutcome out;
   out.events = t.events;
   out.wall_ns = t.wall_ns;
   out.failed_allocations = t.failed_allocations;
+  out.windows = t.windows;
+  out.fetch_ns = t.fetch_ns;
   r.threads = static_cast<int>(t.threads.size());
   r.pace = req.pace;
   for (const ThreadOutcome& th : t.threads) {
@@ -186,6 +228,8 @@ void record_outcome(const ReplayOutcome& out, const TraceSummary& summary, const
   r.peak_live_bytes = summary.peak_live_bytes;
   r.final_live_bytes = summary.final_live_bytes;
   r.failed_allocations = out.failed_allocations;
+  r.windows = out.windows;
+  r.window_fetch_ns = out.fetch_ns;
   r.baseline_rss_bytes = before.rss_anon_bytes;
   if (peak_was_reset) {
     // VmHWM now peaks over the replay only; take out the file-backed and
@@ -203,8 +247,9 @@ void record_outcome(const ReplayOutcome& out, const TraceSummary& summary, const
 // The run through allocator a, from the checks that it can run to the
 // result on the pipe.
 template <class A>
-int run_with(A& a, const ChildRequest& req, const AllocatorSpec& spec, Touch touch, const TraceView& trace,
-             const TraceSummary& summary) {
+int run_with(A& a, const ChildRequest& req, const AllocatorSpec& spec, Touch touch, TraceInput& in) {
+  const TraceView& shape = in.shape;
+  const TraceSummary& summary = in.facts.summary;
   RunResult r;
   r.allocator = spec.text;
   r.validate = req.validate;
@@ -217,36 +262,37 @@ int run_with(A& a, const ChildRequest& req, const AllocatorSpec& spec, Touch tou
   if (!touchable<A>() && req.validate)
     return refuse(r, spec.name + " hands out no real memory: --validate does not apply", req.result_fd);
   r.allocator_version = version_of(a);
-  ObjectTable table(trace.object_count);
+  ObjectTable& table = in.table;
   ReplayOptions opt{touch, req.validate, malloc_alignment_for<A>(req)};
   // Measurement: memory samples and latency, sized before the baseline.
   // The null allocator hands out no memory and validating runs are not
   // measurements: neither is sampled.
   if (req.pace != "fast" && req.pace != "recorded") throw OptionError("unknown pace '" + req.pace + "'");
   const bool paced = req.pace == "recorded";
-  if (paced && trace.timestamps_ns.empty())
+  if (paced && !in.stream.timed())
     throw OptionError(req.trace_path + ": --pace recorded needs a trace with timestamps");
   // Several threads replay on as many threads (and a paced replay always
   // goes through the threaded path, which follows timestamps); validation
   // and --serial replay in trace order on one thread.
-  const bool threaded = !req.serial && !req.validate && (trace.thread_count > 1 || paced);
+  const bool threaded = !req.serial && !req.validate && (shape.thread_count > 1 || paced);
   ReplayMeasurement ms;
   const bool measure = touchable<A>() && !req.validate;
-  if (measure) prepare_measurement(ms, req, trace, summary, threaded);
+  if (measure) prepare_measurement(ms, req, in.facts, threaded);
 
-  // The threads' plan (16 bytes per event) is the harness's: made before
-  // the baseline, so that neither RSS nor a process-wide allocated-bytes
-  // counter charges it to the allocator.
-  ThreadPlan plan;
-  if (threaded) plan = plan_threads(trace);
-  // Baseline: everything so far (trace mapping, table, plan, allocator
+  // The threads' plan is the harness's: mapped before the baseline, so that
+  // neither RSS nor a process-wide allocated-bytes counter charges it to the
+  // allocator. The first window is loaded now too.
+  std::optional<ThreadPlan> plan;
+  if (threaded) plan.emplace(in.stream.window_capacity(), shape.object_count, shape.thread_count);
+  StreamedTrace source(in.stream);
+  // Baseline: everything so far (trace window, table, plan, allocator
   // set-up) is the harness's, not the allocator's.
   ProcMemory before = read_proc_memory();
   ms.rss_baseline_bytes = before.rss_anon_bytes;
   ms.allocated_baseline_bytes = allocated_bytes_of(a).value_or(0);
   bool reset = reset_peak_rss();
-  ReplayOutcome out = threaded ? replay_on_threads(a, trace, plan, table, touch, req, measure ? &ms : nullptr, r)
-                               : replay(a, trace, table, opt, measure ? &ms : nullptr);
+  ReplayOutcome out = threaded ? replay_on_threads(a, source, *plan, table, touch, req, measure ? &ms : nullptr, r)
+                               : replay(a, source, table, opt, measure ? &ms : nullptr);
   ProcMemory after = read_proc_memory();
   if (measure) record_measurements(a, ms, out, summary, threaded, r);
   record_outcome(out, summary, before, after, reset, r);
@@ -282,10 +328,8 @@ int run_child(const ChildRequest& req) {
     AllocatorSpec spec = parse_allocator_spec(req.allocator);
     auto touch = touch_from_name(req.touch);
     if (!touch) throw OptionError("unknown touch policy '" + req.touch + "'");
-    HrtFile file(req.trace_path, /*populate=*/true);
-    TraceView trace = file.view();
-    TraceSummary summary = summarize(trace);
-    return with_allocator(spec, [&](auto& a) -> int { return run_with(a, req, spec, *touch, trace, summary); });
+    TraceInput in(req.trace_path, req.window_events);
+    return with_allocator(spec, [&](auto& a) -> int { return run_with(a, req, spec, *touch, in); });
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return kChildBadRequest;

@@ -22,6 +22,7 @@ struct ChildRequest {
   bool serial = false;                       // replay a multi-threaded trace on one thread, in trace order
   std::string pace = "fast";                 // fast | recorded (multi-threaded replays follow the timestamps)
   std::uint64_t malloc_alignment = 1;        // what malloc, calloc and realloc ask for (1: the allocator's own)
+  std::uint64_t window_events = 0;           // events read at a time (0: HrtEventStream's default)
   int result_fd = 3;                         // where the RunResult JSON goes
 };
 

@@ -198,6 +198,7 @@ Report run_session(const std::vector<PreparedTrace>& traces, const SessionOption
           req.memory_limit_bytes = options.memory_limit_bytes;
           req.sample_every = options.sample_every;
           req.latency_every = options.latency_every;
+          req.window_events = options.window_events;
           req.serial = options.serial;
           req.pace = options.pace;
           spawn.preload = preload_library(spec);

@@ -24,6 +24,7 @@ struct SessionOptions {
   std::uint64_t memory_limit_bytes = 0;       // per run, RLIMIT_DATA (0: none)
   std::uint64_t sample_every = kAutomatic;    // memory samples (see ChildRequest)
   std::uint64_t latency_every = kAutomatic;   // latency samples (see ChildRequest)
+  std::uint64_t window_events = 0;            // events a replay reads at a time (0: the default)
   bool serial = false;                        // multi-threaded traces on one thread
   std::string pace = "fast";                  // fast | recorded
   bool progress = false;                      // progress lines on stderr

@@ -42,6 +42,7 @@ std::vector<std::string> child_arguments(const ChildRequest& req) {
   if (req.sample_every != kAutomatic) add("--sample-every", std::to_string(req.sample_every));
   if (req.latency_every != kAutomatic) add("--latency-every", std::to_string(req.latency_every));
   if (req.memory_limit_bytes != 0) add("--memory-limit", std::to_string(req.memory_limit_bytes));
+  if (req.window_events != 0) add("--window-events", std::to_string(req.window_events));
   return args;
 }
 

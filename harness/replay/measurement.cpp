@@ -5,8 +5,8 @@
 
 namespace heapreplay {
 
-void ReplayMeasurement::prepare(const TraceView& trace) {
-  const std::uint64_t n = trace.events.size();
+void ReplayMeasurement::prepare(std::uint64_t events) {
+  const std::uint64_t n = events;
   sample_at.clear();
   if (sample_every != 0)
     for (std::uint64_t k = sample_every; k < n; k += sample_every) sample_at.push_back(k);

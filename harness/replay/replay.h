@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "allocators/core/allocator.h"
+#include "harness/replay/event_windows.h"
 #include "harness/replay/object_table.h"
 #include "harness/replay/replay_core.h"
 #include "harness/replay/touch.h"
@@ -34,6 +35,8 @@ struct ReplayOutcome {
   bool violated = false;                 // a --validate check failed; the replay stopped there
   std::uint64_t violation_event = 0;     // index of the event that exposed it
   std::string violation;                 // what was wrong
+  std::uint64_t windows = 1;             // of events the replay went through
+  std::uint64_t fetch_ns = 0;            // fetching and decoding windows after the first (left out of wall_ns)
 };
 
 namespace detail {
@@ -71,12 +74,11 @@ struct SerialMeter {
 };
 
 template <class A, Touch T, bool V, bool M>
-ReplayOutcome replay_loop(A& a, const TraceView& trace, Slot* table, std::size_t malloc_align, ValidationState* vs,
+ReplayOutcome replay_loop(A& a, EventWindows& source, Slot* table, std::size_t malloc_align, ValidationState* vs,
                           ReplayMeasurement* ms) {
+  using Clock = std::chrono::steady_clock;
   using Meter = std::conditional_t<M, SerialMeter<A>, NoMeter>;
   ReplayOutcome out;
-  const Event* ev = trace.events.data();
-  const std::size_t n = trace.events.size();
   std::uint64_t failed = 0;
   std::conditional_t<V, Checks, NoChecks> checker(vs);
   Meter meter = [&] {
@@ -86,71 +88,94 @@ ReplayOutcome replay_loop(A& a, const TraceView& trace, Slot* table, std::size_t
       return Meter{};
   }();
   const std::uint64_t* next_sample = M ? ms->sample_at.data() : nullptr;
+  auto ns_since = [](Clock::time_point t) {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t).count());
+  };
 
-  auto t0 = std::chrono::steady_clock::now();
-  for (std::size_t i = 0; i < n; ++i) {
-    if constexpr (M) {
-      // After event i-1: take the samples due at i events. Their cost is
-      // measured and left out of the replay's wall time.
-      if (i == *next_sample) {
-        auto s0 = std::chrono::steady_clock::now();
-        const auto elapsed =
-            static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(s0 - t0).count());
-        take_sample(a, *ms, i, elapsed - ms->sampling_ns, ms->live_bytes, meter.count_usable, ms->usable_bytes);
-        while (*next_sample <= i) ++next_sample;
-        ms->sampling_ns += static_cast<std::uint64_t>(
-            std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - s0).count());
+  std::uint64_t i = source.first();
+  auto t0 = Clock::now();
+  for (;;) {
+    const TraceView w = source.window();
+    const Event* ev = w.events.data();
+    const std::uint64_t end = i + w.events.size();
+    for (; i < end; ++ev, ++i) {
+      if constexpr (M) {
+        // After event i-1: take the samples due at i events. Their cost is
+        // measured and left out of the replay's wall time.
+        if (i == *next_sample) {
+          auto s0 = Clock::now();
+          const auto elapsed =
+              static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(s0 - t0).count());
+          take_sample(a, *ms, i, elapsed - ms->sampling_ns - out.fetch_ns, ms->live_bytes, meter.count_usable,
+                      ms->usable_bytes);
+          while (*next_sample <= i) ++next_sample;
+          ms->sampling_ns += ns_since(s0);
+        }
+      }
+      if (!replay_event<T>(a, *ev, i, i, table, malloc_align, meter, checker, failed)) {
+        if constexpr (V) {
+          out.violated = true;
+          out.violation_event = i;
+          out.violation = std::move(checker.why);
+          out.events = i;
+        }
+        return out;
       }
     }
-    if (!replay_event<T>(a, ev[i], i, i, table, malloc_align, meter, checker, failed)) {
-      if constexpr (V) {
-        out.violated = true;
-        out.violation_event = i;
-        out.violation = std::move(checker.why);
-        out.events = i;
-      }
-      return out;
-    }
+    // The next window, off the clock like a sample.
+    auto f0 = Clock::now();
+    const bool more = source.advance();
+    out.fetch_ns += ns_since(f0);
+    if (!more) break;
+    ++out.windows;
   }
-  auto t1 = std::chrono::steady_clock::now();
-  out.events = n;
-  std::uint64_t spent = M ? ms->sampling_ns : 0;
-  out.wall_ns =
-      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()) - spent;
+  out.events = i;
+  const std::uint64_t spent = (M ? ms->sampling_ns : 0) + out.fetch_ns;
+  const std::uint64_t total = ns_since(t0);
+  out.wall_ns = total > spent ? total - spent : 0;
   out.failed_allocations = failed;
   return out;
 }
 
 }  // namespace detail
 
-// Replays every event of `trace` through `a`, using `table` (which must have
-// at least trace.object_count slots, all empty). Blocks still live at the end
-// stay allocated (the caller's process ends, or it resets the allocator).
-// With `ms` (prepared for this trace) and not validating, the replay also
-// samples memory and latency into it; validating runs measure nothing.
+// Replays every event of `source` through `a`, using `table` (which must
+// have a slot for every object of the trace, all empty). Blocks still live
+// at the end stay allocated (the caller's process ends, or it resets the
+// allocator). With `ms` (prepared for this trace) and not validating, the
+// replay also samples memory and latency into it; validating runs measure
+// nothing.
 template <Allocator A>
-ReplayOutcome replay(A& a, const TraceView& trace, ObjectTable& table, const ReplayOptions& opt,
+ReplayOutcome replay(A& a, EventWindows& source, ObjectTable& table, const ReplayOptions& opt,
                      ReplayMeasurement* ms = nullptr) {
   using detail::replay_loop;
   Slot* slots = table.data();
   const std::size_t align = opt.malloc_alignment;
   if constexpr (!touchable<A>()) {
-    return replay_loop<A, Touch::kNone, false, false>(a, trace, slots, align, nullptr, nullptr);
+    return replay_loop<A, Touch::kNone, false, false>(a, source, slots, align, nullptr, nullptr);
   } else {
     if (opt.validate) {
       detail::ValidationState vs;
       std::vector<std::uint64_t> seeds(table.size(), 0);
       vs.seeds = seeds.data();
-      return replay_loop<A, Touch::kNone, true, false>(a, trace, slots, align, &vs, nullptr);
+      return replay_loop<A, Touch::kNone, true, false>(a, source, slots, align, &vs, nullptr);
     }
     if (ms != nullptr && ms->active())
       return detail::with_touch(opt.touch, [&](auto t) {
-        return replay_loop<A, decltype(t)::value, false, true>(a, trace, slots, align, nullptr, ms);
+        return replay_loop<A, decltype(t)::value, false, true>(a, source, slots, align, nullptr, ms);
       });
     return detail::with_touch(opt.touch, [&](auto t) {
-      return replay_loop<A, decltype(t)::value, false, false>(a, trace, slots, align, nullptr, nullptr);
+      return replay_loop<A, decltype(t)::value, false, false>(a, source, slots, align, nullptr, nullptr);
     });
   }
+}
+
+// The same over a trace in memory.
+template <Allocator A>
+ReplayOutcome replay(A& a, const TraceView& trace, ObjectTable& table, const ReplayOptions& opt,
+                     ReplayMeasurement* ms = nullptr) {
+  WholeTrace whole(trace);
+  return replay(a, whole, table, opt, ms);
 }
 
 }  // namespace heapreplay

@@ -46,6 +46,10 @@ struct ReplayMeasurement {
   // memory samples are asked for, so that latency alone costs only its clock.
   bool track_usable = true;
 
+  // Threaded replays: each thread's events in the whole trace, which sizes
+  // its latency buffer (empty: room for every event on every thread).
+  std::vector<std::uint64_t> thread_events;
+
   std::vector<MemorySample> samples;
   std::vector<std::uint64_t> sample_at;  // event counts after which to sample, ascending, ends with UINT64_MAX
   LatencyRecorder latency{0};
@@ -55,8 +59,9 @@ struct ReplayMeasurement {
   std::uint64_t sampling_ns = 0;  // time spent taking samples (left out of wall_ns)
 
   bool active() const { return sample_every != 0 || latency_every != 0; }
-  // Sizes the buffers for `trace` (call before the memory baseline is taken).
-  void prepare(const TraceView& trace);
+  // Sizes the buffers for a trace of `events` (call before the memory
+  // baseline is taken).
+  void prepare(std::uint64_t events);
 };
 
 // Live usable bytes of the replay now, from the allocator's own counter

@@ -22,10 +22,12 @@
 #include <chrono>
 #include <cstring>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <vector>
 
 #include "allocators/core/allocator.h"
+#include "harness/replay/event_windows.h"
 #include "harness/replay/object_table.h"
 #include "harness/replay/replay_core.h"
 #include "harness/replay/thread_plan.h"
@@ -45,6 +47,8 @@ struct ThreadedOutcome {
   std::uint64_t events = 0;
   std::uint64_t wall_ns = 0;  // the common start to the last thread's end
   std::uint64_t failed_allocations = 0;
+  std::uint64_t windows = 1;   // of events, one round each
+  std::uint64_t fetch_ns = 0;  // between rounds: the next window and its plan (left out of wall_ns)
   std::vector<ThreadOutcome> threads;
 };
 
@@ -166,14 +170,48 @@ inline void wait_for(Progress* progress, std::uint64_t w, ThreadOutcome& out) {
       static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - w0).count());
 }
 
+// What the threads of a replay share besides the allocator: the window now
+// replayed and the rounds, one per window. The coordinator (the caller's
+// thread) loads each window and builds its plan while every thread waits
+// for the next round; that time is left out of every wall time.
+struct Rounds {
+  std::chrono::steady_clock::time_point start;  // of the replay (set before the first round)
+  TraceView window;
+  std::uint64_t first = 0;                          // the window's first event in the trace
+  std::uint64_t paused_ns = 0;                      // time spent between rounds so far
+  std::uint64_t t0_trace = 0;                       // the trace's first timestamp (pacing)
+  alignas(64) std::atomic<std::uint64_t> round{0};  // the round released (0: none yet)
+  std::atomic<bool> stop{false};
+  alignas(64) std::atomic<std::size_t> finished{0};  // threads done with the round
+
+  // Waits (spinning briefly, then sleeping) until `r` is released; false
+  // when the replay is over instead.
+  bool wait_round(std::uint64_t r) {
+    for (int spin = 0; spin < 2000 && round.load(std::memory_order_acquire) < r; ++spin) std::this_thread::yield();
+    for (std::uint64_t v; (v = round.load(std::memory_order_acquire)) < r;) round.wait(v, std::memory_order_acquire);
+    return !stop.load(std::memory_order_acquire);
+  }
+  void release() {
+    round.fetch_add(1, std::memory_order_release);
+    round.notify_all();
+  }
+  void done_with_round(std::size_t threads) {
+    if (finished.fetch_add(1, std::memory_order_acq_rel) + 1 == threads) finished.notify_one();
+  }
+  void wait_all_done(std::size_t threads) {
+    for (std::size_t v; (v = finished.load(std::memory_order_acquire)) < threads;)
+      finished.wait(v, std::memory_order_acquire);
+  }
+};
+
+// One thread's replay: its stream of every window, round after round, with
+// one meter and one latency timer throughout.
 template <class A, Touch T, bool M>
-std::uint64_t run_stream(A& a, const TraceView& trace, const ThreadStream& stream, Slot* table,
-                         std::size_t malloc_align, Progress* progress, std::size_t me, Pace pace,
-                         std::chrono::steady_clock::time_point start, ThreadOutcome& out, ThreadedMeasure* tm) {
+std::uint64_t run_stream(A& a, const ThreadPlan& plan, Rounds& rounds, Slot* table, std::size_t malloc_align,
+                         Progress* progress, std::size_t me, Pace pace, ThreadOutcome& out, ThreadedMeasure* tm) {
   using Clock = std::chrono::steady_clock;
   using Meter = std::conditional_t<M, StreamMeter<A>, NoMeter>;
   std::uint64_t failed = 0;
-  const std::uint64_t t0_trace = trace.timestamps_ns.empty() ? 0 : trace.timestamps_ns.front();
   Meter meter = [&] {
     if constexpr (M)
       return Meter(a, *tm, tm->meters[me]);
@@ -183,35 +221,48 @@ std::uint64_t run_stream(A& a, const TraceView& trace, const ThreadStream& strea
   NoChecks checker;
   const std::uint64_t check_every = M && tm->check_every ? tm->check_every : ~std::uint64_t{0};
   std::uint64_t until_check = check_every;
-  for (std::size_t k = 0; k < stream.events.size(); ++k) {
-    if constexpr (M) {
-      if (--until_check == 0) {
-        until_check = check_every;
-        offer_sample(a, *tm, tm->meters[me], check_every, start);
+  std::uint64_t step = 0;
+  for (std::uint64_t r = 1; rounds.wait_round(r); ++r) {
+    const TraceView w = rounds.window;
+    const std::span<const std::uint32_t> events = plan.events(me);
+    const std::span<const std::uint64_t> waits = plan.waits(me);
+    const bool paced = pace == Pace::kRecorded && !w.timestamps_ns.empty();
+    const auto origin = rounds.start + std::chrono::nanoseconds(rounds.paused_ns);
+    for (std::size_t k = 0; k < events.size(); ++k, ++step) {
+      if constexpr (M) {
+        if (--until_check == 0) {
+          until_check = check_every;
+          offer_sample(a, *tm, tm->meters[me], check_every, origin);
+        }
       }
+      if (std::uint64_t wt = waits[k]) wait_for(progress, wt, out);
+      const std::uint32_t i = events[k];
+      if (paced) {
+        auto due = origin + std::chrono::nanoseconds(w.timestamps_ns[i] - rounds.t0_trace);
+        if (Clock::now() < due) std::this_thread::sleep_until(due);
+      }
+      replay_event<T>(a, w.events[i], rounds.first + i, step, table, malloc_align, meter, checker, failed);
+      Progress& mine = progress[me];
+      mine.done.store(k + 1, std::memory_order_seq_cst);
+      if (mine.sleepers.load(std::memory_order_seq_cst) != 0) mine.done.notify_all();
     }
-    if (std::uint64_t w = stream.wait[k]) wait_for(progress, w, out);
-    const std::uint64_t i = stream.events[k];
-    if (pace == Pace::kRecorded && !trace.timestamps_ns.empty()) {
-      auto due = start + std::chrono::nanoseconds(trace.timestamps_ns[i] - t0_trace);
-      if (Clock::now() < due) std::this_thread::sleep_until(due);
+    if (!events.empty()) {
+      const auto ns = static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - origin).count());
+      out.wall_ns = ns;
     }
-    replay_event<T>(a, trace.events[i], i, k, table, malloc_align, meter, checker, failed);
-    Progress& mine = progress[me];
-    mine.done.store(k + 1, std::memory_order_seq_cst);
-    if (mine.sleepers.load(std::memory_order_seq_cst) != 0) mine.done.notify_all();
+    out.events += events.size();
+    rounds.done_with_round(plan.threads());
   }
-  out.events = stream.events.size();
-  out.wall_ns =
-      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count());
   if constexpr (M) out.wall_ns -= std::min(out.wall_ns, tm->sampling_ns.load(std::memory_order_relaxed));
   return failed;
 }
 
 template <class A, Touch T, bool M>
-ThreadedOutcome replay_threads_with(A& a, const TraceView& trace, const ThreadPlan& plan, Slot* table,
-                                    std::size_t malloc_align, Pace pace, ReplayMeasurement* ms) {
-  const std::size_t n = plan.threads.size();
+ThreadedOutcome replay_threads_with(A& a, EventWindows& source, ThreadPlan& plan, Slot* table, std::size_t malloc_align,
+                                    Pace pace, ReplayMeasurement* ms) {
+  using Clock = std::chrono::steady_clock;
+  const std::size_t n = plan.threads();
   std::vector<Progress> progress(n);
   std::vector<ThreadMeter> meters(M ? n : 0);
   ThreadedMeasure tm;
@@ -226,32 +277,58 @@ ThreadedOutcome replay_threads_with(A& a, const TraceView& trace, const ThreadPl
     tm.next_sample = ms->sample_at.data();
     tm.next_due.store(*tm.next_sample);
     for (std::size_t t = 0; t < n; ++t) {
-      meters[t].latency =
-          LatencyRecorder(ms->latency_every ? plan.threads[t].events.size() / ms->latency_every + 1 : 0);
+      const std::uint64_t mine = t < ms->thread_events.size() ? ms->thread_events[t] : source.events();
+      meters[t].latency = LatencyRecorder(ms->latency_every ? mine / ms->latency_every + 1 : 0);
     }
   }
   ThreadedOutcome out;
   out.threads.resize(n);
   std::vector<std::uint64_t> failed(n, 0);
+  Rounds rounds;
+  rounds.window = source.window();
+  rounds.first = source.first();
+  rounds.t0_trace = rounds.window.timestamps_ns.empty() ? 0 : rounds.window.timestamps_ns.front();
+  plan.build(rounds.window);
   std::atomic<std::size_t> ready{0};
-  std::atomic<bool> go{false};
-  std::chrono::steady_clock::time_point start;
   std::vector<std::thread> workers;
   workers.reserve(n);
   for (std::size_t t = 0; t < n; ++t) {
     workers.emplace_back([&, t] {
       ready.fetch_add(1);
-      while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
-      failed[t] = run_stream<A, T, M>(a, trace, plan.threads[t], table, malloc_align, progress.data(), t, pace, start,
-                                      out.threads[t], &tm);
+      failed[t] =
+          run_stream<A, T, M>(a, plan, rounds, table, malloc_align, progress.data(), t, pace, out.threads[t], &tm);
     });
   }
   while (ready.load() < n) std::this_thread::yield();
-  start = std::chrono::steady_clock::now();
-  go.store(true, std::memory_order_release);
+  const Clock::time_point start = rounds.start = Clock::now();
+  rounds.release();
+  Clock::time_point end;
+  for (;;) {
+    rounds.wait_all_done(n);
+    end = Clock::now();
+    const bool more = source.advance();
+    if (more) {
+      // Every thread waits for the next round: the next window, its plan
+      // and fresh progress counters, off the clock.
+      rounds.window = source.window();
+      rounds.first = source.first();
+      plan.build(rounds.window);
+      for (Progress& p : progress) p.done.store(0, std::memory_order_relaxed);
+      rounds.finished.store(0, std::memory_order_relaxed);
+      ++out.windows;
+    } else {
+      rounds.stop.store(true, std::memory_order_relaxed);
+    }
+    const auto paused =
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - end).count());
+    out.fetch_ns += paused;
+    if (more) rounds.paused_ns += paused;  // the last one comes after the replay's end
+    rounds.release();
+    if (!more) break;
+  }
   for (auto& w : workers) w.join();
-  out.wall_ns = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
+  out.wall_ns = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count());
+  out.wall_ns -= std::min(out.wall_ns, rounds.paused_ns);
   for (std::size_t t = 0; t < n; ++t) {
     out.events += out.threads[t].events;
     out.failed_allocations += failed[t];
@@ -274,30 +351,40 @@ ThreadedOutcome replay_threads_with(A& a, const TraceView& trace, const ThreadPl
 
 }  // namespace detail
 
-// Replays `trace` on plan.threads.size() threads through `a`, which must be
-// thread-safe (wrap our designs in Locked). `table` has room for every slot.
-// With `ms` (prepared for this trace, active), the threads also take memory
-// samples and latency into it (see the top of this file); ms->samples then
-// holds the samples in the order taken, each at the events all threads had
-// done by then, and ms->live_bytes and usable_bytes the state at the end.
+// Replays `source` on plan.threads() threads through `a`, which must be
+// thread-safe (wrap our designs in Locked), a window at a time: `plan`
+// (sized for the source's windows) is rebuilt for each. `table` has room for
+// every slot. With `ms` (prepared for this trace, active), the threads also
+// take memory samples and latency into it (see the top of this file);
+// ms->samples then holds the samples in the order taken, each at the events
+// all threads had done by then, and ms->live_bytes and usable_bytes the
+// state at the end.
 template <Allocator A>
-ThreadedOutcome replay_threads(A& a, const TraceView& trace, const ThreadPlan& plan, ObjectTable& table, Touch touch,
-                               Pace pace, ReplayMeasurement* ms = nullptr,
-                               std::size_t malloc_align = kNaturalAlignment) {
+ThreadedOutcome replay_threads(A& a, EventWindows& source, ThreadPlan& plan, ObjectTable& table, Touch touch, Pace pace,
+                               ReplayMeasurement* ms = nullptr, std::size_t malloc_align = kNaturalAlignment) {
   static_assert(A::kThreadSafe, "multi-threaded replay needs a thread-safe allocator (wrap it in Locked)");
   using detail::replay_threads_with;
   Slot* slots = table.data();
   if constexpr (!touchable<A>()) {
-    return replay_threads_with<A, Touch::kNone, false>(a, trace, plan, slots, malloc_align, pace, nullptr);
+    return replay_threads_with<A, Touch::kNone, false>(a, source, plan, slots, malloc_align, pace, nullptr);
   } else {
     if (ms != nullptr && ms->active())
       return detail::with_touch(touch, [&](auto t) {
-        return replay_threads_with<A, decltype(t)::value, true>(a, trace, plan, slots, malloc_align, pace, ms);
+        return replay_threads_with<A, decltype(t)::value, true>(a, source, plan, slots, malloc_align, pace, ms);
       });
     return detail::with_touch(touch, [&](auto t) {
-      return replay_threads_with<A, decltype(t)::value, false>(a, trace, plan, slots, malloc_align, pace, nullptr);
+      return replay_threads_with<A, decltype(t)::value, false>(a, source, plan, slots, malloc_align, pace, nullptr);
     });
   }
+}
+
+// The same over a trace in memory, as one window.
+template <Allocator A>
+ThreadedOutcome replay_threads(A& a, const TraceView& trace, ThreadPlan& plan, ObjectTable& table, Touch touch,
+                               Pace pace, ReplayMeasurement* ms = nullptr,
+                               std::size_t malloc_align = kNaturalAlignment) {
+  WholeTrace whole(trace);
+  return replay_threads(a, whole, plan, table, touch, pace, ms, malloc_align);
 }
 
 }  // namespace heapreplay

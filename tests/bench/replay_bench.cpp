@@ -109,7 +109,7 @@ void BM_Measured(benchmark::State& state) {
     ms.sample_every = (mode & 2) ? std::max<std::uint64_t>(1, t.events.size() / 300) : 0;
     ms.latency_every = (mode & 1) ? 101 : 0;
     ms.track_usable = ms.sample_every != 0;
-    ms.prepare(view);
+    ms.prepare(view.events.size());
     ReplayOutcome out = replay(*a, view, table, ReplayOptions{Touch::kNone, false}, ms.active() ? &ms : nullptr);
     benchmark::DoNotOptimize(out);
     state.SetIterationTime(static_cast<double>(out.wall_ns) * 1e-9);

@@ -344,7 +344,7 @@ TEST(Measure, SamplesLiveBytesAndTimesEveryKthEvent) {
   ms.sample_every = 40;
   ms.latency_every = 10;
   ms.extra_sample_at = summary.peak_live_event;
-  ms.prepare(t.view());
+  ms.prepare(t.events.size());
   ReplayOutcome out = replay(a, t.view(), table, ReplayOptions{Touch::kNone, false}, &ms);
   EXPECT_EQ(out.events, 180u);
 

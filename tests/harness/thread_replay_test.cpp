@@ -25,13 +25,20 @@ TEST(ThreadPlan, WaitsOnlyForTheOtherThreadsLastTouch) {
   b.malloc(3, 10, 0);             // slot 1 again (LIFO reuse), last touched by t1 after 3 events
   Trace t = b.finish();
   ThreadPlan p = plan_threads(t.view());
-  ASSERT_EQ(p.threads.size(), 2u);
-  EXPECT_EQ(p.threads[0].events, (std::vector<std::uint64_t>{0, 4}));
-  EXPECT_EQ(p.threads[1].events, (std::vector<std::uint64_t>{1, 2, 3}));
+  ASSERT_EQ(p.threads(), 2u);
+  auto events = [&](std::size_t th) { return std::vector<std::uint32_t>(p.events(th).begin(), p.events(th).end()); };
+  auto waits = [&](std::size_t th) { return std::vector<std::uint64_t>(p.waits(th).begin(), p.waits(th).end()); };
+  EXPECT_EQ(events(0), (std::vector<std::uint32_t>{0, 4}));
+  EXPECT_EQ(events(1), (std::vector<std::uint32_t>{1, 2, 3}));
   auto wait = [](std::uint64_t thread, std::uint64_t done) { return (thread << ThreadPlan::kThreadShift) | done; };
-  EXPECT_EQ(p.threads[0].wait, (std::vector<std::uint64_t>{0, wait(1, 3)}));
-  EXPECT_EQ(p.threads[1].wait, (std::vector<std::uint64_t>{0, wait(0, 1), 0}));
-  EXPECT_EQ(p.cross_thread_waits, 2u);
+  EXPECT_EQ(waits(0), (std::vector<std::uint64_t>{0, wait(1, 3)}));
+  EXPECT_EQ(waits(1), (std::vector<std::uint64_t>{0, wait(0, 1), 0}));
+  EXPECT_EQ(p.cross_thread_waits(), 2u);
+  // The next window's plan knows nothing of this one's touches: every
+  // thread finished it before the next began.
+  p.build(t.view());
+  EXPECT_EQ(waits(0), (std::vector<std::uint64_t>{0, wait(1, 3)}));
+  EXPECT_EQ(p.cross_thread_waits(), 4u);
 }
 
 // Checks, under its own lock, that every block is freed once, after it was
@@ -107,7 +114,7 @@ Trace producer_consumer(int threads, int events, std::uint64_t seed) {
 TEST(ThreadReplay, ProducerConsumerNeverFreesBeforeAllocating) {
   Trace t = producer_consumer(4, 100000, 42);
   ThreadPlan plan = plan_threads(t.view());
-  EXPECT_GT(plan.cross_thread_waits, 10000u);
+  EXPECT_GT(plan.cross_thread_waits(), 10000u);
   Checking a;
   ObjectTable table(t.object_count);
   ThreadedOutcome out = replay_threads(a, t.view(), plan, table, Touch::kAll, Pace::kAsFastAsPossible);
@@ -143,7 +150,7 @@ TEST(ThreadReplay, MeasuredRunSamplesMemoryAndTimesEveryKthEventOfEachThread) {
   ReplayMeasurement ms;
   ms.sample_every = 1000;
   ms.latency_every = 10;
-  ms.prepare(t.view());
+  ms.prepare(t.events.size());
   ThreadedOutcome out = replay_threads(locked, t.view(), plan, table, Touch::kPages, Pace::kAsFastAsPossible, &ms);
   ASSERT_EQ(out.events, t.events.size());
   // Per-thread live counts summed: exactly what the trace leaves live.
@@ -169,7 +176,7 @@ TEST(ThreadReplay, MeasuredRunSamplesMemoryAndTimesEveryKthEventOfEachThread) {
   EXPECT_GT(max_live, 0u);
   // Each thread timed its events 9, 19, ...: every call was timed once.
   std::uint64_t expected = 0;
-  for (const ThreadStream& st : plan.threads) expected += st.events.size() / 10;
+  for (std::size_t th = 0; th < plan.threads(); ++th) expected += plan.events(th).size() / 10;
   std::uint64_t timed = 0;
   auto lat = ms.latency.summarize();
   for (const auto& [op, stats] : lat) timed += stats.count;

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "support/cli_runner.h"
+#include "support/mixed_trace.h"
 #include "traces/hrt_chunk.h"
 #include "traces/hrt_format.h"
 #include "traces/trace_builder.h"
@@ -19,58 +20,8 @@ namespace {
 
 using test::TempDir;
 
-// Three and a half chunks of a mixed workload on 3 threads: slots reused
-// LIFO as TraceBuilder gives them and some not (a free of an old block),
-// repeated and new sizes, aligned and overflowing calloc events, free(NULL),
-// and timestamps that go back now and then (threads merged).
-Trace mixed_trace(bool timed) {
-  TraceBuilder b("text", ReusePolicy::kLeakOld);
-  std::mt19937_64 rng(7);
-  std::vector<std::uint64_t> live;
-  std::uint64_t key = 1, now = 5'000'000'000ull;
-  const std::size_t n = 3 * kHrtChunkEvents + kHrtChunkEvents / 2;
-  auto t = [&] {
-    now += rng() % 300;
-    return timed ? now - rng() % 50 : TraceBuilder::kNoTime;
-  };
-  while (b.event_count() < n) {
-    const auto th = static_cast<std::uint16_t>(rng() % 3);
-    const unsigned pick = static_cast<unsigned>(rng() % 10);
-    if (live.empty() || pick < 4) {
-      const std::uint64_t size = pick == 0 ? 1 + rng() % 100000 : 16 * (1 + rng() % 4);
-      b.malloc(key, size, th, t());
-      live.push_back(key++);
-    } else if (pick == 4) {
-      b.aligned(key, std::uint64_t{1} << (4 + rng() % 8), 1 + rng() % 5000, AlignedKind::kAlignedAlloc, th, t());
-      live.push_back(key++);
-    } else if (pick == 5) {
-      b.calloc(key, 3, 1 + rng() % 64, th, t());
-      live.push_back(key++);
-    } else if (pick == 6) {
-      const std::size_t k = rng() % live.size();
-      b.realloc(live[k], key, 1 + rng() % 9000, th, t());
-      live[k] = key++;
-    } else if (pick == 7) {
-      b.free_null(th, t());
-    } else {
-      const std::size_t k = rng() % live.size();  // not always the newest: the slot model guesses wrong
-      b.free(live[k], th, t());
-      live[k] = live.back();
-      live.pop_back();
-    }
-  }
-  return b.finish();
-}
-
-void expect_same(const Trace& a, const Trace& b) {
-  ASSERT_EQ(a.events.size(), b.events.size());
-  for (std::size_t i = 0; i < a.events.size(); ++i)
-    ASSERT_EQ(0, std::memcmp(&a.events[i], &b.events[i], sizeof(Event))) << "event " << i;
-  EXPECT_EQ(a.timestamps_ns, b.timestamps_ns);
-  EXPECT_EQ(a.object_count, b.object_count);
-  EXPECT_EQ(a.thread_count, b.thread_count);
-  EXPECT_EQ(a.format, b.format);
-}
+using test::expect_same;
+using test::mixed_trace;
 
 TEST(HrtCompact, RoundTripOverSeveralChunks) {
   TempDir dir;
@@ -99,20 +50,25 @@ TEST(HrtCompact, EmptyAndOneEventTracesRoundTrip) {
   expect_same(read_hrt(dir.file("o.hrt")), t);
 }
 
-// Replays run from a plain copy of a compact file, so that no child decodes
-// (and allocates through the allocator under test) before its replay.
-TEST(HrtCompact, ReplaysGetAPlainCopy) {
+// Replays read a compact file in place (children decode it into mapped
+// buffers, not through the allocator under test), as they do a plain one.
+TEST(HrtCompact, ReplaysReadACompactFileInPlace) {
   TempDir dir;
   Trace in = mixed_trace(true);
   write_hrt(in, dir.file("c.hrt"), HrtEncoding::kCompact);
   TraceWorkspace workspace;
   PreparedTrace p = workspace.prepare(dir.file("c.hrt"));
   EXPECT_EQ(p.label, dir.file("c.hrt"));
-  EXPECT_NE(p.hrt_path, dir.file("c.hrt"));
-  EXPECT_FALSE(HrtFile(p.hrt_path).compact());
-  expect_same(read_hrt(p.hrt_path), in);
+  EXPECT_EQ(p.hrt_path, dir.file("c.hrt"));
+  const TraceSummary want = summarize(in.view());
+  EXPECT_EQ(p.summary.events, want.events);
+  EXPECT_EQ(p.summary.peak_live_bytes, want.peak_live_bytes);
+  EXPECT_EQ(p.summary.peak_live_event, want.peak_live_event);
+  EXPECT_EQ(p.summary.final_live_bytes, want.final_live_bytes);
+  EXPECT_EQ(p.threads, in.thread_count);
+  EXPECT_EQ(p.objects, in.object_count);
   write_hrt(in, dir.file("p.hrt"), HrtEncoding::kPlain);
-  EXPECT_EQ(workspace.prepare(dir.file("p.hrt")).hrt_path, dir.file("p.hrt"));  // a plain file is used in place
+  EXPECT_EQ(workspace.prepare(dir.file("p.hrt")).hrt_path, dir.file("p.hrt"));
 }
 
 class DamagedCompact : public ::testing::Test {
