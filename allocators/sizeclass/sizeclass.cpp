@@ -233,9 +233,14 @@ void* Sizeclass::reallocate(void* p, std::size_t old_bytes, std::size_t new_byte
       else
         raw_req = new_bytes + header_bytes_ + alignment - align_;
     }
+    // raw_req pads for this call's alignment, but p keeps the offset its first
+    // alignment gave it (an aligned_alloc block realloc'd with malloc's
+    // alignment sits further in than raw_req allows), so the room after p is
+    // checked on its own.
+    fits = fits && new_bytes <= usable_size(p);
     Header* h = real_header(p);
     if (fits && h->is_mmap == kListBlock) {
-      if (class_of(raw_req) == h->size / align_ && new_bytes <= usable_size(p)) return p;
+      if (class_of(raw_req) == h->size / align_) return p;
     } else if (fits && h->is_mmap == kMapped && class_of(raw_req) == 0 &&
                raw_req <= std::numeric_limits<std::size_t>::max() - header_bytes_) {
       const std::size_t page = PageSource::os_page_bytes();

@@ -45,7 +45,8 @@ class Sizeclass {
   // p came from this instance and is live (or nullptr: nothing happens).
   void deallocate(void* p, std::size_t bytes, std::size_t alignment) noexcept;
   // Faithful: always allocate, copy, free (the original). Default: stays in
-  // place when the new size falls in the same class (or the same mapped pages).
+  // place when the new size falls in the same class (or the same mapped pages)
+  // and fits in the bytes after p.
   // On failure returns nullptr and p stays live and unchanged.
   void* reallocate(void* p, std::size_t old_bytes, std::size_t new_bytes, std::size_t alignment) noexcept;
   // Bytes usable at p (the class size, or the mapping less its header).

@@ -116,6 +116,51 @@ TYPED_TEST_P(Conformance, ReallocGrowAndShrinkKeepContents) {
   a.deallocate(p, size, kNaturalAlignment);
 }
 
+TYPED_TEST_P(Conformance, OverAlignedBlocksGrowWithMallocAlignment) {
+  // The replay reallocs an aligned object with malloc's alignment once it has
+  // been realloc'd: an in-place grow must count from where p really sits, not
+  // from where a fresh block of that alignment would put it.
+  auto& a = this->a();
+  Validator overlap;
+  std::vector<std::pair<void*, std::size_t>> neighbours;
+  for (std::size_t align = 16; align <= 4096; align *= 2) {
+    for (std::size_t size : {1, 100, 500, 2248, 5000}) {
+      void* n = a.allocate(64, kNaturalAlignment);  // something live for a bad grow to run into
+      ASSERT_NE(n, nullptr);
+      ASSERT_FALSE(overlap.add_block(n, 64).has_value());
+      Validator::fill(n, 64, 1);
+      neighbours.emplace_back(n, 64);
+      void* p = a.allocate(size, align);
+      ASSERT_NE(p, nullptr) << size << " at " << align;
+      auto clash = overlap.add_block(p, size);
+      ASSERT_FALSE(clash.has_value()) << *clash;
+      Validator::fill(p, size, 2);
+      std::size_t align_now = align;  // the first realloc keeps it, as the replay's does
+      for (std::size_t next = size * 5 / 4 + 1; next < 20000; next = next * 5 / 4 + 1) {
+        overlap.remove_block(p);
+        void* q = a.reallocate(p, size, next, align_now);
+        ASSERT_NE(q, nullptr) << size << " at " << align << " -> " << next;
+        ASSERT_GE(a.usable_size(q), next) << size << " at " << align << " -> " << next;
+        ASSERT_FALSE(Validator::first_mismatch(q, size, 2).has_value()) << size << " at " << align << " -> " << next;
+        clash = overlap.add_block(q, next);
+        ASSERT_FALSE(clash.has_value()) << size << " at " << align << " -> " << next << ": " << *clash;
+        Validator::fill(q, next, 2);
+        this->expect_clean("after growing an aligned block");
+        p = q;
+        size = next;
+        align_now = kNaturalAlignment;
+      }
+      overlap.remove_block(p);
+      a.deallocate(p, size, align_now);
+    }
+  }
+  for (auto [n, bytes] : neighbours) {
+    EXPECT_FALSE(Validator::first_mismatch(n, bytes, 1).has_value()) << "a grown block wrote over a neighbour";
+    a.deallocate(n, bytes, kNaturalAlignment);
+  }
+  this->expect_clean("after freeing them");
+}
+
 TYPED_TEST_P(Conformance, CallocZeroesEvenRecycledMemory) {
   // Dirty blocks are freed, then calloc'd back: through the replay path,
   // which validates the zeroing.
@@ -201,7 +246,8 @@ TYPED_TEST_P(Conformance, AbsurdRequestsFailWithoutHarm) {
 }
 
 REGISTER_TYPED_TEST_SUITE_P(Conformance, EveryAlignmentUpToAPage, UsableSizeCoversTheRequest,
-                            ReallocGrowAndShrinkKeepContents, CallocZeroesEvenRecycledMemory,
-                            RandomMixStaysConsistentAndNeverOverlaps, AbsurdRequestsFailWithoutHarm);
+                            ReallocGrowAndShrinkKeepContents, OverAlignedBlocksGrowWithMallocAlignment,
+                            CallocZeroesEvenRecycledMemory, RandomMixStaysConsistentAndNeverOverlaps,
+                            AbsurdRequestsFailWithoutHarm);
 
 }  // namespace heapreplay::conformance

@@ -250,6 +250,29 @@ TEST(SizeclassTest, FaithfulReallocAlwaysMovesDefaultStaysInClass) {
   EXPECT_TRUE(d.check().ok) << d.check().problem;
 }
 
+// The replay's realloc asks malloc's alignment once an aligned object has
+// been realloc'd. A fresh 7595-byte request fits the block's two pages, but
+// its pointer sits 2048 bytes in, where only 6144 bytes remain: it must move.
+TEST(SizeclassTest, OverAlignedBlockReallocatedWithLessAlignmentMovesWhenItNoLongerFits) {
+  Sizeclass a;
+  void* p = a.allocate(2248, 2048);  // mapped: two pages, 6144 bytes after p
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(a.usable_size(p), 6144u);
+  fill(p, 2248, 5);
+  void* q = a.reallocate(p, 2248, 5015, 2048);
+  EXPECT_EQ(q, p);  // the same two pages, and room for it
+  fill(q, 5015, 5);
+  void* r = a.reallocate(q, 5015, 7595, 1);
+  ASSERT_NE(r, nullptr);
+  EXPECT_NE(r, q);
+  ASSERT_GE(a.usable_size(r), 7595u);
+  EXPECT_EQ(first_bad(r, 5015, 5), 5015u);
+  fill(r, 7595, 5);
+  EXPECT_TRUE(a.check().ok) << a.check().problem;
+  a.deallocate(r, 7595, 1);
+  EXPECT_EQ(extra(a.stats(), "sizeclass.large_mappings"), 0);
+}
+
 TEST(SizeclassTest, ExhaustionReturnsNullptrInFaithfulMode) {
   SizeclassConfig c = faithful_config();
   c.page_source.fail_after_bytes = 256 * 1024;
