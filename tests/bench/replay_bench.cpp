@@ -2,15 +2,19 @@
 // the null allocator (the harness's own cost) and through glibc malloc, next
 // to a minimal hand-written loop over the same events (the floor); and what
 // heapreplay's measurements (memory samples, latency samples) add to a
-// replay's timed loop, through glibc and two of our designs.
+// replay's timed loop, through glibc and two of our designs; and what
+// reading the trace in windows from a file adds to it.
 //
 // The trace comes from HEAPREPLAY_BENCH_TRACE (any supported format; the
 // README's figures use tools/record-mtrace.sh --perl-workload) or, when that
 // is unset, from the default suite's churn workload.
 #include <benchmark/benchmark.h>
+#include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
+#include <string>
 
 #include "allocators/segfit/segfit.h"
 #include "allocators/sizeclass/sizeclass.h"
@@ -18,6 +22,8 @@
 #include "allocators/system/null_allocator.h"
 #include "harness/replay/replay.h"
 #include "traces/generators/suites.h"
+#include "traces/hrt_format.h"
+#include "traces/hrt_stream.h"
 #include "traces/trace_source.h"
 
 namespace heapreplay {
@@ -119,6 +125,49 @@ void BM_Measured(benchmark::State& state) {
   set_counters(state, t.events.size());
 }
 
+// The trace as a compact file in a temporary folder, for the streamed
+// replays below (removed at exit).
+struct BenchFile {
+  std::string dir, path;
+  BenchFile() {
+    const char* base = std::getenv("TMPDIR");
+    dir = std::string(base && *base ? base : "/tmp") + "/replay-bench-XXXXXX";
+    if (::mkdtemp(dir.data()) == nullptr) std::abort();
+    path = dir + "/trace.hrt";
+    write_hrt(bench_trace(), path, HrtEncoding::kCompact);
+  }
+  ~BenchFile() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+};
+
+// The same replay (nothing measured) from the trace in memory (Arg 0) or
+// read from its compact file a window of 1 Mi events at a time, as a replay
+// child reads it (Arg 1). Both are timed by the replay's wall_ns, which
+// leaves out fetching the windows after the first, as a run's report does:
+// the difference is what streaming costs the timed loop.
+template <class A>
+void BM_Streamed(benchmark::State& state) {
+  static const BenchFile file;
+  const Trace& t = bench_trace();
+  ObjectTable table(t.object_count);
+  for (auto _ : state) {
+    auto a = std::make_unique<A>();
+    table.clear();
+    HrtEventStream stream(file.path);
+    StreamedTrace streamed(stream);
+    WholeTrace whole(t.view());
+    EventWindows& source = state.range(0) ? static_cast<EventWindows&>(streamed) : whole;
+    ReplayOutcome out = replay(*a, source, table, ReplayOptions{Touch::kNone, false});
+    benchmark::DoNotOptimize(out);
+    state.SetIterationTime(static_cast<double>(out.wall_ns) * 1e-9);
+    if constexpr (std::is_same_v<A, GlibcMalloc>)
+      for (std::size_t i = 0; i < table.size(); ++i) std::free(table.data()[i].ptr);
+  }
+  set_counters(state, t.events.size());
+}
+
 BENCHMARK(BM_MinimalLoop)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ReplayNull)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ReplayGlibc)->Unit(benchmark::kMillisecond);
@@ -128,6 +177,8 @@ BENCHMARK(BM_Measured<NullAllocator>)->DenseRange(0, 3)->UseManualTime()->Unit(b
 BENCHMARK(BM_Measured<GlibcMalloc>)->DenseRange(0, 3)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Measured<Sizeclass>)->DenseRange(0, 3)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Measured<Segfit>)->DenseRange(0, 3)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Streamed<NullAllocator>)->DenseRange(0, 1)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Streamed<GlibcMalloc>)->DenseRange(0, 1)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace heapreplay

@@ -128,6 +128,33 @@ TEST(Cli, ConvertWritesCompactByDefaultAndPlainWhenAsked) {
   EXPECT_FALSE(std::filesystem::exists(dir.file("z.hrt")));
 }
 
+// A replay reads its trace in windows: the same events and live bytes
+// from a compact file in windows of one chunk as from a plain file in one
+// window, the windows counted in the run; a bad window size is a usage
+// error.
+TEST(Cli, ReplayStreamsCompactAndPlainFilesInWindows) {
+  TempDir dir;
+  ASSERT_EQ(run_cli({"gen", "churn", "--param", "events=200000", "-o", dir.file("c.hrt")}).status, 0);
+  ASSERT_EQ(run_cli({"convert", dir.file("c.hrt"), dir.file("p.hrt"), "--encoding", "plain"}).status, 0);
+  auto c = run_cli({"replay", "-a", "segfit", "--window-events", "1", "-o", dir.file("c.json"), dir.file("c.hrt")});
+  ASSERT_EQ(c.status, 0) << c.err;
+  auto p = run_cli({"replay", "-a", "segfit", "-o", dir.file("p.json"), dir.file("p.hrt")});
+  ASSERT_EQ(p.status, 0) << p.err;
+  auto rc = nlohmann::json::parse(test::read_file(dir.file("c.json")))["runs"][0];
+  auto rp = nlohmann::json::parse(test::read_file(dir.file("p.json")))["runs"][0];
+  EXPECT_EQ(rc["status"], "ok");
+  EXPECT_EQ(rc["events"], 200000);
+  EXPECT_EQ(rc["windows"], 4);  // 200,000 events in chunks of 65,536
+  EXPECT_FALSE(rp.contains("windows"));
+  for (const char* k : {"events", "peak_live_bytes", "final_live_bytes", "failed_allocations"})
+    EXPECT_EQ(rc[k], rp[k]) << k;
+  auto v = run_cli({"replay", "-a", "segfit", "--validate", "--window-events", "1000", dir.file("p.hrt")});
+  EXPECT_EQ(v.status, 0) << v.err;
+  auto bad = run_cli({"replay", "-a", "null", "--window-events", "0", dir.file("p.hrt")});
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.err.find("--window-events needs a number of events"), std::string::npos) << bad.err;
+}
+
 TEST(Cli, MalformedTraceNamesFileAndLineExits2AndWritesNothing) {
   TempDir dir;
   std::string bad = dir.write("bad.rep", "0\n5\n3\n0\na 0 100\nq 1 5\nf 0\n");
