@@ -223,7 +223,7 @@ void write_plain(const Trace& trace, const std::string& meta, const std::string&
 
 // Version 2: the header, the chunks one after another (each its header and
 // zstd frame), the index, the metadata.
-void write_compact(const Trace& trace, const std::string& meta, const std::string& path) {
+void write_compact(const Trace& trace, const std::string& meta, const std::string& path, int level) {
   HrtHeader h = header_of(trace, kHrtCompactVersion);
   h.events_offset = sizeof(HrtHeader);
   h.chunk_events = kHrtChunkEvents;
@@ -247,7 +247,7 @@ void write_compact(const Trace& trace, const std::string& meta, const std::strin
       const std::size_t first = k * kHrtChunkEvents, count = std::min<std::size_t>(kHrtChunkEvents, n - first);
       try {
         frames[k] = encode_hrt_chunk(trace.events.data() + first, timed ? trace.timestamps_ns.data() + first : nullptr,
-                                     count, next_slot[k]);
+                                     count, next_slot[k], level);
       } catch (...) {
         std::lock_guard<std::mutex> hold(failure_lock);
         failure = std::current_exception();
@@ -303,12 +303,12 @@ void write_compact(const Trace& trace, const std::string& meta, const std::strin
 
 }  // namespace
 
-void write_hrt(const Trace& trace, const std::string& path, HrtEncoding encoding) {
+void write_hrt(const Trace& trace, const std::string& path, HrtEncoding encoding, int level) {
   if (!trace.timestamps_ns.empty() && trace.timestamps_ns.size() != trace.events.size())
     throw std::logic_error("write_hrt: timestamps do not match events");
   std::string meta = nlohmann::json{{"format", trace.format}, {"import", import_stats_to_json(trace.import)}}.dump();
   if (encoding == HrtEncoding::kCompact)
-    write_compact(trace, meta, path);
+    write_compact(trace, meta, path, level);
   else
     write_plain(trace, meta, path);
 }

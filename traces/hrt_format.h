@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "traces/hrt_chunk.h"
 #include "traces/trace.h"
 
 namespace heapreplay {
@@ -104,8 +105,11 @@ ImportStats import_stats_from_json(const nlohmann::json& j);
 
 // Writes `trace` to `path` atomically (temporary file in the same folder,
 // fsync, rename). Throws std::runtime_error naming the path on any failure;
-// no partial file is left behind.
-void write_hrt(const Trace& trace, const std::string& path, HrtEncoding encoding = HrtEncoding::kPlain);
+// no partial file is left behind. `level` is the zstd level of a compact
+// file's chunks (hrt_chunk.h: kHrtChunkLevel, or kHrtRecordLevel for what a
+// user waits for).
+void write_hrt(const Trace& trace, const std::string& path, HrtEncoding encoding = HrtEncoding::kPlain,
+               int level = kHrtChunkLevel);
 
 // Where an `.hrt` file's events came from, as its metadata block says.
 struct HrtSource {

@@ -12,6 +12,7 @@
 #include "harness/cli/cli.h"
 #include "harness/cli/program_suite.h"
 #include "recorder/recording.h"
+#include "traces/hrt_chunk.h"
 #include "traces/hrt_format.h"
 #include "traces/readers/record_reader.h"
 #include "traces/thread_summary.h"
@@ -61,7 +62,7 @@ int convert_image(const RecordedImage& img, bool is_main, int images_of_pid, con
   }
   if (!is_main && trace.events.empty()) return kExitOk;  // an image that made no call: nothing to keep
   try {
-    write_hrt(trace, path, HrtEncoding::kCompact);
+    write_hrt(trace, path, HrtEncoding::kCompact, kHrtRecordLevel);
   } catch (const std::runtime_error& e) {
     // The run cannot be repeated: keep what it recorded.
     dir.keep();
