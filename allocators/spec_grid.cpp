@@ -126,12 +126,17 @@ std::vector<std::string> expand_allocator_grid(std::string_view text, std::size_
   // message can say where in the grid the bad one is.
   const std::string name = g.name.substr(0, g.name.size() - 1);
   if (!allocator_options(name).empty()) {
-    for (const Axis& a : g.axes)
+    for (const Axis& a : g.axes) {
+      bool known = false;
+      for (const OptionInfo& o : allocator_options(name)) known = known || o.key == a.key;
       for (std::size_t v = 0; v < a.values.size(); ++v) {
         const std::string item = a.has_value ? a.key + "=" + a.values[v] : a.key;
-        const std::size_t base = a.has_value ? a.value_at[v] - a.key.size() - 1 : a.key_at;
+        // Positioned so that the message points at the key when it is
+        // unknown, else at the value.
+        const std::size_t base = a.has_value && known ? a.value_at[v] - a.key.size() - 1 : a.key_at;
         parse_allocator_options(name, item, text, base);
       }
+    }
   }
   const std::size_t n = size_of(g);
   if (n > limit)
