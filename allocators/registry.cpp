@@ -3,6 +3,9 @@
 
 #include <unistd.h>
 
+#include <iterator>
+#include <map>
+
 #include "allocators/core/options.h"
 #include "allocators/designs.h"
 #include "allocators/system/system_allocator.h"
@@ -38,6 +41,56 @@ bool allocator_available(const AllocatorEntry& entry, std::string* why) {
   return true;
 }
 
+std::span<const OptionInfo> allocator_options(std::string_view name) {
+  if (const SystemAllocator* row = find_system_allocator(name)) return row->config->options;
+  // Each design's keys and the page source's, joined once.
+  static const std::map<std::string_view, std::vector<OptionInfo>> designs = [] {
+    std::map<std::string_view, std::vector<OptionInfo>> m;
+    for_each_design([&]<class D>(std::type_identity<D>) {
+      std::vector<OptionInfo>& t = m[D::kName];
+      t.assign(std::begin(D::Config::kOptions), std::end(D::Config::kOptions));
+      t.insert(t.end(), std::begin(PageSourceConfig::kOptions), std::end(PageSourceConfig::kOptions));
+    });
+    return m;
+  }();
+  auto it = designs.find(name);
+  return it != designs.end() ? std::span<const OptionInfo>(it->second) : std::span<const OptionInfo>{};
+}
+
+std::vector<EnvSetting> allocator_environment(const AllocatorSpec& spec) {
+  const SystemAllocator* row = find_system_allocator(spec.name);
+  return row != nullptr ? row->config->environment(spec.settings) : std::vector<EnvSetting>{};
+}
+
+std::span<const std::string_view> allocator_variables(std::string_view name) {
+  const SystemAllocator* row = find_system_allocator(name);
+  return row != nullptr ? row->config->variables : std::span<const std::string_view>{};
+}
+
+std::vector<OptionSetting> parse_allocator_options(std::string_view name, std::string_view options,
+                                                   std::string_view spec_text, std::size_t position_base) {
+  const std::span<const OptionInfo> table = allocator_options(name);
+  const SystemAllocator* row = find_system_allocator(name);
+  // The allocator's hint for the first key its table does not have.
+  std::string hint;
+  if (row != nullptr && row->config->hint != nullptr) {
+    std::string_view rest = options;
+    while (!rest.empty() && hint.empty()) {
+      const std::string_view item = rest.substr(0, rest.find(','));
+      rest = item.size() < rest.size() ? rest.substr(item.size() + 1) : std::string_view{};
+      const std::string_view key = item.substr(0, item.find('='));
+      bool known = key.empty();
+      for (const OptionInfo& o : table) known = known || o.key == key;
+      if (!known) hint = row->config->hint(key);
+    }
+  }
+  if (position_base == std::string_view::npos) {
+    const std::size_t colon = spec_text.find(':');
+    if (colon != std::string_view::npos) position_base = colon + 1;
+  }
+  return parse_option_settings(table, options, "allocator '" + std::string(spec_text) + "'", hint, position_base);
+}
+
 AllocatorSpec parse_allocator_spec(std::string_view text) {
   AllocatorSpec spec;
   spec.text = std::string(text);
@@ -48,6 +101,10 @@ AllocatorSpec parse_allocator_spec(std::string_view text) {
     if (e.name != spec.name) continue;
     std::string why;
     if (!allocator_available(e, &why)) throw OptionError("allocator '" + spec.name + "' is not available: " + why);
+    if (e.kind == AllocatorKind::kOurs || e.kind == AllocatorKind::kSystem) {
+      spec.settings = parse_allocator_options(spec.name, spec.options, spec.text);
+      return spec;
+    }
     if (e.kind == AllocatorKind::kPreload) {
       if (spec.options.empty()) throw OptionError("preload needs a library: preload:/path/to/lib.so");
       // LD_PRELOAD splits its value at spaces and colons: such a path would
@@ -57,7 +114,7 @@ AllocatorSpec parse_allocator_spec(std::string_view text) {
                           "' holds a space or a colon, which LD_PRELOAD cannot carry");
       if (::access(spec.options.c_str(), R_OK) != 0)
         throw OptionError("preload: cannot read library '" + spec.options + "'");
-    } else if (e.kind != AllocatorKind::kOurs && !spec.options.empty()) {
+    } else if (!spec.options.empty()) {
       throw OptionError("allocator '" + spec.name + "' takes no options (got '" + spec.options + "')");
     }
     return spec;
@@ -65,6 +122,27 @@ AllocatorSpec parse_allocator_spec(std::string_view text) {
   std::string known;
   for (const AllocatorEntry& e : allocator_catalog()) known += (known.empty() ? "" : ", ") + e.name;
   throw OptionError("unknown allocator '" + spec.name + "' (known: " + known + ")");
+}
+
+ConfigurationReadBack read_back_configuration(const AllocatorSpec& spec) {
+  ConfigurationReadBack out;
+  const SystemAllocator* row = find_system_allocator(spec.name);
+  if (row == nullptr) return out;
+  for (const OptionInfo& o : row->config->options) {
+    const OptionValue* asked = nullptr;
+    for (const OptionSetting& s : spec.settings)
+      if (s.info == &o) asked = &s.value;
+    std::optional<OptionValue> v = row->config->read_back(o, asked);
+    if (v) out.effective.emplace_back(&o, *v);
+    if (asked == nullptr) continue;
+    if (!v) {
+      out.unverified.emplace_back(o.key);
+    } else if (!(*v == *asked) && out.not_taken.empty()) {
+      out.not_taken = std::string(o.key) + "=" + asked->text + " not taken: " + spec.name + " reports " + v->text +
+                      " (" + std::string(o.read_back) + ")";
+    }
+  }
+  return out;
 }
 
 std::string preload_library(const AllocatorSpec& spec) {

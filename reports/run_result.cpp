@@ -179,6 +179,7 @@ void to_json(nlohmann::json& j, const RunResult& r) {
     j["windows"] = r.windows;
     j["window_fetch_ns"] = r.window_fetch_ns;
   }
+  if (!r.allocator_config.empty()) j["allocator_config"] = r.allocator_config;
   if (r.kind != "replay") {
     j["kind"] = r.kind;
     j["command"] = r.command;
@@ -221,6 +222,10 @@ void from_json(const nlohmann::json& j, RunResult& r) {
   r.failed_allocations = required<std::uint64_t>(j, "failed_allocations");
   r.allocator_version = j.value("allocator_version", std::string());
   r.allocator_stats = j.value("allocator_stats", nlohmann::json::object());
+  if (j.contains("allocator_config")) {
+    if (!j["allocator_config"].is_object()) throw std::runtime_error("\"allocator_config\" is not an object");
+    r.allocator_config = j["allocator_config"];
+  }
   r.sample_every = optional(j, "sample_every", std::uint64_t{0});
   if (j.contains("samples")) r.samples = samples_from_json(j["samples"]);
   r.peak_footprint_bytes = optional(j, "peak_footprint_bytes", std::uint64_t{0});

@@ -69,6 +69,11 @@ struct RunResult {
   std::uint64_t failed_allocations = 0;
   std::string allocator_version;
   nlohmann::json allocator_stats = nlohmann::json::object();
+  // The allocator's options (SCHEMA.md, "allocator_config"): those the spec
+  // set, the allocator variables of the child's environment, and what the
+  // allocator reports in effect; empty when the spec set none and the
+  // allocator reports none.
+  nlohmann::json allocator_config = nlohmann::json::object();
 
   // Memory over time and fragmentation (formulas in SCHEMA.md).
   std::uint64_t sample_every = 0;  // events between samples (0: not sampled)

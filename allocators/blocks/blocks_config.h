@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 
+#include "allocators/core/option_info.h"
 #include "allocators/core/options.h"
 #include "allocators/core/page_source.h"
 
@@ -26,6 +27,14 @@ struct BlocksConfig {
   bool faithful = false;
   // Fault injection of the page source.
   PageSourceConfig page_source;
+
+  // The keys from_options reads (besides PageSourceConfig's), for `list --options`.
+  static constexpr OptionInfo kOptions[] = {
+      unsigned_option("block_size_bytes", 2, std::uint64_t{1} << 30, "64", "bytes per block, header included"),
+      unsigned_option("blocks_count", 1, kNoLimit, "10", "blocks of the first pool"),
+      unsigned_option("grow_blocks", 1, kNoLimit, "16384", "blocks of each further segment (not faithful)"),
+      flag_option("faithful", "0", "the original exactly: 1-byte header, runs of 16 blocks at most, a fixed pool"),
+  };
 
   // Reads the fields above (keys = field names, `faithful` a flag) and the
   // PageSourceConfig keys. Throws OptionError on a bad value or an invalid

@@ -24,6 +24,7 @@ OptionMap OptionMap::parse(std::string_view owner, std::string_view text) {
 }
 
 bool OptionMap::take_flag(std::string_view key) {
+  asked_.emplace_back(key);
   auto it = values_.find(key);
   if (it == values_.end()) return false;
   std::string v = it->second;
@@ -34,6 +35,7 @@ bool OptionMap::take_flag(std::string_view key) {
 }
 
 std::optional<std::uint64_t> OptionMap::take_u64(std::string_view key) {
+  asked_.emplace_back(key);
   auto it = values_.find(key);
   if (it == values_.end()) return std::nullopt;
   auto v = parse_size(it->second);
@@ -45,6 +47,7 @@ std::optional<std::uint64_t> OptionMap::take_u64(std::string_view key) {
 }
 
 std::optional<std::string> OptionMap::take_string(std::string_view key) {
+  asked_.emplace_back(key);
   auto it = values_.find(key);
   if (it == values_.end()) return std::nullopt;
   std::string v = it->second;

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/numbers.h"
 
@@ -45,9 +46,14 @@ class OptionMap {
 
   const std::string& owner() const { return owner_; }
 
+  // Every key a take_*() asked for, given or not, in the order asked: what
+  // a from_options reads (the tests hold it to the design's option table).
+  const std::vector<std::string>& asked() const { return asked_; }
+
  private:
   std::string owner_;
   std::map<std::string, std::string, std::less<>> values_;
+  std::vector<std::string> asked_;
 };
 
 }  // namespace heapreplay

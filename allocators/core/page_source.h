@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "allocators/core/option_info.h"
 #include "allocators/core/options.h"
 
 namespace heapreplay {
@@ -26,6 +27,14 @@ struct PageSourceConfig {
   std::uint64_t fail_after_bytes = 0;   // fail a map/commit that would exceed this many committed bytes (0: no limit)
 
   bool any() const { return fail_map_every != 0 || fail_commit_every != 0 || fail_after_bytes != 0; }
+
+  // The keys from_options reads, for every design (`list --options`).
+  static constexpr OptionInfo kOptions[] = {
+      unsigned_option("fail_map_every", 0, kNoLimit, "0", "fault injection: fail every Nth map, reserve or commit"),
+      unsigned_option("fail_commit_every", 0, kNoLimit, "0", "fault injection: fail every Nth commit"),
+      unsigned_option("fail_after_bytes", 0, kNoLimit, "0",
+                      "fault injection: fail what would commit more than this many bytes in all"),
+  };
 
   // Reads fail_map_every / fail_commit_every / fail_after_bytes from `opts`
   // (keys are removed).

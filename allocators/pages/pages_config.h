@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 
+#include "allocators/core/option_info.h"
 #include "allocators/core/options.h"
 #include "allocators/core/page_source.h"
 
@@ -30,6 +31,17 @@ struct PagesConfig {
   bool faithful = false;
   // Fault injection of the page source.
   PageSourceConfig page_source;
+
+  // The keys from_options reads (besides PageSourceConfig's), for `list --options`.
+  static constexpr OptionInfo kOptions[] = {
+      unsigned_option("memory_heap_bytes", 256, std::uint64_t{1} << 40, "32768", "heap bytes at start (whole pages)"),
+      unsigned_option("page_size_bytes", 256, 65536, "4096", "bytes per page (a power of two)"),
+      unsigned_option("grow_bytes", 256, kNoLimit, "1M", "heap growth step (not faithful)"),
+      unsigned_option("heap_limit_bytes", 256, std::uint64_t{1} << 40, "4G",
+                      "largest heap, reserved up front (not faithful)"),
+      flag_option("relative_addresses", "0", "dump() shows offsets from the heap's start"),
+      flag_option("faithful", "0", "the original exactly: a fixed heap, realloc always moves"),
+  };
 
   // Reads the fields above (keys = field names; `faithful` and
   // `relative_addresses` are flags) and the PageSourceConfig keys. Throws

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "allocators/core/option_info.h"
 #include "allocators/core/options.h"
 #include "allocators/core/page_source.h"
 
@@ -23,6 +24,14 @@ struct SegfitConfig {
   std::uint64_t heap_reserve_bytes = std::uint64_t{16} << 30;
   // Fault injection for the page source (fail_map_every, fail_after_bytes).
   PageSourceConfig page_source;
+
+  // The keys from_options reads (besides PageSourceConfig's), for `list --options`.
+  static constexpr OptionInfo kOptions[] = {
+      flag_option("faithful", "0", "the original exactly: a fixed heap of max_heap_pages, malloc(0) is null"),
+      unsigned_option("page_bytes", 4096, kNoLimit, "8192", "bytes the heap grows by (a multiple of the OS page)"),
+      unsigned_option("max_heap_pages", 1, kNoLimit, "16", "faithful: the heap's limit in pages"),
+      unsigned_option("heap_reserve_bytes", 4096, kNoLimit, "16G", "address space reserved for the heap"),
+  };
 
   // Reads faithful, page_bytes, max_heap_pages, heap_reserve_bytes and the
   // PageSourceConfig keys from `opts` (taken keys are removed; the caller calls

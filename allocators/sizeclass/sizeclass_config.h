@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 
+#include "allocators/core/option_info.h"
 #include "allocators/core/options.h"
 #include "allocators/core/page_source.h"
 
@@ -30,6 +31,20 @@ struct SizeclassConfig {
   bool faithful = false;
   // Fault injection of the page source.
   PageSourceConfig page_source;
+
+  // The keys from_options reads (besides PageSourceConfig's), for `list --options`.
+  static constexpr OptionInfo kOptions[] = {
+      unsigned_option("memory_alignment_bytes", 8, 4096, "8", "class step and alignment (a power of two)"),
+      unsigned_option("max_heap_size_bytes", 8, kNoLimit, "512",
+                      "largest request the class lists serve (a multiple of the alignment)"),
+      unsigned_option("initial_list_mem_size_bytes", 0, std::uint64_t{1} << 30, "512",
+                      "payload bytes carved for every class at the first allocation"),
+      unsigned_option("add_list_size_bytes", 0, std::uint64_t{1} << 30, "512",
+                      "payload bytes carved when a class list runs empty"),
+      unsigned_option("segment_bytes", std::uint64_t{64} << 10, std::uint64_t{1} << 40, "64M",
+                      "address space reserved per heap segment"),
+      flag_option("faithful", "0", "the original exactly: realloc always moves"),
+  };
 
   // Reads the fields above (keys = field names, `faithful` a flag) and the
   // PageSourceConfig keys. Throws OptionError on a bad value or an invalid

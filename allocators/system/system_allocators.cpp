@@ -13,17 +13,21 @@ extern const SystemIntrospection kGlibcIntrospection;
 extern const SystemIntrospection kJemallocIntrospection;
 extern const SystemIntrospection kMimallocIntrospection;
 extern const SystemIntrospection kTcmallocIntrospection;
+extern const SystemConfiguration kGlibcConfiguration;
+extern const SystemConfiguration kJemallocConfiguration;
+extern const SystemConfiguration kMimallocConfiguration;
+extern const SystemConfiguration kTcmallocConfiguration;
 
 namespace {
 
 constexpr SystemAllocator kRows[] = {
-    {"glibc", "GNU C library malloc (ptmalloc2)", "", &kGlibcIntrospection},
+    {"glibc", "GNU C library malloc (ptmalloc2)", "", &kGlibcIntrospection, &kGlibcConfiguration},
     {"jemalloc", "jemalloc " HEAPREPLAY_SYSTEM_VERSION_jemalloc, HEAPREPLAY_SYSTEM_LIB_jemalloc,
-     &kJemallocIntrospection},
+     &kJemallocIntrospection, &kJemallocConfiguration},
     {"mimalloc", "mimalloc " HEAPREPLAY_SYSTEM_VERSION_mimalloc, HEAPREPLAY_SYSTEM_LIB_mimalloc,
-     &kMimallocIntrospection},
+     &kMimallocIntrospection, &kMimallocConfiguration},
     {"tcmalloc", "gperftools tcmalloc (minimal) " HEAPREPLAY_SYSTEM_VERSION_tcmalloc, HEAPREPLAY_SYSTEM_LIB_tcmalloc,
-     &kTcmallocIntrospection},
+     &kTcmallocIntrospection, &kTcmallocConfiguration},
 };
 
 }  // namespace

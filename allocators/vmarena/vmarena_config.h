@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "allocators/core/option_info.h"
 #include "allocators/core/options.h"
 #include "allocators/core/page_source.h"
 
@@ -28,6 +29,15 @@ struct VmarenaConfig {
   bool sparse = false;
   // Fault injection for the page source (fail_map_every, fail_after_bytes).
   PageSourceConfig page_source;
+
+  // The keys from_options reads (besides PageSourceConfig's), for `list --options`.
+  static constexpr OptionInfo kOptions[] = {
+      flag_option("faithful", "0", "the original exactly: byte-granular placement, allocate(0) is null"),
+      unsigned_option("arena_bytes", 0, kNoLimit, "64G", "the arena's size, reserved as address space (0: none)"),
+      unsigned_option("size_granule_bytes", 1, 65536, "16",
+                      "requests are rounded up to this (a power of two up to the OS page)"),
+      flag_option("sparse", "0", "map each written page on its own (for the command language's tests)"),
+  };
 
   // Reads faithful, arena_bytes, size_granule_bytes, sparse and the PageSourceConfig
   // keys from `opts` (taken keys are removed; the caller calls opts.finish()).

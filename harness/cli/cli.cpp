@@ -8,6 +8,8 @@
 #include "allocators/core/options.h"
 #include "allocators/dispatch.h"
 #include "allocators/registry.h"
+#include "allocators/spec_grid.h"
+#include "harness/process/allocator_env.h"
 #include "harness/process/interrupt.h"
 #include "harness/process/session.h"
 #include "harness/replay/touch.h"
@@ -80,6 +82,45 @@ std::vector<std::string> resolve_allocators(const std::vector<std::string>& give
   return out;
 }
 
+std::vector<std::string> expand_sweeps(const std::vector<std::string>& given, bool yes, std::size_t& swept) {
+  std::vector<std::string> out;
+  swept = 0;
+  std::string biggest;
+  std::size_t biggest_size = 0;
+  for (const std::string& g : given) {
+    if (!is_allocator_grid(g)) {
+      allocator_grid_size(g);  // a stray brace is an error here too
+      out.push_back(g);
+      continue;
+    }
+    std::vector<std::string> grid = expand_allocator_grid(g, kSweepLimit);
+    if (grid.size() > biggest_size) {
+      biggest = g;
+      biggest_size = grid.size();
+    }
+    swept += grid.size();
+    out.insert(out.end(), grid.begin(), grid.end());
+  }
+  if (swept > kSweepConfirmAbove && !yes)
+    throw UsageError("-a '" + biggest + "' expands to " + std::to_string(biggest_size) + " configurations (" +
+                     std::to_string(swept) + " in all), more than " + std::to_string(kSweepConfirmAbove) +
+                     ": pass --yes to run them all");
+  return out;
+}
+
+void check_inherited_environment(const std::vector<std::string>& specs, bool inherit) {
+  if (inherit) return;
+  std::vector<std::string> names;
+  for (const std::string& s : specs) names.push_back(s.substr(0, s.find(':')));
+  if (std::string why = inherited_conflict(names); !why.empty()) throw UsageError(why);
+}
+
+void refuse_sweep(const std::string& spec, const std::string& command) {
+  if (is_allocator_grid(spec))
+    throw UsageError(command + " drives one configuration; the sweep '" + spec + "' is for replay, bench, run and " +
+                     "fidelity");
+}
+
 po::options_description run_options(RunFlags& f) {
   po::options_description d("Options");
   d.add_options()("allocator,a", po::value(&f.allocators)->composing(),
@@ -105,7 +146,12 @@ po::options_description run_options(RunFlags& f) {
       "data memory each run may map (e.g. 4G; 0 = no limit; default: half the physical memory); past it, "
       "allocations fail and are counted")(
       "shard", po::value(&f.shard),
-      "K/N: run only shard K of N of the run set, for N machines; heapreplay report merge joins their reports");
+      "K/N: run only shard K of N of the run set, for N machines; heapreplay report merge joins their reports")(
+      "inherit-env", po::bool_switch(&f.inherit_env),
+      "let the runs inherit the allocator variables of this environment (MALLOC_CONF, MIMALLOC_*, GLIBC_TUNABLES, "
+      "MALLOC_*_, TCMALLOC_*); without it they start without them, and one that would change a run's allocator "
+      "is refused")("yes", po::bool_switch(&f.yes),
+                    "run a sweep of more than 64 allocator configurations (-a 'NAME:key={a,b,...}')");
   return d;
 }
 
@@ -114,7 +160,11 @@ SessionOptions session_options(const RunFlags& f, const std::string& command_lin
   if (!touch_from_name(f.touch)) throw UsageError("--touch must be none, first, pages or all");
   if (!(f.timeout_s > 0)) throw UsageError("--timeout must be a positive number of seconds");
   SessionOptions opt;
-  opt.allocators = resolve_allocators(f.allocators, f.validate);
+  std::size_t swept = 0;
+  opt.allocators = resolve_allocators(expand_sweeps(f.allocators, f.yes, swept), f.validate);
+  opt.sweep = swept != 0;
+  check_inherited_environment(opt.allocators, f.inherit_env);
+  opt.inherit_env = f.inherit_env;
   opt.validate = f.validate;
   opt.repetitions = f.repetitions;
   opt.touch = f.touch;
@@ -167,7 +217,18 @@ void add_validate_option(po::options_description& d, RunFlags& f) {
 
 int run_and_report(const std::vector<PreparedTrace>& traces, SessionOptions options, const std::string& output) {
   options.progress = ::isatty(STDERR_FILENO) == 1;
+  if (options.sweep) print_run_count(options.allocators.size(), traces.size(), "trace", options.repetitions);
   return report_session(run_session(traces, options), output);
+}
+
+void print_run_count(std::size_t configurations, std::size_t subjects, const char* subject, int repetitions) {
+  auto count = [](std::size_t n, const std::string& what) {
+    return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
+  };
+  const std::size_t runs = configurations * subjects * static_cast<std::size_t>(repetitions);
+  std::cerr << "heapreplay: " << count(configurations, "allocator configuration") << " x " << count(subjects, subject)
+            << " x " << count(static_cast<std::size_t>(repetitions), "repetition") << " = " << count(runs, "run")
+            << '\n';
 }
 
 int report_session(const Report& report, const std::string& output) {

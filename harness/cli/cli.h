@@ -40,6 +40,27 @@ bool parse(const std::string& command, const std::vector<std::string>& args, con
 // (null), which cannot be validated, and says so on stderr.
 std::vector<std::string> resolve_allocators(const std::vector<std::string>& given, bool validate = false);
 
+// A sweep of more configurations than this needs --yes.
+inline constexpr std::size_t kSweepConfirmAbove = 64;
+// ... and one grid of more than this is refused even then.
+inline constexpr std::size_t kSweepLimit = 4096;
+
+// Each `-a` that spells a grid (allocators/spec_grid.h) replaced by its
+// configurations, the others as given; `swept` is set to the number of
+// configurations the grids made (0: none). Throws OptionError for a
+// malformed grid, UsageError for more than kSweepConfirmAbove
+// configurations without `yes`.
+std::vector<std::string> expand_sweeps(const std::vector<std::string>& given, bool yes, std::size_t& swept);
+
+// Throws UsageError when a variable of our environment would change the
+// configuration of one of `specs` (allocator_env.h) and `inherit` is not
+// set: one line naming the variable and the allocator.
+void check_inherited_environment(const std::vector<std::string>& specs, bool inherit);
+
+// For commands that drive one configuration (shell, exec): UsageError if
+// `spec` is a grid.
+void refuse_sweep(const std::string& spec, const std::string& command);
+
 // Options shared by replay and bench.
 struct RunFlags {
   std::vector<std::string> allocators;
@@ -54,8 +75,10 @@ struct RunFlags {
   std::string window_events = "auto";
   std::string pace = "fast";
   bool serial = false;
-  bool validate = false;  // --validate: replay only (add_validate_option)
-  std::string shard;      // --shard K/N as typed; "" for none
+  bool validate = false;     // --validate: replay only (add_validate_option)
+  std::string shard;         // --shard K/N as typed; "" for none
+  bool inherit_env = false;  // --inherit-env
+  bool yes = false;          // --yes: run a sweep of more than kSweepConfirmAbove configurations
 };
 po::options_description run_options(RunFlags& flags);
 // Checks the shared flags and turns them into session options.
@@ -68,6 +91,10 @@ void add_validate_option(po::options_description& d, RunFlags& flags);
 // stop the session (the run in progress killed, what completed written and
 // the status 128 + the signal) rather than heapreplay and its clean-up.
 int run_and_report(const std::vector<PreparedTrace>& traces, SessionOptions options, const std::string& output);
+
+// "heapreplay: 6 allocator configurations x 2 traces x 3 repetitions = 36
+// runs" on stderr: what a sweep is about to make.
+void print_run_count(std::size_t configurations, std::size_t subjects, const char* subject, int repetitions);
 
 // The end of a session, replay or program runs: prints the table (on stderr
 // when the report goes to stdout), a line per run that was not ok, writes

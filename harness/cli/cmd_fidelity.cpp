@@ -21,6 +21,7 @@
 #include "core/numbers.h"
 #include "harness/cli/cli.h"
 #include "harness/cli/program_suite.h"
+#include "harness/process/allocator_env.h"
 #include "harness/process/interrupt.h"
 #include "harness/process/program_allocator.h"
 #include "harness/process/program_run.h"
@@ -134,7 +135,7 @@ std::string startup_probe_path(const std::string& self) {
 // allocations go through the allocator as they do in the program.
 std::map<std::string, std::uint64_t> allocator_startup_rss(const std::vector<ProgramAllocator>& allocators,
                                                            const std::vector<std::string>& libraries,
-                                                           const std::string& probe) {
+                                                           const std::string& probe, bool inherit_env) {
   std::map<std::string, std::uint64_t> out;
   for (const ProgramAllocator& a : allocators) {
     if (!a.missing.empty()) continue;
@@ -147,7 +148,8 @@ std::map<std::string, std::uint64_t> allocator_startup_rss(const std::vector<Pro
       spec.process.argv = {probe};
       spec.process.preload = preload;
       spec.process.preload_mode = ProcessSpec::Preload::kReplace;
-      spec.process.set_env = a.env;
+      set_allocator_environment(spec.process, a.allocator_env, inherit_env);
+      spec.process.set_env.insert(spec.process.set_env.end(), a.env.begin(), a.env.end());
       for (const std::string& e : a.env) spec.process.unset_env.push_back(e.substr(0, e.find('=')));
       spec.timeout = std::chrono::milliseconds(10000);
       RunResult r = run_program(spec);
@@ -171,10 +173,11 @@ struct Subject {
 };
 
 // The allocators named, each good for a replay and for a program run.
-std::vector<std::string> fidelity_allocators(const std::vector<std::string>& given, bool programs) {
+std::vector<std::string> fidelity_allocators(const std::vector<std::string>& given, bool programs, bool yes) {
   const std::string self = self_executable();
   std::vector<std::string> out;
-  for (const std::string& g : given) {
+  std::size_t swept = 0;
+  for (const std::string& g : expand_sweeps(given, yes, swept)) {
     if (g != "all") {
       out.push_back(g);
       continue;
@@ -238,6 +241,7 @@ struct FidelityFlags {
       seed_text = "1", touch = "pages", record_image, tmpdir, malloc_alignment, pace = "fast";
   std::vector<std::string> program;  // after --
   bool only_given = false;
+  bool inherit_env = false, yes = false;
 };
 
 // Options that take a value: what split_program_arguments must not take for
@@ -294,7 +298,11 @@ po::options_description fidelity_options(FidelityFlags& f) {
       "pace", po::value(&f.pace)->default_value("fast"),
       "how replays run: fast (as fast as they can) or recorded (each event at its recorded time, as the program "
       "made it)")("tmpdir", po::value(&f.tmpdir),
-                  "where the private folders for inputs and recordings go (default: $TMPDIR)");
+                  "where the private folders for inputs and recordings go (default: $TMPDIR)")(
+      "inherit-env", po::bool_switch(&f.inherit_env),
+      "let the programs and replays inherit the allocator variables of this environment (MALLOC_CONF, MIMALLOC_*, "
+      "GLIBC_TUNABLES, MALLOC_*_, TCMALLOC_*); without it they start without them, and one that would change an "
+      "allocator is refused")("yes", po::bool_switch(&f.yes), "run a sweep of more than 64 allocator configurations");
   return d;
 }
 
@@ -447,9 +455,11 @@ int fidelity_of_programs(const FidelityFlags& flags, SessionOptions so, const st
   const std::string probe = startup_probe_path(self);
   ProgramSessionOptions po;
   for (const std::string& a : so.allocators) po.allocators.push_back(resolve_program_allocator(a, self));
+  check_env_against_allocators(flags.env, po.allocators);
+  po.inherit_env = so.inherit_env;
   for (Subject& s : subjects) {
     s.baseline = loader_baseline(s.run);
-    s.startup_rss = allocator_startup_rss(po.allocators, s.baseline.libraries, probe);
+    s.startup_rss = allocator_startup_rss(po.allocators, s.baseline.libraries, probe, po.inherit_env);
   }
   Recorded rec;
   if (int stop = record_subjects(subjects, so.progress, tmpdir, rec); stop != kExitOk) return stop;
@@ -494,7 +504,8 @@ int cmd_fidelity(const std::vector<std::string>& args, const std::string& comman
   check_fidelity_flags(f, vm);
 
   RunFlags flags;
-  flags.allocators = fidelity_allocators(f.allocators, f.fits.empty());
+  flags.allocators = fidelity_allocators(f.allocators, f.fits.empty(), f.yes);
+  flags.inherit_env = f.inherit_env;
   flags.repetitions = f.repetitions;
   flags.touch = f.touch;
   flags.malloc_alignment = !f.malloc_alignment.empty() ? f.malloc_alignment : f.fits.empty() ? "16" : "natural";

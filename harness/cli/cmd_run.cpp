@@ -14,6 +14,7 @@
 #include "core/numbers.h"
 #include "harness/cli/cli.h"
 #include "harness/cli/program_suite.h"
+#include "harness/process/allocator_env.h"
 #include "harness/process/interrupt.h"
 #include "harness/process/launch.h"
 #include "harness/process/program_allocator.h"
@@ -66,7 +67,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
   double timeout_s = 600;
   std::string output, memory_limit, keep_output, stdin_path, cwd, programs_file, suite, only, shard;
   double scale = 1.0;
-  bool check_output = false;
+  bool check_output = false, inherit_env = false, yes = false;
   po::options_description d("Options");
   d.add_options()("allocator,a", po::value(&allocators)->composing(),
                   "allocator to run the program on (repeatable): a system allocator, one of our designs "
@@ -96,7 +97,12 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
       "--suite: input size (1: each program 0.5 to 5 s under glibc on a 2-core machine; at most 20)")(
       "only", po::value(&only), "--suite: these programs only (comma-separated names)")(
       "shard", po::value(&shard),
-      "K/N: run only shard K of N of the runs, for N machines; heapreplay report merge joins their reports");
+      "K/N: run only shard K of N of the runs, for N machines; heapreplay report merge joins their reports")(
+      "inherit-env", po::bool_switch(&inherit_env),
+      "let the programs inherit the allocator variables of this environment (MALLOC_CONF, MIMALLOC_*, "
+      "GLIBC_TUNABLES, MALLOC_*_, TCMALLOC_*); without it they start without them, and one that would change a "
+      "run's allocator is refused")("yes", po::bool_switch(&yes),
+                                    "run a sweep of more than 64 allocator configurations");
   po::positional_options_description pos;
   po::variables_map vm;
   if (!parse("run", ours, d, pos, vm, kRunUsage)) return kExitOk;
@@ -122,6 +128,8 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
 
   ProgramSessionOptions opt;
   const std::string self = self_executable();
+  std::size_t swept = 0;
+  allocators = expand_sweeps(allocators, yes, swept);
   for (const std::string& a : allocators) {
     if (a == "all") {
       for (const std::string& n : program_allocators_available(self))
@@ -131,6 +139,11 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
     opt.allocators.push_back(resolve_program_allocator(a, self));
   }
   if (opt.allocators.empty()) throw UsageError("-a all: no allocator is available for programs here");
+  std::vector<std::string> specs;
+  for (const ProgramAllocator& a : opt.allocators) specs.push_back(a.name);
+  check_inherited_environment(specs, inherit_env);
+  check_env_against_allocators(env, opt.allocators);
+  opt.inherit_env = inherit_env;
   std::vector<ProgramEntry> programs;
   // The suite's inputs live in a private folder, removed at the end.
   std::optional<RecordingDir> inputs;
@@ -170,6 +183,7 @@ int cmd_run(const std::vector<std::string>& args, const std::string& command_lin
     if (!prepare_keep_output(keep_output)) return kExitOutputFailed;
     opt.keep_output_dir = keep_output;
   }
+  if (swept != 0) print_run_count(opt.allocators.size(), programs.size(), "program", repetitions);
   // From here on SIGINT/SIGTERM stop the session: the run in progress is
   // killed with its process group, and what completed is shown and written.
   InterruptWatch watch;
@@ -181,11 +195,16 @@ int cmd_exec(const std::vector<std::string>& args) {
   split_program_arguments(args, {"-a", "--allocator", "--env"}, ours, program);
   std::string allocator;
   std::vector<std::string> env;
+  bool inherit_env = false;
   po::options_description d("Options");
   d.add_options()("allocator,a", po::value(&allocator),
                   "the allocator: a system allocator, one of our designs (NAME[:key=value,...]), or "
                   "preload:/path/lib.so")("env", po::value(&env)->composing(),
-                                          "NAME=VALUE set in the program's environment (repeatable)");
+                                          "NAME=VALUE set in the program's environment (repeatable)")(
+      "inherit-env", po::bool_switch(&inherit_env),
+      "let the program inherit the allocator variables of this environment (MALLOC_CONF, MIMALLOC_*, "
+      "GLIBC_TUNABLES, MALLOC_*_, TCMALLOC_*); without it, it starts without them, and one that would change its "
+      "allocator is refused");
   po::positional_options_description pos;
   po::variables_map vm;
   if (!parse("exec", ours, d, pos, vm, kExecUsage)) return kExitOk;
@@ -193,7 +212,10 @@ int cmd_exec(const std::vector<std::string>& args) {
   if (allocator == "all") throw UsageError("exec runs the program once, on one allocator: -a all is for run");
   if (program.empty()) throw UsageError("no program given: heapreplay exec " + std::string(kExecUsage));
   check_program_env(env);
+  refuse_sweep(allocator, "exec");
   ProgramAllocator alloc = resolve_program_allocator(allocator, self_executable());
+  check_inherited_environment({alloc.name}, inherit_env);
+  check_env_against_allocators(env, {alloc});
   if (!alloc.missing.empty()) {
     std::cerr << "heapreplay exec: " << alloc.missing << "; nothing was run\n";
     return kExitBadInput;
@@ -212,9 +234,11 @@ int cmd_exec(const std::vector<std::string>& args) {
   spec.argv = program;
   spec.preload = alloc.library;
   spec.preload_mode = ProcessSpec::Preload::kReplace;
-  spec.set_env = alloc.env;
-  spec.set_env.insert(spec.set_env.end(), env.begin(), env.end());
-  for (const std::string& e : spec.set_env) spec.unset_env.push_back(e.substr(0, e.find('=')));
+  set_allocator_environment(spec, alloc.allocator_env, inherit_env);
+  std::vector<std::string> set = alloc.env;
+  set.insert(set.end(), env.begin(), env.end());
+  for (const std::string& e : set) spec.unset_env.push_back(e.substr(0, e.find('=')));
+  spec.set_env.insert(spec.set_env.end(), set.begin(), set.end());
   // heapreplay becomes the program: same pid, stdin, stdout, stderr and
   // terminal, and its exit status (or the signal that ends it) is the
   // command's.

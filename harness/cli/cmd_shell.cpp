@@ -1,8 +1,10 @@
 // heapreplay shell: drive an allocator by hand (-a NAME), or run the Virtual
 // Memory Allocator homework's command language on vmarena (--vma). Commands
 // come from a script, a pipe, or a terminal (with a prompt and history).
-// A system allocator runs in a child process with its library preloaded, as
-// in replay: heapreplay starts itself again with LD_PRELOAD and --preloaded.
+// A system allocator runs in a child process with its library preloaded and
+// its options in the variables it reads, as in replay (glibc too, whose
+// tunables are read when a process starts): heapreplay starts itself again
+// with that environment and --preloaded.
 // See harness/shell/README.md.
 #include <fcntl.h>
 #include <signal.h>
@@ -16,6 +18,7 @@
 
 #include "allocators/registry.h"
 #include "harness/cli/cli.h"
+#include "harness/process/allocator_env.h"
 #include "harness/process/launch.h"
 #include "harness/process/spawn.h"
 #include "harness/shell/fd_output.h"
@@ -37,13 +40,15 @@ bool needs_preload(const AllocatorSpec& spec) {
 }
 
 // Runs `heapreplay shell --preloaded -a SPEC [SCRIPT]` with the allocator's
-// library in LD_PRELOAD, on our stdin/stdout/stderr, and returns its status.
-int run_preloaded_child(const AllocatorSpec& spec, const std::string& script) {
+// library in LD_PRELOAD and its settings in its variables, on our
+// stdin/stdout/stderr, and returns its status.
+int run_preloaded_child(const AllocatorSpec& spec, const std::string& script, bool inherit_env) {
   ProcessSpec child;
   child.path = self_executable();
   child.argv = {"heapreplay", "shell", "--preloaded", "-a", spec.text};
   if (!script.empty()) child.argv.push_back(script);
   child.preload = preload_library(spec);
+  set_allocator_environment(child, allocator_environment(spec), inherit_env);
   // Like system(): Ctrl-C and Ctrl-\ are for the child, which gets them with
   // their default actions; we only wait for it.
   child.default_signals = {SIGINT, SIGQUIT};
@@ -84,7 +89,10 @@ int cmd_shell(const std::vector<std::string>& args) {
       "allocator,a", po::value(&allocator),
       "drive this allocator by hand: NAME[:key=value,...] or preload:/path/lib.so (type help in the shell)")(
       "script", po::value(&script), "read the commands from this file (default: stdin; '-' is stdin too)")(
-      "help,h", "show this help");
+      "inherit-env",
+      "let the shell's allocator inherit the allocator variables of this environment (MALLOC_CONF, MIMALLOC_*, "
+      "GLIBC_TUNABLES, MALLOC_*_, TCMALLOC_*); without it, it starts without them, and one that would change it "
+      "is refused")("help,h", "show this help");
   po::options_description all(visible);
   all.add_options()("preloaded", "");  // internal: we are the child with the library already preloaded
   po::positional_options_description pos;
@@ -106,8 +114,13 @@ int cmd_shell(const std::vector<std::string>& args) {
 
   AllocatorSpec spec;
   if (!vma) {
+    refuse_sweep(allocator, "shell");
     spec = parse_allocator_spec(allocator);
-    if (needs_preload(spec) && vm.count("preloaded") == 0) return run_preloaded_child(spec, script);
+    if (needs_preload(spec) && vm.count("preloaded") == 0) {
+      const bool inherit = vm.count("inherit-env") > 0;
+      check_inherited_environment({spec.text}, inherit);
+      return run_preloaded_child(spec, script, inherit);
+    }
   }
 
   int fd = STDIN_FILENO;

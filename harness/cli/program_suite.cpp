@@ -101,6 +101,16 @@ void check_program_env(const std::vector<std::string>& env) {
   }
 }
 
+void check_env_against_allocators(const std::vector<std::string>& env,
+                                  const std::vector<ProgramAllocator>& allocators) {
+  for (const ProgramAllocator& a : allocators)
+    for (const EnvSetting& s : a.allocator_env)
+      for (const std::string& e : env)
+        if (e.compare(0, e.find('='), s.name) == 0)
+          throw UsageError("--env " + s.name + "=... and -a " + a.spec + " both set " + s.name +
+                           ": give the allocator's options in -a only");
+}
+
 std::string how_it_ended(const ProgramExit& e) {
   if (!e.signaled) return "exited with status " + std::to_string(e.code);
   const char* abbrev = sigabbrev_np(e.code);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/process/program_allocator.h"
 #include "harness/process/program_list.h"
 #include "harness/programs/programs.h"
 #include "recorder/recording.h"
@@ -23,6 +24,10 @@ void split_program_arguments(const std::vector<std::string>& args, const std::ve
 // --env K=V: K a variable name as a shell takes it, and not LD_PRELOAD (the
 // allocator's). Throws UsageError.
 void check_program_env(const std::vector<std::string>& env);
+
+// --env K=V against the allocators' own settings: UsageError when both set
+// one variable (-a jemalloc:narenas=1 and --env MALLOC_CONF=...).
+void check_env_against_allocators(const std::vector<std::string>& env, const std::vector<ProgramAllocator>& allocators);
 
 // "exited with status N", or "was killed by SIGNAME".
 std::string how_it_ended(const ProgramExit& e);

@@ -15,6 +15,7 @@
 #include "allocators/wrappers/locked.h"
 #include "build_config.h"
 #include "harness/measure/proc_memory.h"
+#include "harness/process/allocator_env.h"
 #include "harness/replay/event_windows.h"
 #include "harness/replay/replay.h"
 #include "harness/replay/thread_plan.h"
@@ -36,6 +37,36 @@ nlohmann::json stats_to_json(const AllocatorStats& s) {
                       {"unmap_calls", s.unmap_calls}};
   for (const auto& [k, v] : s.extra) j[k] = v;
   return j;
+}
+
+nlohmann::json value_json(const OptionValue& v) {
+  switch (v.type) {
+    case OptionType::kFlag: return v.flag;
+    case OptionType::kSigned: return v.signed_value;
+    case OptionType::kUnsigned: return v.unsigned_value;
+    case OptionType::kReal: return v.real;
+    case OptionType::kChoice: return v.text;
+  }
+  return nullptr;
+}
+
+// The run's allocator_config (reports/SCHEMA.md): the settings asked and,
+// for a system allocator, the allocator variables of this process's
+// environment and every option the allocator reports. `not_taken` gets the
+// first setting the allocator reports another value for.
+nlohmann::json configuration_of(const AllocatorSpec& spec, std::string& not_taken) {
+  nlohmann::json settings = nlohmann::json::object();
+  for (const OptionSetting& s : spec.settings) settings[std::string(s.info->key)] = value_json(s.value);
+  if (find_system_allocator(spec.name) == nullptr)
+    return spec.settings.empty() ? nlohmann::json::object() : nlohmann::json{{"settings", settings}};
+  nlohmann::json environment = nlohmann::json::object();
+  for (const auto& [name, value] : inherited_allocator_variables()) environment[name] = value;
+  ConfigurationReadBack rb = read_back_configuration(spec);
+  nlohmann::json effective = nlohmann::json::object();
+  for (const auto& [info, value] : rb.effective) effective[std::string(info->key)] = value_json(value);
+  not_taken = rb.not_taken;
+  return {
+      {"settings", settings}, {"environment", environment}, {"effective", effective}, {"unverified", rb.unverified}};
 }
 
 template <class A>
@@ -261,6 +292,10 @@ int run_with(A& a, const ChildRequest& req, const AllocatorSpec& spec, Touch tou
   }
   if (!touchable<A>() && req.validate)
     return refuse(r, spec.name + " hands out no real memory: --validate does not apply", req.result_fd);
+  // Before anything is measured: what the allocator runs with, as it says.
+  std::string not_taken;
+  r.allocator_config = configuration_of(spec, not_taken);
+  if (!not_taken.empty()) return refuse(r, not_taken, req.result_fd);
   r.allocator_version = version_of(a);
   ObjectTable& table = in.table;
   ReplayOptions opt{touch, req.validate, malloc_alignment_for<A>(req)};

@@ -8,6 +8,7 @@
 #include "allocators/core/options.h"
 #include "allocators/designs.h"
 #include "allocators/registry.h"
+#include "allocators/system/system_allocator.h"
 
 namespace heapreplay {
 
@@ -15,7 +16,8 @@ namespace {
 
 // The design's options, parsed by its own Config as a replay would: a bad
 // one is an OptionError now, not a failed run for each repetition.
-void check_design_options(const std::string& name, const std::string& options) {
+void check_design_options(const std::string& name, const std::string& options, const std::string& spec) {
+  parse_allocator_options(name, options, spec);
   for_each_design([&]<class D>(std::type_identity<D>) {
     if (name != D::kName) return;
     OptionMap opts = OptionMap::parse(name, options);
@@ -55,10 +57,11 @@ ProgramAllocator resolve_program_allocator(std::string_view text, const std::str
         throw OptionError("allocator '" + name +
                           "' hands out no memory (it measures heapreplay's replay loop): a program cannot run on it");
       case AllocatorKind::kSystem:
-        if (!options.empty()) throw OptionError("allocator '" + name + "' takes no options (got '" + options + "')");
         if (!e.library.empty() && !readable(e.library))
           throw OptionError("allocator '" + name + "' is not available: library " + e.library + " not found");
         out.library = e.library;
+        out.allocator_env =
+            find_system_allocator(name)->config->environment(parse_allocator_options(name, options, out.spec));
         return out;
       case AllocatorKind::kPreload:
         if (options.empty()) throw OptionError("preload needs a library: preload:/path/to/lib.so");
@@ -69,7 +72,7 @@ ProgramAllocator resolve_program_allocator(std::string_view text, const std::str
         out.library = options;
         return out;
       case AllocatorKind::kOurs:
-        check_design_options(name, options);
+        check_design_options(name, options, out.spec);
         out.library = dropin_library_path(name, self_exe);
         if (out.library.find_first_of(" :") != std::string::npos)
           throw OptionError("the drop-in library's path cannot go into LD_PRELOAD (it holds a space or ':'): " +

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "allocators/system/system_allocator.h"
+
 namespace heapreplay {
 
 struct ProgramAllocator {
@@ -14,6 +16,9 @@ struct ProgramAllocator {
   std::string name;              // the catalogue's name: "jemalloc", "segfit", "preload"
   std::string library;           // what LD_PRELOAD gets ("" for glibc: the C library's own malloc)
   std::vector<std::string> env;  // "NAME=VALUE" to set (our designs: HEAPREPLAY_MALLOC_OPTIONS)
+  // A system allocator's options, through its own mechanism (MALLOC_CONF,
+  // ...): set with set_allocator_environment (allocator_env.h).
+  std::vector<EnvSetting> allocator_env;
   // Set when the library should be there and is not (a design whose drop-in
   // library was not built): every run of it fails with this line.
   std::string missing;
@@ -24,7 +29,8 @@ inline constexpr const char* kDropinOptionsEnv = "HEAPREPLAY_MALLOC_OPTIONS";
 
 // Resolves `spec` for a program run:
 // - a system allocator: its library, as a replay's child preloads it (glibc:
-//   none); `preload:/path/lib.so`: that path (checked as replay checks it);
+//   none), and its options as the variables it reads (checked against its
+//   table); `preload:/path/lib.so`: that path (checked as replay checks it);
 // - one of our designs, with its options (checked now with the design's own
 //   parser) and optionally "+lock" after the name (the drop-in is always
 //   behind its lock): `<folder of heapreplay>/../lib/libhr_malloc_NAME.so`

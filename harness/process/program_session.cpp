@@ -12,6 +12,7 @@
 #include <cstring>
 #include <optional>
 
+#include "harness/process/allocator_env.h"
 #include "harness/process/exit_text.h"
 #include "harness/process/interrupt.h"
 #include "harness/process/program_run.h"
@@ -134,6 +135,7 @@ nlohmann::json program_context(const ProgramSessionOptions& opt) {
   so.repetitions = opt.repetitions;
   so.timeout = opt.timeout;
   so.memory_limit_bytes = opt.memory_limit_bytes;
+  so.inherit_env = opt.inherit_env;
   nlohmann::json context = session_context(so);
   for (const char* replay_only :
        {"touch", "malloc_alignment", "validate", "serial", "pace", "sample_every", "latency_every"})
@@ -173,6 +175,7 @@ nlohmann::json shard_context(const std::vector<ProgramEntry>& programs, const Pr
         {"cwd", opt.cwd},
         {"stdin", opt.stdin_path},
         {"check_output", opt.check_output},
+        {"inherit_env", opt.inherit_env},
         {"timeout_ms", opt.timeout.count()},
         {"memory_limit_bytes", opt.memory_limit_bytes}}},
       {"shards", opt.shard.count},
@@ -222,10 +225,12 @@ RunResult run_under(const ProgramEntry& prog, const std::string& path, const Pro
   spec.process.argv = prog.argv;
   spec.process.preload = alloc.library;
   spec.process.preload_mode = ProcessSpec::Preload::kReplace;
-  spec.process.set_env = alloc.env;
-  spec.process.set_env.insert(spec.process.set_env.end(), opt.env.begin(), opt.env.end());
-  spec.process.set_env.insert(spec.process.set_env.end(), prog.env.begin(), prog.env.end());
-  for (const std::string& e : spec.process.set_env) spec.process.unset_env.push_back(env_name(e));
+  set_allocator_environment(spec.process, alloc.allocator_env, opt.inherit_env);
+  std::vector<std::string> env = alloc.env;
+  env.insert(env.end(), opt.env.begin(), opt.env.end());
+  env.insert(env.end(), prog.env.begin(), prog.env.end());
+  for (const std::string& e : env) spec.process.unset_env.push_back(env_name(e));
+  spec.process.set_env.insert(spec.process.set_env.end(), env.begin(), env.end());
   spec.process.cwd = prog.cwd.empty() ? opt.cwd : prog.cwd;
   if (opt.memory_limit_bytes != 0)
     spec.process.limits.push_back({RLIMIT_DATA, static_cast<rlim_t>(opt.memory_limit_bytes)});

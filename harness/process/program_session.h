@@ -27,6 +27,7 @@ struct ProgramSessionOptions {
   bool progress = false;                      // progress lines on stderr
   std::string command_line;                   // for the report's context
   ShardSpec shard;                            // --shard K/N (reports/shard.h)
+  bool inherit_env = false;                   // --inherit-env: programs keep the allocator variables we inherited
 };
 
 // Runs everything and returns the report (context filled, kind "program").

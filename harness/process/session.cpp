@@ -12,6 +12,7 @@
 
 #include "allocators/registry.h"
 #include "build_config.h"
+#include "harness/process/allocator_env.h"
 #include "harness/process/interrupt.h"
 #include "harness/process/spawn.h"
 
@@ -64,6 +65,8 @@ std::uint64_t default_memory_limit_bytes() {
 }
 
 nlohmann::json session_context(const SessionOptions& options) {
+  nlohmann::json inherited = nlohmann::json::object();
+  for (const auto& [name, value] : inherited_allocator_variables()) inherited[name] = value;
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
   struct utsname u {};
@@ -90,6 +93,8 @@ nlohmann::json session_context(const SessionOptions& options) {
            options.sample_every == kAutomatic ? nlohmann::json("auto") : nlohmann::json(options.sample_every)},
           {"latency_every",
            options.latency_every == kAutomatic ? nlohmann::json("auto") : nlohmann::json(options.latency_every)},
+          {"inherited_env", std::move(inherited)},
+          {"inherit_env", options.inherit_env},
           {"allocators", nlohmann::json::object()}};
 }
 
@@ -118,6 +123,7 @@ nlohmann::json shard_context(const std::vector<PreparedTrace>& traces, const Ses
         {"timeout_ms", o.timeout.count()},
         {"memory_limit_bytes", o.memory_limit_bytes}}},
       {"shards", o.shard.count},
+      {"inherit_env", o.inherit_env},
       {"build", {HEAPREPLAY_VERSION, HEAPREPLAY_GIT_REVISION, HEAPREPLAY_COMPILER, HEAPREPLAY_BUILD_TYPE}}};
   nlohmann::json planned = nlohmann::json::array();
   for (std::size_t i = 0; i < runs; ++i) planned.push_back(planned_run(i));
@@ -202,6 +208,8 @@ Report run_session(const std::vector<PreparedTrace>& traces, const SessionOption
           req.serial = options.serial;
           req.pace = options.pace;
           spawn.preload = preload_library(spec);
+          spawn.allocator_env = allocator_environment(spec);
+          spawn.inherit_env = options.inherit_env;
           RunResult r = run_in_child(req, spawn);
           r.trace = t.label;
           r.repetition = rep;

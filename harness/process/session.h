@@ -28,6 +28,8 @@ struct SessionOptions {
   bool serial = false;                        // multi-threaded traces on one thread
   std::string pace = "fast";                  // fast | recorded
   bool progress = false;                      // progress lines on stderr
+  bool inherit_env = false;                   // --inherit-env: children keep the allocator variables we inherited
+  bool sweep = false;                         // a grid was expanded: the number of runs is printed first
   std::string command_line;                   // for the report's context
   // --shard K/N: run only this shard's part of the run set (reports/shard.h)
   // and describe the whole set in the report's context.shard.

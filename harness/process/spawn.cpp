@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "harness/process/allocator_env.h"
 #include "harness/process/exit_text.h"
 #include "harness/process/interrupt.h"
 #include "harness/process/launch.h"
@@ -164,6 +165,7 @@ RunResult run_in_child(const ChildRequest& req, const SpawnOptions& opt) {
   spec.path = opt.self_exe;
   spec.argv = child_arguments(req);
   spec.preload = opt.preload;
+  set_allocator_environment(spec, opt.allocator_env, opt.inherit_env);
   spec.dup_fds = {{result_pipe[1], 3}, {err_pipe[1], 2}};
   spec.open_fds = {{1, "/dev/null"}, {0, "/dev/null"}};
   pid_t pid = -1;

@@ -5,7 +5,9 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
+#include "allocators/system/system_allocator.h"
 #include "harness/process/child.h"
 #include "reports/run_result.h"
 
@@ -14,6 +16,8 @@ namespace heapreplay {
 struct SpawnOptions {
   std::string self_exe;                       // the heapreplay binary to run as the child
   std::string preload;                        // library for LD_PRELOAD ("" for none)
+  std::vector<EnvSetting> allocator_env;      // the spec's settings (allocator_environment)
+  bool inherit_env = false;                   // keep inherited allocator variables (allocator_env.h)
   std::chrono::milliseconds timeout{600000};  // wall-clock limit of the whole child
 };
 

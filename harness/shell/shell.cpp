@@ -540,6 +540,8 @@ int run_allocator_shell(const AllocatorSpec& spec, const SessionIo& io) {
       if (!a.is_active())
         throw std::runtime_error(spec.name + " is not the malloc of this process (its library was not preloaded)");
     }
+    if (ConfigurationReadBack rb = read_back_configuration(spec); !rb.not_taken.empty())
+      throw std::runtime_error(spec.text + ": " + rb.not_taken);
     Session<A> session(a, io, spec.text);
     return session.run();
   });
