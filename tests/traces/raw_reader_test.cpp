@@ -54,9 +54,17 @@ TEST(RawReader, FixtureWithEveryOp) {
   EXPECT_EQ(t.object_count, 3u);
 }
 
-TEST(RawReader, PidIsIgnored) {
-  Trace t = raw("m 0x10/1 8\nf 0x10/2\nm 0x20 8\nf 0X20/3\n");
-  EXPECT_EQ(describe(t), (std::vector<std::string>{"malloc 0 8", "free 0 0", "malloc 0 8", "free 0 0"}));
+// A forked child's calls are in the parent's recording, tagged with its
+// pid: the same address is another object in each process. A pointer
+// without a pid is of the process named last.
+TEST(RawReader, ProcessesAreKeptApart) {
+  Trace t = raw("m 0x10/1 8\nm 0x10/2 16\nf 0x10/1\nf 0x10/2\nm 0x20 8\nf 0x20/2\nf 0x20/1\n");
+  EXPECT_EQ(describe(t),
+            (std::vector<std::string>{"malloc 0 8", "malloc 1 16", "free 0 0", "free 1 0", "malloc 1 8", "free 1 0"}));
+  EXPECT_EQ(t.import.reused_live, 0u);     // merged, the child's malloc would reuse a live block
+  EXPECT_EQ(t.import.unmatched_free, 1u);  // 0x20 is pid 2's (the process named last): pid 1 never had it
+  expect_trace_error([] { raw("m 0x1000000000000/1 8\n"); },
+                     "x.raw:1: address 0x1000000000000 is past 2^48: processes cannot be kept apart");
 }
 
 TEST(RawReader, CrlfIndentedCommentsAndBlankLines) {
@@ -109,11 +117,21 @@ struct RawRow {
 constexpr RawRow kRecordings[] = {
     {"hostname", 100, 0, 4, 14, 0, 0, 0, 0},
     {"ls", 260, 1, 4, 107, 0, 0, 0, 0},
-    // perl forked twice: the children's 4 mallocs (pids 6854, 6855) return
-    // addresses still live in the parent, and the pid is ignored.
-    {"perl", 1018, 0, 83, 393, 1, 0, 4, 0},
+    // perl forked twice (pids 6854, 6855): each process's objects are its
+    // own, so the children's mallocs of addresses live in the parent reuse
+    // nothing.
+    {"perl", 1018, 0, 83, 393, 1, 0, 0, 0},
     {"stty", 105, 0, 4, 15, 0, 0, 0, 0},
 };
+
+// perl's children allocate addresses the parent holds live: kept apart, no
+// free is invented (merged, 396 frees of real blocks and 59,750 bytes).
+TEST(RawSharedData, PerlsForkedChildrenAreTheirOwnProcesses) {
+  HR_SHARED_FILE(dir, "malloclab-raw");
+  const TraceSummary s = summarize(import_trace(dir + "/perl").view());
+  EXPECT_EQ(s.op_count[static_cast<int>(Op::kFree)] - s.free_null, 392u);
+  EXPECT_EQ(s.peak_live_bytes, 59878u);
+}
 
 TEST(RawSharedData, CountsMatchTheReadme) {
   HR_SHARED_FILE(dir, "malloclab-raw");

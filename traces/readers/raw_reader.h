@@ -12,7 +12,9 @@ namespace heapreplay {
 
 // Parses a whole raw trace held in memory into a Trace (format "raw",
 // addresses mapped by TraceBuilder with ReusePolicy::kFreeOld). The "/pid"
-// after each address is accepted and ignored. A NULL result (p = 0 with a
+// after an address names its process: each process's addresses are objects
+// of its own (a forked child's allocation at an address its parent holds
+// live is another object). A NULL result (p = 0 with a
 // non-zero size) is a call that failed in the source: counted in
 // import.failed_in_source and not replayed. Throws TraceError
 // `path_for_messages:LINE: what` on the first malformed line.
