@@ -55,12 +55,12 @@ bool sniff_rep(const SniffHead& head) {
   return op.empty() || op == "a" || op == "r" || op == "f";
 }
 
-Trace read_rep(std::string_view text, const std::string& path, RepHeader* header_out) {
-  scan::LineScanner lines(text);
-  std::string_view line;
+namespace {
 
-  // The header: four numbers separated by any whitespace (fscanf does not see
-  // line breaks); the ops start on the line after the fourth.
+// The header: four numbers separated by any whitespace (fscanf does not see
+// line breaks); the ops start on the line after the fourth.
+RepHeader read_header(scan::LineScanner& lines, const std::string& path) {
+  std::string_view line;
   std::uint64_t h[4] = {};
   int have = 0;
   while (have < 4 && lines.next(line)) {
@@ -76,7 +76,6 @@ Trace read_rep(std::string_view text, const std::string& path, RepHeader* header
     }
   }
   if (have < 4) throw TraceError(path, 0, "the header has " + std::to_string(have) + " of its 4 numbers");
-
   RepHeader header;
   header.classic = h[0] > 3;
   header.weight = header.classic ? h[3] : h[0];
@@ -84,53 +83,60 @@ Trace read_rep(std::string_view text, const std::string& path, RepHeader* header
   header.num_ops = h[2];
   header.suggested_heap_bytes = header.classic ? h[0] : 0;
   header.cmu_line4 = header.classic ? 0 : h[3];
-  if (header_out) *header_out = header;
+  return header;
+}
 
-  TraceBuilder b("rep", ReusePolicy::kLeakOld);
-  // An op line takes at least 4 bytes ("f 1\n"): a header claiming more ops
-  // than that cannot make the reader reserve more than the input justifies.
-  b.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(header.num_ops, text.size() / 4)));
-  std::uint64_t ops = 0;
+// The op lines into the builder, with the size an a/r without one repeats.
+struct RepOps {
+  TraceBuilder& b;
+  const RepHeader& header;
+  const std::string& path;
   std::uint64_t last_size = 0;
   bool have_size = false;  // whether an earlier a/r gave a size for a missing one to repeat
-  while (ops < header.num_ops && lines.next(line)) {
-    char plain_op;
-    std::uint64_t plain_id, plain_size;
-    bool plain_has_size;
-    if (parse_plain_op(line, plain_op, plain_id, plain_size, plain_has_size) && plain_id < header.num_ids &&
-        (plain_op == 'f' || plain_has_size || have_size)) {
-      if (plain_op == 'f') {
-        b.free(plain_id);
-      } else {
-        if (plain_has_size) {
-          last_size = plain_size;
-          have_size = true;
-        } else {
-          plain_size = last_size;  // see the general path below
-          ++b.import_stats().missing_size;
-        }
-        if (plain_op == 'a')
-          b.malloc(plain_id, plain_size);
-        else
-          b.realloc(plain_id, plain_id, plain_size);
-      }
-      ++ops;
-      continue;
-    }
 
+  void allocate(char op, std::uint64_t id, std::uint64_t size) {
+    if (op == 'a')
+      b.malloc(id, size);
+    else
+      b.realloc(id, id, size);  // an id never allocated: realloc(NULL, size), counted by the builder
+  }
+
+  // The shape nearly every line has, without the field splitter; false
+  // when the line needs the general path.
+  bool fast(std::string_view line) {
+    char op;
+    std::uint64_t id, size;
+    bool has_size;
+    if (!parse_plain_op(line, op, id, size, has_size) || id >= header.num_ids || !(op == 'f' || has_size || have_size))
+      return false;
+    if (op == 'f') {
+      b.free(id);
+      return true;
+    }
+    if (has_size) {
+      last_size = size;
+      have_size = true;
+    } else {
+      size = last_size;  // see general()
+      ++b.import_stats().missing_size;
+    }
+    allocate(op, id, size);
+    return true;
+  }
+
+  // Any other line, with the messages: true when it was an op (false: a
+  // blank line). Throws TraceError naming line `ln`.
+  bool general(std::string_view line, std::uint64_t ln) {
     scan::Fields f(line);
     std::string_view op = f.next();
-    if (op.empty()) continue;  // blank line
-    const std::uint64_t ln = lines.line_number();
+    if (op.empty()) return false;
     if (op.size() != 1 || (op[0] != 'a' && op[0] != 'r' && op[0] != 'f'))
       throw TraceError(path, ln, "unknown op " + scan::quote(op) + " (expected a, r or f)");
-
     std::string_view id_tok = f.next();
     if (op[0] == 'f' && id_tok == "-1") {
       if (!f.at_end()) throw TraceError(path, ln, "unexpected " + scan::quote(f.next()) + " after 'f -1'");
       b.free_null();
-      ++ops;
-      continue;
+      return true;
     }
     std::uint64_t id = 0;
     scan::Num st = scan::parse_u64(id_tok, id);
@@ -141,14 +147,11 @@ Trace read_rep(std::string_view text, const std::string& path, RepHeader* header
           path, ln, "id " + std::to_string(id) + " out of range (num_ids is " + std::to_string(header.num_ids) + ")");
     // Built only for a message: the loop itself must not allocate.
     auto op_id = [&] { return std::string(op) + " " + std::string(id_tok); };
-
     if (op[0] == 'f') {
       if (!f.at_end()) throw TraceError(path, ln, "unexpected " + scan::quote(f.next()) + " after '" + op_id() + "'");
       b.free(id);
-      ++ops;
-      continue;
+      return true;
     }
-
     std::string_view size_tok = f.next();
     std::uint64_t size = 0;
     if (size_tok.empty()) {
@@ -167,12 +170,26 @@ Trace read_rep(std::string_view text, const std::string& path, RepHeader* header
       last_size = size;
       have_size = true;
     }
-    if (op[0] == 'a')
-      b.malloc(id, size);
-    else
-      b.realloc(id, id, size);  // an id never allocated: realloc(NULL, size), counted by the builder
-    ++ops;
+    allocate(op[0], id, size);
+    return true;
   }
+};
+
+}  // namespace
+
+Trace read_rep(std::string_view text, const std::string& path, RepHeader* header_out) {
+  scan::LineScanner lines(text);
+  const RepHeader header = read_header(lines, path);
+  if (header_out) *header_out = header;
+  TraceBuilder b("rep", ReusePolicy::kLeakOld);
+  // An op line takes at least 4 bytes ("f 1\n"): a header claiming more ops
+  // than that cannot make the reader reserve more than the input justifies.
+  b.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(header.num_ops, text.size() / 4)));
+  RepOps reader{b, header, path};
+  std::uint64_t ops = 0;
+  std::string_view line;
+  while (ops < header.num_ops && lines.next(line))
+    if (reader.fast(line) || reader.general(line, lines.line_number())) ++ops;
   if (ops < header.num_ops)
     throw TraceError(path, 0, "expected " + std::to_string(header.num_ops) + " ops, found " + std::to_string(ops));
   b.import_stats().ignored_lines = lines.skip_rest();
