@@ -8,7 +8,9 @@
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <new>
 #include <optional>
+#include <stdexcept>
 #include <vector>
 
 #include "allocators/dispatch.h"
@@ -363,8 +365,15 @@ int run_child(const ChildRequest& req) {
     AllocatorSpec spec = parse_allocator_spec(req.allocator);
     auto touch = touch_from_name(req.touch);
     if (!touch) throw OptionError("unknown touch policy '" + req.touch + "'");
-    TraceInput in(req.trace_path, req.window_events);
-    return with_allocator(spec, [&](auto& a) -> int { return run_with(a, req, spec, *touch, in); });
+    std::optional<TraceInput> in;
+    try {
+      in.emplace(req.trace_path, req.window_events);
+    } catch (const std::bad_alloc&) {
+      throw std::runtime_error(req.trace_path +
+                               ": no memory for the replay's window of events and object table (the memory limit is "
+                               "too low for them?)");
+    }
+    return with_allocator(spec, [&](auto& a) -> int { return run_with(a, req, spec, *touch, *in); });
   } catch (const std::exception& e) {
     std::fprintf(stderr, "%s\n", e.what());
     return kChildBadRequest;

@@ -150,6 +150,12 @@ TEST(Cli, ReplayStreamsCompactAndPlainFilesInWindows) {
     EXPECT_EQ(rc[k], rp[k]) << k;
   auto v = run_cli({"replay", "-a", "segfit", "--validate", "--window-events", "1000", dir.file("p.hrt")});
   EXPECT_EQ(v.status, 0) << v.err;
+#ifndef HEAPREPLAY_SANITIZED  // the sanitizers' builds set no memory limit
+  // A limit too low for the window and the table fails the run, saying so.
+  auto low = run_cli({"replay", "-a", "segfit", "--memory-limit", "1M", dir.file("c.hrt")});
+  EXPECT_EQ(low.status, 1) << low.err;
+  EXPECT_NE(low.err.find("no memory for the replay's window of events and object table"), std::string::npos) << low.err;
+#endif
   auto bad = run_cli({"replay", "-a", "null", "--window-events", "0", dir.file("p.hrt")});
   EXPECT_EQ(bad.status, 2);
   EXPECT_NE(bad.err.find("--window-events needs a number of events"), std::string::npos) << bad.err;
