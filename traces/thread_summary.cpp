@@ -3,15 +3,17 @@
 
 namespace heapreplay {
 
-ThreadSummary summarize_threads(const TraceView& view) {
-  ThreadSummary s;
-  s.events_per_thread.assign(view.thread_count == 0 ? 1 : view.thread_count, 0);
-  constexpr std::uint16_t kEmpty = 0xFFFF;  // a slot holding no block (thread indexes stop at 65534)
-  std::vector<std::uint16_t> maker(view.object_count, kEmpty);
-  for (const Event& e : view.events) {
+ThreadSummarizer::ThreadSummarizer(std::uint32_t object_count, std::uint32_t thread_count)
+    : maker_(object_count, kEmpty) {
+  s_.events_per_thread.assign(thread_count == 0 ? 1 : thread_count, 0);
+}
+
+void ThreadSummarizer::add(std::span<const Event> events) {
+  ThreadSummary& s = s_;
+  for (const Event& e : events) {
     ++s.events_per_thread[e.thread];
     if (e.id == kNoObject) continue;  // free(NULL)
-    std::uint16_t& m = maker[e.id];
+    std::uint16_t& m = maker_[e.id];
     switch (e.op) {
       case Op::kMalloc:
       case Op::kCalloc:
@@ -37,7 +39,12 @@ ThreadSummary summarize_threads(const TraceView& view) {
         break;
     }
   }
-  return s;
+}
+
+ThreadSummary summarize_threads(const TraceView& view) {
+  ThreadSummarizer sum(view.object_count, view.thread_count);
+  sum.add(view.events);
+  return sum.summary();
 }
 
 }  // namespace heapreplay

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "traces/trace.h"
@@ -24,5 +25,19 @@ struct ThreadSummary {
 // Walks the events once. Precondition: ids < view.object_count and threads <
 // view.thread_count (as every builder-made or validated trace guarantees).
 ThreadSummary summarize_threads(const TraceView& view);
+
+// The same over a trace given a window at a time, in order (2 bytes of
+// state per object slot).
+class ThreadSummarizer {
+ public:
+  ThreadSummarizer(std::uint32_t object_count, std::uint32_t thread_count);
+  void add(std::span<const Event> events);
+  const ThreadSummary& summary() const { return s_; }
+
+ private:
+  static constexpr std::uint16_t kEmpty = 0xFFFF;  // a slot holding no block (thread indexes stop at 65534)
+  std::vector<std::uint16_t> maker_;               // per slot: the thread that made its block
+  ThreadSummary s_;
+};
 
 }  // namespace heapreplay
