@@ -14,6 +14,7 @@
 #include "support/cli_runner.h"
 #include "support/mixed_trace.h"
 #include "traces/hrt_format.h"
+#include "traces/thread_summary.h"
 #include "traces/trace_builder.h"
 #include "traces/trace_error.h"
 
@@ -130,6 +131,30 @@ TEST(HrtStream, APlainFilesDamageIsFoundByItsEventOrItsChecksum) {
   } catch (const TraceError& err) {
     EXPECT_EQ(err.message().rfind("event 200000 is invalid", 0), 0u) << err.message();
   }
+}
+
+// What replay's parent and child and `info` compute from windows is what
+// the whole trace gives.
+TEST(HrtStream, SummariesOverWindowsAreTheWholeTracesSummaries) {
+  TempDir dir;
+  const Trace in = test::mixed_trace(true);
+  write_hrt(in, dir.file("p.hrt"), HrtEncoding::kPlain);
+  HrtEventStream s(dir.file("p.hrt"), 999);
+  std::vector<std::uint64_t> scratch(2 * std::size_t{in.object_count}, 0);
+  TraceSummarizer sum(scratch.data());
+  ThreadSummarizer threads(in.object_count, in.thread_count);
+  while (s.next()) {
+    sum.add(s.window().events);
+    threads.add(s.window().events);
+  }
+  const TraceSummary a = sum.summary(), b = summarize(in.view());
+  EXPECT_EQ(0, std::memcmp(&a, &b, sizeof a));
+  const ThreadSummary ta = threads.summary(), tb = summarize_threads(in.view());
+  EXPECT_EQ(ta.events_per_thread, tb.events_per_thread);
+  EXPECT_EQ(ta.frees, tb.frees);
+  EXPECT_EQ(ta.cross_thread_frees, tb.cross_thread_frees);
+  EXPECT_GT(ta.cross_thread_frees, 0u);
+  EXPECT_EQ(ta.cross_thread_reallocs, tb.cross_thread_reallocs);
 }
 
 TEST(HrtStream, TheChecksumInPiecesIsTheChecksumInOne) {
