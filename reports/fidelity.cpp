@@ -129,176 +129,218 @@ double kendall_tau_b(const std::vector<double>& x, const std::vector<double>& y)
   return (concordant - discordant) / denom;
 }
 
+namespace {
+
+// One subject's runs, by allocator in first-seen order, each with its two sides.
+struct SubjectRuns {
+  std::vector<std::string> names;
+  std::map<std::string, Sides> by_allocator;
+};
+
+SubjectRuns collect_runs(const Report& report, const FidelitySubject& s) {
+  SubjectRuns out;
+  for (const RunResult& r : report.runs) {
+    const bool is_ref = r.trace == s.reference_trace && (r.kind == "program") == (s.reference_kind == "program");
+    const bool is_alt = r.trace == s.standin_trace && r.kind == "replay";
+    if (!is_ref && !is_alt) continue;
+    // A design replays a multi-threaded trace behind a lock ("segfit+lock");
+    // its drop-in library always has one: the same allocator.
+    std::string name = r.allocator;
+    if (name.size() > 5 && name.ends_with("+lock")) name.resize(name.size() - 5);
+    if (!out.by_allocator.count(name)) out.names.push_back(name);
+    Side& side = is_ref ? out.by_allocator[name].reference : out.by_allocator[name].standin;
+    ++side.runs;
+    if (r.status != "ok") {
+      if (side.first_failure.empty())
+        side.first_failure = r.status + (r.status_detail.empty() ? "" : ": " + r.status_detail);
+      continue;
+    }
+    side.wall.push_back(static_cast<double>(r.wall_ns));
+    side.rss.push_back(static_cast<double>(r.peak_rss_bytes));
+  }
+  return out;
+}
+
+// The allocator's start-up memory that the replay's baseline already held,
+// relative to the reference allocator's, added to the stand-in's RSS.
+std::map<std::string, double> add_startup_rss(const FidelitySubject& s, SubjectRuns& runs, bool program) {
+  std::map<std::string, double> extra;
+  const auto& startup = s.allocator_startup_rss_bytes;
+  const auto ref = startup.find("glibc") != startup.end() ? startup.find("glibc")
+                                                          : startup.find(runs.names.empty() ? "" : runs.names.front());
+  if (program && ref != startup.end())
+    for (const auto& [name, bytes] : startup)
+      extra[name] = static_cast<double>(bytes) - static_cast<double>(ref->second);
+  for (auto& [name, sides] : runs.by_allocator)
+    if (auto it = extra.find(name); it != extra.end())
+      for (double& v : sides.standin.rss) v = std::max(0.0, v + it->second);
+  return extra;
+}
+
+// The reference allocator's medians, which the memory ratios divide by.
+struct ReferenceMedians {
+  std::optional<double> ref_rss, alt_rss, ref_wall, alt_wall;
+};
+
+// The allocators that have both sides, for the pairs and Kendall's tau.
+struct Judged {
+  std::vector<std::string> names;
+  std::vector<const Side*> ref_sides, alt_sides;
+  std::vector<double> ref_wall, alt_wall, ref_rss, alt_rss;
+  std::uint64_t cells = 0, close = 0;  // memory-ratio cells and those within tolerance
+};
+
+struct SubjectWords {
+  std::string ref_alloc, ref_word, alt_word;
+  double base = 0;  // the program's baseline RSS, subtracted from its side only
+};
+
+nlohmann::json describe_allocator(const std::string& n, const Sides& sd, const std::map<std::string, double>& extra,
+                                  const ReferenceMedians& refm, const SubjectWords& w, const FidelityOptions& opt,
+                                  Judged& judged, nlohmann::json& warnings) {
+  nlohmann::json a = {{"allocator", n},
+                      {"reference_runs", sd.reference.runs},
+                      {"reference_ok_runs", sd.reference.wall.size()},
+                      {"standin_runs", sd.standin.runs},
+                      {"standin_ok_runs", sd.standin.wall.size()}};
+  const auto rw = median_of(sd.reference.wall), aw = median_of(sd.standin.wall);
+  const auto rr = median_of(sd.reference.rss), ar = median_of(sd.standin.rss);
+  a["reference_wall_ns"] = number_or_null(rw);
+  a["standin_wall_ns"] = number_or_null(aw);
+  a["reference_peak_rss_bytes"] = number_or_null(rr);
+  a["standin_peak_rss_bytes"] = number_or_null(ar);
+  if (auto it = extra.find(n); it != extra.end()) a["standin_startup_rss_added_bytes"] = it->second;
+  std::optional<double> ref_ratio, alt_ratio, error;
+  if (rr && refm.ref_rss && *refm.ref_rss - w.base > 0) ref_ratio = (*rr - w.base) / (*refm.ref_rss - w.base);
+  if (ar && refm.alt_rss && *refm.alt_rss > 0) alt_ratio = *ar / *refm.alt_rss;
+  if (ref_ratio && alt_ratio && *ref_ratio > 0) error = *alt_ratio / *ref_ratio - 1;
+  a["reference_memory_ratio"] = number_or_null(ref_ratio);
+  a["standin_memory_ratio"] = number_or_null(alt_ratio);
+  a["memory_ratio_error"] = number_or_null(error);
+  if (error && n != w.ref_alloc) {
+    ++judged.cells;
+    judged.close += std::fabs(*error) <= opt.ratio_tolerance;
+  }
+  if (!sd.reference.first_failure.empty() && sd.reference.wall.empty())
+    warnings.push_back(n + ": no ok " + w.ref_word + " run (" + sd.reference.first_failure +
+                       "); its pairs are left out");
+  else if (!sd.standin.first_failure.empty() && sd.standin.wall.empty())
+    warnings.push_back(n + ": no ok " + w.alt_word + " run (" + sd.standin.first_failure + "); its pairs are left out");
+  if (rw && aw && rr && ar) {
+    judged.names.push_back(n);
+    judged.ref_sides.push_back(&sd.reference);
+    judged.alt_sides.push_back(&sd.standin);
+    judged.ref_wall.push_back(*rw);
+    judged.alt_wall.push_back(*aw);
+    judged.ref_rss.push_back(*rr);
+    judged.alt_rss.push_back(*ar);
+  }
+  return a;
+}
+
+// Can the stand-in stand for the reference at all?
+void warn_about_standing(const FidelitySubject& s, const Judged& judged, const ReferenceMedians& refm,
+                         const SubjectWords& w, bool program, const FidelityOptions& opt, nlohmann::json& warnings) {
+  std::size_t fewest = std::numeric_limits<std::size_t>::max();
+  for (const Side* sd : judged.ref_sides) fewest = std::min(fewest, sd->wall.size());
+  if (judged.ref_sides.size() >= 2 && mann_whitney_min_p(fewest, fewest) >= opt.alpha)
+    warnings.push_back("with " + std::to_string(fewest) + " ok " + w.ref_word +
+                       " run(s) per allocator no difference can be significant at alpha " + fixed(opt.alpha, 2) +
+                       " (the smallest p-value is " + fixed(mann_whitney_min_p(fewest, fewest), 3) +
+                       "): every pair is undecided; use -r 5 or more");
+  if (program && refm.ref_rss && s.recorded_peak_live_bytes > 0) {
+    const double heap = *refm.ref_rss - w.base;
+    if (heap > 0 && static_cast<double>(s.recorded_peak_live_bytes) < opt.hidden_heap_share * heap)
+      warnings.push_back("the recording's peak live bytes (" +
+                         human_bytes(static_cast<double>(s.recorded_peak_live_bytes)) + ") are " +
+                         percent(static_cast<double>(s.recorded_peak_live_bytes) / heap) +
+                         " of the program's peak RSS above its start under " + w.ref_alloc + " (" + human_bytes(heap) +
+                         "): most of its memory does not come from malloc (an allocator of its own, such as "
+                         "CPython's pymalloc, or mmap), so the replay cannot stand for its memory");
+  }
+  if (program && refm.ref_wall && refm.alt_wall && *refm.ref_wall > 0 &&
+      *refm.alt_wall < opt.malloc_time_share * *refm.ref_wall)
+    warnings.push_back("the replay of its " + std::to_string(s.recorded_events) + " recorded events takes " +
+                       human_duration(*refm.alt_wall) + " under " + w.ref_alloc + ", " +
+                       percent(*refm.alt_wall / *refm.ref_wall) + " of the program's " +
+                       human_duration(*refm.ref_wall) +
+                       ": the program spends little of its time in malloc, so its time differences come mostly "
+                       "from elsewhere (the cache and TLB locality of the memory it is given)");
+}
+
+// The running totals over every subject.
+struct Totals {
+  Tally time, memory;
+  std::uint64_t cells = 0, close = 0;
+};
+
+nlohmann::json judge_subject(const Report& report, const FidelitySubject& s, const FidelityOptions& opt,
+                             Totals& totals) {
+  SubjectRuns runs = collect_runs(report, s);
+  nlohmann::json warnings = nlohmann::json::array();
+  for (const std::string& n : s.notes) warnings.push_back(n);
+  const bool program = s.reference_kind == "program";
+  const std::map<std::string, double> extra = add_startup_rss(s, runs, program);
+  SubjectWords w{"", program ? "program" : "trace", s.standin_kind == "look-alike" ? "look-alike" : "replay",
+                 program ? static_cast<double>(s.baseline_rss_bytes) : 0.0};
+  for (const std::string& n : runs.names)
+    if (n == "glibc") w.ref_alloc = n;
+  if (w.ref_alloc.empty() && !runs.names.empty()) w.ref_alloc = runs.names.front();
+
+  ReferenceMedians refm;
+  if (auto it = runs.by_allocator.find(w.ref_alloc); it != runs.by_allocator.end()) {
+    refm = {median_of(it->second.reference.rss), median_of(it->second.standin.rss),
+            median_of(it->second.reference.wall), median_of(it->second.standin.wall)};
+  }
+  nlohmann::json allocators = nlohmann::json::array();
+  Judged judged;
+  for (const std::string& n : runs.names)
+    allocators.push_back(describe_allocator(n, runs.by_allocator[n], extra, refm, w, opt, judged, warnings));
+  nlohmann::json pairs = nlohmann::json::array();
+  const Tally time = judge_pairs(judged.names, judged.ref_sides, judged.alt_sides, true, opt.alpha, pairs);
+  const Tally memory = judge_pairs(judged.names, judged.ref_sides, judged.alt_sides, false, opt.alpha, pairs);
+  totals.time.add(time);
+  totals.memory.add(memory);
+  totals.cells += judged.cells;
+  totals.close += judged.close;
+  nlohmann::json tj = time.json(), mj = memory.json();
+  tj["kendall_tau"] = number_or_null(kendall_tau_b(judged.ref_wall, judged.alt_wall));
+  mj["kendall_tau"] = number_or_null(kendall_tau_b(judged.ref_rss, judged.alt_rss));
+  mj["ratio_cells"] = judged.cells;
+  mj["ratio_cells_close"] = judged.close;
+  warn_about_standing(s, judged, refm, w, program, opt, warnings);
+  return {{"name", s.name},
+          {"reference_kind", s.reference_kind},
+          {"standin_kind", s.standin_kind},
+          {"reference_trace", s.reference_trace},
+          {"standin_trace", s.standin_trace},
+          {"reference_allocator", w.ref_alloc},
+          {"recorded_events", s.recorded_events},
+          {"recorded_peak_live_bytes", s.recorded_peak_live_bytes},
+          {"baseline_rss_bytes", s.baseline_rss_bytes},
+          {"allocators", std::move(allocators)},
+          {"pairs", std::move(pairs)},
+          {"time", std::move(tj)},
+          {"memory", std::move(mj)},
+          {"warnings", std::move(warnings)}};
+}
+
+}  // namespace
+
 nlohmann::json compute_fidelity(const Report& report, const std::vector<FidelitySubject>& subjects,
                                 const FidelityOptions& opt) {
   nlohmann::json out = {{"alpha", opt.alpha}, {"ratio_tolerance", opt.ratio_tolerance}};
   nlohmann::json subjects_out = nlohmann::json::array();
-  Tally total_time, total_memory;
-  std::uint64_t total_cells = 0, total_close = 0;
-  for (const FidelitySubject& s : subjects) {
-    // The allocators in first-seen order, each with its two sides.
-    std::vector<std::string> names;
-    std::map<std::string, Sides> by_allocator;
-    for (const RunResult& r : report.runs) {
-      const bool is_ref = r.trace == s.reference_trace && (r.kind == "program") == (s.reference_kind == "program");
-      const bool is_alt = r.trace == s.standin_trace && r.kind == "replay";
-      if (!is_ref && !is_alt) continue;
-      // A design replays a multi-threaded trace behind a lock ("segfit+lock");
-      // its drop-in library always has one: the same allocator.
-      std::string name = r.allocator;
-      if (name.size() > 5 && name.ends_with("+lock")) name.resize(name.size() - 5);
-      if (!by_allocator.count(name)) names.push_back(name);
-      Side& side = is_ref ? by_allocator[name].reference : by_allocator[name].standin;
-      ++side.runs;
-      if (r.status != "ok") {
-        if (side.first_failure.empty())
-          side.first_failure = r.status + (r.status_detail.empty() ? "" : ": " + r.status_detail);
-        continue;
-      }
-      side.wall.push_back(static_cast<double>(r.wall_ns));
-      side.rss.push_back(static_cast<double>(r.peak_rss_bytes));
-    }
-    nlohmann::json warnings = nlohmann::json::array();
-    for (const std::string& n : s.notes) warnings.push_back(n);
-    const bool program = s.reference_kind == "program";
-    // The allocator's start-up memory the replay's baseline already held.
-    std::map<std::string, double> startup_extra;
-    const auto ref_startup = s.allocator_startup_rss_bytes.find("glibc") != s.allocator_startup_rss_bytes.end()
-                                 ? s.allocator_startup_rss_bytes.find("glibc")
-                                 : s.allocator_startup_rss_bytes.find(names.empty() ? "" : names.front());
-    if (program && ref_startup != s.allocator_startup_rss_bytes.end())
-      for (const auto& [name, bytes] : s.allocator_startup_rss_bytes)
-        startup_extra[name] = static_cast<double>(bytes) - static_cast<double>(ref_startup->second);
-    for (auto& [name, sides] : by_allocator)
-      if (auto it = startup_extra.find(name); it != startup_extra.end())
-        for (double& v : sides.standin.rss) v = std::max(0.0, v + it->second);
-    const std::string ref_word = program ? "program" : "trace";
-    const std::string alt_word = s.standin_kind == "look-alike" ? "look-alike" : "replay";
-
-    std::string ref_alloc;
-    for (const std::string& n : names)
-      if (n == "glibc") ref_alloc = n;
-    if (ref_alloc.empty() && !names.empty()) ref_alloc = names.front();
-
-    // The subject's own "baseline" is subtracted from the program's RSS only.
-    const double base = program ? static_cast<double>(s.baseline_rss_bytes) : 0.0;
-    std::optional<double> ref_rss_ref, alt_rss_ref, ref_wall_ref, alt_wall_ref;
-    if (by_allocator.count(ref_alloc)) {
-      const Sides& r = by_allocator[ref_alloc];
-      ref_rss_ref = median_of(r.reference.rss);
-      alt_rss_ref = median_of(r.standin.rss);
-      ref_wall_ref = median_of(r.reference.wall);
-      alt_wall_ref = median_of(r.standin.wall);
-    }
-    nlohmann::json allocators = nlohmann::json::array();
-    std::vector<std::string> judged;
-    std::vector<const Side*> ref_sides, alt_sides;
-    std::vector<double> ref_wall_medians, alt_wall_medians, ref_rss_medians, alt_rss_medians;
-    std::uint64_t cells = 0, close = 0;
-    for (const std::string& n : names) {
-      const Sides& sd = by_allocator[n];
-      nlohmann::json a = {{"allocator", n},
-                          {"reference_runs", sd.reference.runs},
-                          {"reference_ok_runs", sd.reference.wall.size()},
-                          {"standin_runs", sd.standin.runs},
-                          {"standin_ok_runs", sd.standin.wall.size()}};
-      const auto rw = median_of(sd.reference.wall), aw = median_of(sd.standin.wall);
-      const auto rr = median_of(sd.reference.rss), ar = median_of(sd.standin.rss);
-      a["reference_wall_ns"] = number_or_null(rw);
-      a["standin_wall_ns"] = number_or_null(aw);
-      a["reference_peak_rss_bytes"] = number_or_null(rr);
-      a["standin_peak_rss_bytes"] = number_or_null(ar);
-      if (auto it = startup_extra.find(n); it != startup_extra.end()) a["standin_startup_rss_added_bytes"] = it->second;
-      std::optional<double> ref_ratio, alt_ratio, error;
-      if (rr && ref_rss_ref && *ref_rss_ref - base > 0) ref_ratio = (*rr - base) / (*ref_rss_ref - base);
-      if (ar && alt_rss_ref && *alt_rss_ref > 0) alt_ratio = *ar / *alt_rss_ref;
-      if (ref_ratio && alt_ratio && *ref_ratio > 0) error = *alt_ratio / *ref_ratio - 1;
-      a["reference_memory_ratio"] = number_or_null(ref_ratio);
-      a["standin_memory_ratio"] = number_or_null(alt_ratio);
-      a["memory_ratio_error"] = number_or_null(error);
-      if (error && n != ref_alloc) {
-        ++cells;
-        close += std::fabs(*error) <= opt.ratio_tolerance;
-      }
-      if (!sd.reference.first_failure.empty() && sd.reference.wall.empty())
-        warnings.push_back(n + ": no ok " + ref_word + " run (" + sd.reference.first_failure +
-                           "); its pairs are left out");
-      else if (!sd.standin.first_failure.empty() && sd.standin.wall.empty())
-        warnings.push_back(n + ": no ok " + alt_word + " run (" + sd.standin.first_failure +
-                           "); its pairs are left out");
-      if (rw && aw && rr && ar) {
-        judged.push_back(n);
-        ref_sides.push_back(&sd.reference);
-        alt_sides.push_back(&sd.standin);
-        ref_wall_medians.push_back(*rw);
-        alt_wall_medians.push_back(*aw);
-        ref_rss_medians.push_back(*rr);
-        alt_rss_medians.push_back(*ar);
-      }
-      allocators.push_back(std::move(a));
-    }
-    nlohmann::json pairs = nlohmann::json::array();
-    const Tally time = judge_pairs(judged, ref_sides, alt_sides, true, opt.alpha, pairs);
-    const Tally memory = judge_pairs(judged, ref_sides, alt_sides, false, opt.alpha, pairs);
-    total_time.add(time);
-    total_memory.add(memory);
-    total_cells += cells;
-    total_close += close;
-    nlohmann::json tj = time.json(), mj = memory.json();
-    tj["kendall_tau"] = number_or_null(kendall_tau_b(ref_wall_medians, alt_wall_medians));
-    mj["kendall_tau"] = number_or_null(kendall_tau_b(ref_rss_medians, alt_rss_medians));
-    mj["ratio_cells"] = cells;
-    mj["ratio_cells_close"] = close;
-
-    // Can the stand-in stand for the reference at all?
-    std::size_t fewest = std::numeric_limits<std::size_t>::max();
-    for (const Side* sd : ref_sides) fewest = std::min(fewest, sd->wall.size());
-    if (ref_sides.size() >= 2 && mann_whitney_min_p(fewest, fewest) >= opt.alpha)
-      warnings.push_back("with " + std::to_string(fewest) + " ok " + ref_word +
-                         " run(s) per allocator no difference can be significant at alpha " + fixed(opt.alpha, 2) +
-                         " (the smallest p-value is " + fixed(mann_whitney_min_p(fewest, fewest), 3) +
-                         "): every pair is undecided; use -r 5 or more");
-    if (program && ref_rss_ref && s.recorded_peak_live_bytes > 0) {
-      const double heap = *ref_rss_ref - base;
-      if (heap > 0 && static_cast<double>(s.recorded_peak_live_bytes) < opt.hidden_heap_share * heap)
-        warnings.push_back("the recording's peak live bytes (" +
-                           human_bytes(static_cast<double>(s.recorded_peak_live_bytes)) + ") are " +
-                           percent(static_cast<double>(s.recorded_peak_live_bytes) / heap) +
-                           " of the program's peak RSS above its start under " + ref_alloc + " (" + human_bytes(heap) +
-                           "): most of its memory does not come from malloc (an allocator of its own, such as "
-                           "CPython's pymalloc, or mmap), so the replay cannot stand for its memory");
-    }
-    if (program && ref_wall_ref && alt_wall_ref && *ref_wall_ref > 0 &&
-        *alt_wall_ref < opt.malloc_time_share * *ref_wall_ref)
-      warnings.push_back("the replay of its " + std::to_string(s.recorded_events) + " recorded events takes " +
-                         human_duration(*alt_wall_ref) + " under " + ref_alloc + ", " +
-                         percent(*alt_wall_ref / *ref_wall_ref) + " of the program's " + human_duration(*ref_wall_ref) +
-                         ": the program spends little of its time in malloc, so its time differences come mostly "
-                         "from elsewhere (the cache and TLB locality of the memory it is given)");
-
-    subjects_out.push_back({{"name", s.name},
-                            {"reference_kind", s.reference_kind},
-                            {"standin_kind", s.standin_kind},
-                            {"reference_trace", s.reference_trace},
-                            {"standin_trace", s.standin_trace},
-                            {"reference_allocator", ref_alloc},
-                            {"recorded_events", s.recorded_events},
-                            {"recorded_peak_live_bytes", s.recorded_peak_live_bytes},
-                            {"baseline_rss_bytes", s.baseline_rss_bytes},
-                            {"allocators", std::move(allocators)},
-                            {"pairs", std::move(pairs)},
-                            {"time", std::move(tj)},
-                            {"memory", std::move(mj)},
-                            {"warnings", std::move(warnings)}});
-  }
-  nlohmann::json totals = {{"time", total_time.json()}, {"memory", total_memory.json()}};
-  totals["memory"]["ratio_cells"] = total_cells;
-  totals["memory"]["ratio_cells_close"] = total_close;
-  totals["memory"]["ratio_close_share"] =
-      total_cells ? nlohmann::json(static_cast<double>(total_close) / static_cast<double>(total_cells))
-                  : nlohmann::json(nullptr);
+  Totals totals;
+  for (const FidelitySubject& s : subjects) subjects_out.push_back(judge_subject(report, s, opt, totals));
+  nlohmann::json sums = {{"time", totals.time.json()}, {"memory", totals.memory.json()}};
+  sums["memory"]["ratio_cells"] = totals.cells;
+  sums["memory"]["ratio_cells_close"] = totals.close;
+  sums["memory"]["ratio_close_share"] =
+      totals.cells ? nlohmann::json(static_cast<double>(totals.close) / static_cast<double>(totals.cells))
+                   : nlohmann::json(nullptr);
   out["subjects"] = std::move(subjects_out);
-  out["totals"] = std::move(totals);
+  out["totals"] = std::move(sums);
   return out;
 }
 
