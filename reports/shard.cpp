@@ -102,64 +102,80 @@ std::string file_hash_hex(const std::string& path) {
   return hex64(h);
 }
 
-Report merge_fragments(const std::vector<std::pair<std::string, Report>>& fragments, const MergeOptions& options) {
-  if (fragments.empty()) throw MergeError("no fragment to merge");
-  // The run set, from the first fragment; every other must be of the same.
-  std::map<RunKey, Planned> planned;
+namespace {
+
+// One fragment's context.shard.
+struct ShardHeader {
+  int index = 0, count = 0;
+  std::string run_set;
+};
+
+ShardHeader read_shard_header(const std::string& path, const nlohmann::json& c) {
+  if (!c.contains("shard") || !c["shard"].is_object())
+    throw MergeError(path + ": not a shard's report (no context.shard: it was made without --shard K/N)");
+  const nlohmann::json& sh = c["shard"];
+  ShardHeader h;
+  try {
+    h.index = sh.at("index").get<int>();
+    h.count = sh.at("count").get<int>();
+    h.run_set = sh.at("run_set").get<std::string>();
+    if (!sh.at("planned").is_array()) throw std::runtime_error("planned is not an array");
+  } catch (const std::exception& e) {
+    throw MergeError(path + ": context.shard is malformed (" + e.what() + ")");
+  }
+  return h;
+}
+
+// What the fragments are merged into, fragment by fragment.
+struct Merge {
+  std::map<RunKey, Planned> planned;  // the run set, from the first fragment
   std::vector<RunKey> planned_order;
-  std::string run_set, first_path = fragments.front().first;
+  std::string run_set, first_path;
   int count = 0;
   std::map<int, std::string> shard_files;
   std::map<RunKey, std::string> seen;
   std::vector<const RunResult*> runs;
   nlohmann::json versions = nlohmann::json::object();
-  for (const auto& [path, report] : fragments) {
-    const nlohmann::json& c = report.context;
-    if (!c.contains("shard") || !c["shard"].is_object())
-      throw MergeError(path + ": not a shard's report (no context.shard: it was made without --shard K/N)");
-    const nlohmann::json& sh = c["shard"];
-    int index = 0, n = 0;
-    std::string id;
-    try {
-      index = sh.at("index").get<int>();
-      n = sh.at("count").get<int>();
-      id = sh.at("run_set").get<std::string>();
-      if (!sh.at("planned").is_array()) throw std::runtime_error("planned is not an array");
-    } catch (const std::exception& e) {
-      throw MergeError(path + ": context.shard is malformed (" + e.what() + ")");
-    }
-    if (&report == &fragments.front().second) {
-      run_set = id;
-      count = n;
-      for (const nlohmann::json& p : sh["planned"]) {
-        try {
-          RunKey k{p.at("trace").get<std::string>(), p.at("allocator").get<std::string>(),
-                   p.at("repetition").get<int>()};
-          planned[k] = Planned{planned_order.size(), p.at("shard").get<int>()};
-          planned_order.push_back(k);
-        } catch (const std::exception& e) {
-          throw MergeError(path + ": context.shard.planned is malformed (" + e.what() + ")");
-        }
+
+  void take_plan(const std::string& path, const ShardHeader& h, const nlohmann::json& sh) {
+    run_set = h.run_set;
+    count = h.count;
+    first_path = path;
+    for (const nlohmann::json& p : sh["planned"]) {
+      try {
+        RunKey k{p.at("trace").get<std::string>(), p.at("allocator").get<std::string>(), p.at("repetition").get<int>()};
+        planned[k] = Planned{planned_order.size(), p.at("shard").get<int>()};
+        planned_order.push_back(k);
+      } catch (const std::exception& e) {
+        throw MergeError(path + ": context.shard.planned is malformed (" + e.what() + ")");
       }
-    } else if (build_of(c) != build_of(fragments.front().second.context)) {
-      throw MergeError(path + ": made by " + build_of(c) + ", " + first_path + " by " +
-                       build_of(fragments.front().second.context) + ": the shards of one run must share a build");
-    } else if (id != run_set || n != count) {
-      throw MergeError(path + ": a fragment of another run set (" + id + " of " + std::to_string(n) +
+    }
+  }
+
+  // Every fragment after the first must be of the same build and run set.
+  void check_same(const std::string& path, const ShardHeader& h, const nlohmann::json& c,
+                  const nlohmann::json& first) const {
+    if (build_of(c) != build_of(first))
+      throw MergeError(path + ": made by " + build_of(c) + ", " + first_path + " by " + build_of(first) +
+                       ": the shards of one run must share a build");
+    if (h.run_set != run_set || h.count != count)
+      throw MergeError(path + ": a fragment of another run set (" + h.run_set + " of " + std::to_string(h.count) +
                        " shards, against " + run_set + " of " + std::to_string(count) + " in " + first_path +
                        "): other traces, allocators or options");
-    }
-    if (index < 1 || index > count) throw MergeError(path + ": shard " + shard_text(index, n) + " is not a shard");
-    if (auto [it, fresh] = shard_files.emplace(index, path); !fresh)
-      throw MergeError("shard " + shard_text(index, count) + " is given twice: " + it->second + " and " + path);
-    if (c.contains("allocators") && c["allocators"].is_object())
-      for (const auto& [k, v] : c["allocators"].items()) versions[k] = v;
+  }
+
+  std::map<RunKey, Planned>::iterator find(const RunResult& r) {
+    auto it = planned.find(RunKey{r.trace, r.allocator, r.repetition});
+    if (it == planned.end() && r.allocator.ends_with("+lock"))  // a design that ran behind its lock
+      it = planned.find(RunKey{r.trace, r.allocator.substr(0, r.allocator.size() - 5), r.repetition});
+    return it;
+  }
+
+  void take_runs(const std::string& path, int index, const Report& report) {
     for (const RunResult& r : report.runs) {
       if (r.status == "interrupted") continue;  // not run to its end: missing
       RunKey k{r.trace, r.allocator, r.repetition};
-      auto it = planned.find(k);
-      if (it == planned.end() && r.allocator.ends_with("+lock"))  // a design that ran behind its lock
-        it = planned.find(RunKey{r.trace, r.allocator.substr(0, r.allocator.size() - 5), r.repetition});
+      auto it = find(r);
       if (it == planned.end()) throw MergeError(path + ": run " + describe(k) + " is not in the run set");
       if (it->second.shard != index)
         throw MergeError(path + ": run " + describe(k) + " belongs to shard " + shard_text(it->second.shard, count) +
@@ -169,11 +185,26 @@ Report merge_fragments(const std::vector<std::pair<std::string, Report>>& fragme
       runs.push_back(&r);
     }
   }
-  // What is missing, shard by shard.
-  std::vector<RunKey> missing;
-  for (const RunKey& k : planned_order)
-    if (!seen.count(k)) missing.push_back(k);
-  if (!missing.empty() && !options.allow_partial) {
+
+  void take(const std::string& path, const Report& report, const Report& first) {
+    const nlohmann::json& c = report.context;
+    const ShardHeader h = read_shard_header(path, c);
+    if (&report == &first)
+      take_plan(path, h, c["shard"]);
+    else
+      check_same(path, h, c, first.context);
+    if (h.index < 1 || h.index > count)
+      throw MergeError(path + ": shard " + shard_text(h.index, h.count) + " is not a shard");
+    if (auto [it, fresh] = shard_files.emplace(h.index, path); !fresh)
+      throw MergeError("shard " + shard_text(h.index, count) + " is given twice: " + it->second + " and " + path);
+    if (c.contains("allocators") && c["allocators"].is_object())
+      for (const auto& [k, v] : c["allocators"].items()) versions[k] = v;
+    take_runs(path, h.index, report);
+  }
+
+  // The missing runs, shard by shard: the shards not given and (the first
+  // five of) the runs a given shard lacks.
+  std::string describe_missing(const std::vector<RunKey>& missing) {
     std::string text;
     std::map<int, std::size_t> absent;  // shards not given: how many runs
     std::vector<std::string> named;
@@ -189,36 +220,48 @@ Report merge_fragments(const std::vector<std::pair<std::string, Report>>& fragme
               std::to_string(n) + " runs)";
     for (std::size_t i = 0; i < named.size() && i < 5; ++i) text += (text.empty() ? "" : "; ") + named[i];
     if (named.size() > 5) text += "; and " + std::to_string(named.size() - 5) + " more";
-    throw MergeError("missing " + std::to_string(missing.size()) + " of " + std::to_string(planned_order.size()) +
-                     " runs: " + text + " (--allow-partial merges what is there and marks the report partial)");
+    return text;
   }
-  std::stable_sort(runs.begin(), runs.end(), [&](const RunResult* a, const RunResult* b) {
-    auto order = [&](const RunResult* r) {
-      auto it = planned.find(RunKey{r->trace, r->allocator, r->repetition});
-      if (it == planned.end())
-        it = planned.find(RunKey{r->trace, r->allocator.substr(0, r->allocator.size() - 5), r->repetition});
-      return it->second.order;
-    };
-    return order(a) < order(b);
-  });
-  Report out;
-  out.context = fragments.front().second.context;
-  out.context.erase("shard");
-  out.context["allocators"] = versions;
-  nlohmann::json files = nlohmann::json::array();
-  for (const auto& [s, path] : shard_files) files.push_back(path);
-  out.context["merged_shards"] = {{"count", count}, {"run_set", run_set}, {"fragments", files}};
-  if (!missing.empty()) {
-    nlohmann::json list = nlohmann::json::array();
-    for (const RunKey& k : missing)
-      list.push_back({{"trace", std::get<0>(k)},
-                      {"allocator", std::get<1>(k)},
-                      {"repetition", std::get<2>(k)},
-                      {"shard", planned[k].shard}});
-    out.context["partial"] = {{"planned_runs", planned_order.size()}, {"missing_runs", std::move(list)}};
+
+  Report result(const nlohmann::json& first_context, const std::vector<RunKey>& missing) {
+    std::stable_sort(runs.begin(), runs.end(), [&](const RunResult* a, const RunResult* b) {
+      return find(*a)->second.order < find(*b)->second.order;
+    });
+    Report out;
+    out.context = first_context;
+    out.context.erase("shard");
+    out.context["allocators"] = versions;
+    nlohmann::json files = nlohmann::json::array();
+    for (const auto& [s, path] : shard_files) files.push_back(path);
+    out.context["merged_shards"] = {{"count", count}, {"run_set", run_set}, {"fragments", files}};
+    if (!missing.empty()) {
+      nlohmann::json list = nlohmann::json::array();
+      for (const RunKey& k : missing)
+        list.push_back({{"trace", std::get<0>(k)},
+                        {"allocator", std::get<1>(k)},
+                        {"repetition", std::get<2>(k)},
+                        {"shard", planned[k].shard}});
+      out.context["partial"] = {{"planned_runs", planned_order.size()}, {"missing_runs", std::move(list)}};
+    }
+    for (const RunResult* r : runs) out.runs.push_back(*r);
+    return out;
   }
-  for (const RunResult* r : runs) out.runs.push_back(*r);
-  return out;
+};
+
+}  // namespace
+
+Report merge_fragments(const std::vector<std::pair<std::string, Report>>& fragments, const MergeOptions& options) {
+  if (fragments.empty()) throw MergeError("no fragment to merge");
+  Merge m;
+  for (const auto& [path, report] : fragments) m.take(path, report, fragments.front().second);
+  std::vector<RunKey> missing;
+  for (const RunKey& k : m.planned_order)
+    if (!m.seen.count(k)) missing.push_back(k);
+  if (!missing.empty() && !options.allow_partial)
+    throw MergeError("missing " + std::to_string(missing.size()) + " of " + std::to_string(m.planned_order.size()) +
+                     " runs: " + m.describe_missing(missing) +
+                     " (--allow-partial merges what is there and marks the report partial)");
+  return m.result(fragments.front().second.context, missing);
 }
 
 }  // namespace heapreplay
