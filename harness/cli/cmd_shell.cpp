@@ -80,15 +80,19 @@ int run_preloaded_child(const AllocatorSpec& spec, const std::string& script, bo
   return kExitRunFailed;
 }
 
-}  // namespace
-
-int cmd_shell(const std::vector<std::string>& args) {
+// What `shell`'s command line says.
+struct ShellFlags {
   std::string allocator, script;
+  bool vma = false, preloaded = false, inherit_env = false, help = false;
+};
+
+ShellFlags parse_shell_flags(const std::vector<std::string>& args) {
+  ShellFlags f;
   po::options_description visible("Options");
   visible.add_options()("vma", "the Virtual Memory Allocator command language (seed 004), byte-exact, on vmarena")(
-      "allocator,a", po::value(&allocator),
+      "allocator,a", po::value(&f.allocator),
       "drive this allocator by hand: NAME[:key=value,...] or preload:/path/lib.so (type help in the shell)")(
-      "script", po::value(&script), "read the commands from this file (default: stdin; '-' is stdin too)")(
+      "script", po::value(&f.script), "read the commands from this file (default: stdin; '-' is stdin too)")(
       "inherit-env",
       "let the shell's allocator inherit the allocator variables of this environment (MALLOC_CONF, MIMALLOC_*, "
       "GLIBC_TUNABLES, MALLOC_*_, TCMALLOC_*); without it, it starts without them, and one that would change it "
@@ -102,45 +106,25 @@ int cmd_shell(const std::vector<std::string>& args) {
     po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
     if (vm.count("help")) {
       std::cout << "usage: heapreplay shell " << kShellUsage << "\n\n" << visible << '\n';
-      return kExitOk;
+      f.help = true;
+      return f;
     }
     po::notify(vm);
   } catch (const po::error& e) {
     throw UsageError(e.what());
   }
-  const bool vma = vm.count("vma") > 0;
-  if (vma && !allocator.empty()) throw UsageError("--vma runs on vmarena; give either --vma or -a, not both");
-  if (!vma && allocator.empty()) throw UsageError("give --vma, or -a NAME for the allocator to drive");
+  f.vma = vm.count("vma") > 0;
+  f.preloaded = vm.count("preloaded") > 0;
+  f.inherit_env = vm.count("inherit-env") > 0;
+  if (f.vma && !f.allocator.empty()) throw UsageError("--vma runs on vmarena; give either --vma or -a, not both");
+  if (!f.vma && f.allocator.empty()) throw UsageError("give --vma, or -a NAME for the allocator to drive");
+  return f;
+}
 
-  AllocatorSpec spec;
-  if (!vma) {
-    refuse_sweep(allocator, "shell");
-    spec = parse_allocator_spec(allocator);
-    if (needs_preload(spec) && vm.count("preloaded") == 0) {
-      const bool inherit = vm.count("inherit-env") > 0;
-      check_inherited_environment({spec.text}, inherit);
-      return run_preloaded_child(spec, script, inherit);
-    }
-  }
-
-  int fd = STDIN_FILENO;
-  std::string source_name = "<stdin>";
-  if (!script.empty() && script != "-") {
-    fd = ::open(script.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      std::cerr << "heapreplay shell: cannot open " << script << ": " << std::strerror(errno) << '\n';
-      return kExitBadInput;
-    }
-    source_name = script;
-  }
-  struct FdCloser {
-    int fd;
-    ~FdCloser() {
-      if (fd != STDIN_FILENO) ::close(fd);
-    }
-  } closer{fd};
+// Reads commands from `fd` (named `source_name`) until they end, on vmarena
+// in the VMA language or on `spec`, and returns the shell's status.
+int run_shell_on(int fd, const std::string& source_name, bool vma, const AllocatorSpec& spec) {
   const bool interactive = fd == STDIN_FILENO && ::isatty(STDIN_FILENO) == 1;
-
   // The VMA tests print megabytes: 1 MiB blocks. Allocator mode keeps its
   // buffers small, since under a system allocator they count in its statistics.
   const std::size_t buffer_bytes = vma ? shell::ByteReader::kDefaultBufferBytes : 64 * 1024;
@@ -180,6 +164,33 @@ int cmd_shell(const std::vector<std::string>& args) {
     return kExitOutputFailed;
   }
   return status;
+}
+
+}  // namespace
+
+int cmd_shell(const std::vector<std::string>& args) {
+  const ShellFlags f = parse_shell_flags(args);
+  if (f.help) return kExitOk;
+  AllocatorSpec spec;
+  if (!f.vma) {
+    refuse_sweep(f.allocator, "shell");
+    spec = parse_allocator_spec(f.allocator);
+    if (needs_preload(spec) && !f.preloaded) {
+      check_inherited_environment({spec.text}, f.inherit_env);
+      return run_preloaded_child(spec, f.script, f.inherit_env);
+    }
+  }
+  if (f.script.empty() || f.script == "-") return run_shell_on(STDIN_FILENO, "<stdin>", f.vma, spec);
+  const int fd = ::open(f.script.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    std::cerr << "heapreplay shell: cannot open " << f.script << ": " << std::strerror(errno) << '\n';
+    return kExitBadInput;
+  }
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
+  return run_shell_on(fd, f.script, f.vma, spec);
 }
 
 }  // namespace heapreplay::cli
