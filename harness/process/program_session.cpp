@@ -267,54 +267,37 @@ void check_against_reference(RunResult& r, Fd& out, bool first_allocator, int re
   }
 }
 
-}  // namespace
-
-Report run_program_session(const std::vector<ProgramEntry>& programs, const ProgramSessionOptions& opt) {
-  Report report;
-  report.context = program_context(opt);
-
-  // Each program found once, as execvp would; one not found fails its runs.
+// What every run of a session shares: each program found once, as execvp
+// would (one not found fails its runs), the --stdin file and the
+// --check-output references.
+struct ProgramSessionState {
+  const std::vector<ProgramEntry>& programs;
+  const ProgramSessionOptions& opt;
   std::vector<std::optional<std::string>> paths;
   std::vector<std::string> not_found;
-  for (const ProgramEntry& e : programs) {
-    int err = 0;
-    paths.push_back(e.unavailable.empty() ? find_in_path(e.argv[0], err) : std::nullopt);
-    not_found.push_back(paths.back()             ? ""
-                        : !e.unavailable.empty() ? e.unavailable
-                                                 : "cannot run '" + e.argv[0] + "': " + std::strerror(err));
-  }
   Fd stdin_file;
-  if (!opt.stdin_path.empty()) {
-    stdin_file = Fd(::open(opt.stdin_path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (stdin_file.get() < 0)
-      throw std::runtime_error("--stdin: cannot read " + opt.stdin_path + ": " + std::strerror(errno));
+  std::vector<Reference> references;
+
+  ProgramSessionState(const std::vector<ProgramEntry>& p, const ProgramSessionOptions& o)
+      : programs(p), opt(o), references(p.size()) {
+    for (const ProgramEntry& e : programs) {
+      int err = 0;
+      paths.push_back(e.unavailable.empty() ? find_in_path(e.argv[0], err) : std::nullopt);
+      not_found.push_back(paths.back()             ? ""
+                          : !e.unavailable.empty() ? e.unavailable
+                                                   : "cannot run '" + e.argv[0] + "': " + std::strerror(err));
+    }
+    if (!opt.stdin_path.empty()) {
+      stdin_file = Fd(::open(opt.stdin_path.c_str(), O_RDONLY | O_CLOEXEC));
+      if (stdin_file.get() < 0)
+        throw std::runtime_error("--stdin: cannot read " + opt.stdin_path + ": " + std::strerror(errno));
+    }
   }
-  std::vector<Reference> references(programs.size());
 
-  // --shard K/N: every run of the set gets a shard (the same cost each: a
-  // program's time is not known before it runs); this session runs its own.
-  const std::size_t planned = programs.size() * opt.allocators.size() * static_cast<std::size_t>(opt.repetitions);
-  const std::vector<int> shard_of = opt.shard.active()
-                                        ? assign_shards(std::vector<double>(planned, 1.0), opt.shard.count)
-                                        : std::vector<int>(planned, 1);
-  const int mine = opt.shard.active() ? opt.shard.index : 1;
-  if (opt.shard.active()) report.context["shard"] = shard_context(programs, opt, shard_of, report.context);
-
-  const std::size_t total = static_cast<std::size_t>(std::count(shard_of.begin(), shard_of.end(), mine));
-  std::size_t slot = 0, done = 0, completed = 0;
-  auto stop = [&] {
-    int sig = interrupt_signal();
-    if (sig == 0) return false;
-    report.interrupted = Interruption{signal_text(sig), completed, total};
-    return true;
-  };
-  auto run_one = [&](std::size_t p, std::size_t a, int rep) {
+  // Program p under allocator a, repetition rep, with its output checked.
+  RunResult run(std::size_t p, std::size_t a, int rep) {
     const ProgramEntry& prog = programs[p];
     const ProgramAllocator& alloc = opt.allocators[a];
-    if (opt.progress)
-      show_progress(done, total,
-                    alloc.spec + " on " + prog.name + " (repetition " + std::to_string(rep + 1) + "/" +
-                        std::to_string(opt.repetitions) + ")");
     RunResult r;
     RunFiles f = open_run_files(prog, alloc, rep, opt, !paths[p] ? not_found[p] : alloc.missing, r);
     for (const std::string& out : prog.outputs) ::unlink(out.c_str());
@@ -342,9 +325,33 @@ Report run_program_session(const std::vector<ProgramEntry>& programs, const Prog
     r.trace = prog.name;
     r.allocator = alloc.spec;
     r.repetition = rep;
-    if (r.status != "interrupted") ++completed;
-    report.runs.push_back(std::move(r));
-    ++done;
+    return r;
+  }
+};
+
+}  // namespace
+
+Report run_program_session(const std::vector<ProgramEntry>& programs, const ProgramSessionOptions& opt) {
+  Report report;
+  report.context = program_context(opt);
+  ProgramSessionState state(programs, opt);
+
+  // --shard K/N: every run of the set gets a shard (the same cost each: a
+  // program's time is not known before it runs); this session runs its own.
+  const std::size_t planned = programs.size() * opt.allocators.size() * static_cast<std::size_t>(opt.repetitions);
+  const std::vector<int> shard_of = opt.shard.active()
+                                        ? assign_shards(std::vector<double>(planned, 1.0), opt.shard.count)
+                                        : std::vector<int>(planned, 1);
+  const int mine = opt.shard.active() ? opt.shard.index : 1;
+  if (opt.shard.active()) report.context["shard"] = shard_context(programs, opt, shard_of, report.context);
+
+  const std::size_t total = static_cast<std::size_t>(std::count(shard_of.begin(), shard_of.end(), mine));
+  std::size_t slot = 0, done = 0, completed = 0;
+  auto stop = [&] {
+    int sig = interrupt_signal();
+    if (sig == 0) return false;
+    report.interrupted = Interruption{signal_text(sig), completed, total};
+    return true;
   };
   [&] {
     for (int rep = 0; rep < opt.repetitions; ++rep)
@@ -352,7 +359,14 @@ Report run_program_session(const std::vector<ProgramEntry>& programs, const Prog
         for (std::size_t a = 0; a < opt.allocators.size(); ++a) {
           if (shard_of[slot++] != mine) continue;
           if (stop()) return;
-          run_one(p, a, rep);
+          if (opt.progress)
+            show_progress(done, total,
+                          opt.allocators[a].spec + " on " + programs[p].name + " (repetition " +
+                              std::to_string(rep + 1) + "/" + std::to_string(opt.repetitions) + ")");
+          RunResult r = state.run(p, a, rep);
+          if (r.status != "interrupted") ++completed;
+          report.runs.push_back(std::move(r));
+          ++done;
         }
     stop();  // a signal during the last run
   }();

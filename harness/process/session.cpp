@@ -133,6 +133,60 @@ nlohmann::json shard_context(const std::vector<PreparedTrace>& traces, const Ses
           {"planned", std::move(planned)}};
 }
 
+// One run of the run set: a trace, an allocator, a repetition.
+struct Slot {
+  const PreparedTrace* trace;
+  const std::string* allocator;
+  int repetition;
+};
+
+// The run set in its interleaved order (repetition 1 of every allocator on
+// every trace, then repetition 2, ...), each with its cost for sharding.
+std::vector<Slot> planned_slots(const std::vector<PreparedTrace>& traces, const SessionOptions& options,
+                                std::vector<double>& costs) {
+  std::vector<Slot> slots;
+  for (int rep = 0; rep < options.repetitions; ++rep)
+    for (const PreparedTrace& t : traces)
+      for (const std::string& a : options.allocators) {
+        slots.push_back(Slot{&t, &a, rep});
+        costs.push_back(static_cast<double>(std::max<std::uint64_t>(t.summary.events, 1)) *
+                        allocator_cost_per_event(a));
+      }
+  return slots;
+}
+
+// One run in its own child, with the trace's own figures where the child
+// could not give them.
+RunResult run_slot(const Slot& slot, const SessionOptions& options, SpawnOptions& spawn) {
+  const PreparedTrace& t = *slot.trace;
+  const std::string& spec_text = *slot.allocator;
+  AllocatorSpec spec = parse_allocator_spec(spec_text);
+  ChildRequest req;
+  req.trace_path = t.hrt_path;
+  req.allocator = spec_text;
+  req.touch = options.touch;
+  req.malloc_alignment = options.malloc_alignment;
+  req.validate = options.validate;
+  req.memory_limit_bytes = options.memory_limit_bytes;
+  req.sample_every = options.sample_every;
+  req.latency_every = options.latency_every;
+  req.window_events = options.window_events;
+  req.serial = options.serial;
+  req.pace = options.pace;
+  spawn.preload = preload_library(spec);
+  spawn.allocator_env = allocator_environment(spec);
+  spawn.inherit_env = options.inherit_env;
+  RunResult r = run_in_child(req, spawn);
+  r.trace = t.label;
+  r.repetition = slot.repetition;
+  r.allocator = spec_text + (r.locked ? "+lock" : "");
+  if (r.status != "ok" || r.peak_live_bytes == 0) {
+    r.peak_live_bytes = t.summary.peak_live_bytes;
+    r.final_live_bytes = t.summary.final_live_bytes;
+  }
+  return r;
+}
+
 }  // namespace
 
 Report run_session(const std::vector<PreparedTrace>& traces, const SessionOptions& options) {
@@ -141,22 +195,8 @@ Report run_session(const std::vector<PreparedTrace>& traces, const SessionOption
   SpawnOptions spawn;
   spawn.self_exe = self_executable();
   spawn.timeout = options.timeout;
-  // The run set in its interleaved order (repetition 1 of every allocator on
-  // every trace, then repetition 2, ...), and each run's shard.
-  struct Slot {
-    const PreparedTrace* trace;
-    const std::string* allocator;
-    int repetition;
-  };
-  std::vector<Slot> slots;
   std::vector<double> costs;
-  for (int rep = 0; rep < options.repetitions; ++rep)
-    for (const PreparedTrace& t : traces)
-      for (const std::string& a : options.allocators) {
-        slots.push_back(Slot{&t, &a, rep});
-        costs.push_back(static_cast<double>(std::max<std::uint64_t>(t.summary.events, 1)) *
-                        allocator_cost_per_event(a));
-      }
+  const std::vector<Slot> slots = planned_slots(traces, options, costs);
   const std::vector<int> shard_of =
       options.shard.active() ? assign_shards(costs, options.shard.count) : std::vector<int>(slots.size(), 1);
   const int mine = options.shard.active() ? options.shard.index : 1;
@@ -168,9 +208,8 @@ Report run_session(const std::vector<PreparedTrace>& traces, const SessionOption
                             {"shard", shard_of[i]}};
     });
   const std::size_t total = static_cast<std::size_t>(std::count(shard_of.begin(), shard_of.end(), mine));
-  std::size_t done = 0;
+  std::size_t done = 0, completed = 0;
   auto start = std::chrono::steady_clock::now();
-  std::size_t completed = 0;
   auto stop = [&] {
     int sig = interrupt_signal();
     if (sig == 0) return false;
@@ -179,55 +218,23 @@ Report run_session(const std::vector<PreparedTrace>& traces, const SessionOption
         Interruption{abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig), completed, total};
     return true;
   };
-  // Runs everything; returns early once a signal asks to stop.
-  auto run_all = [&] {
-    for (std::size_t i = 0; i < slots.size(); ++i) {
-      if (shard_of[i] != mine) continue;
-      {
-        const PreparedTrace& t = *slots[i].trace;
-        const std::string& spec_text = *slots[i].allocator;
-        const int rep = slots[i].repetition;
-        {
-          if (stop()) return;
-          AllocatorSpec spec = parse_allocator_spec(spec_text);
-          if (options.progress)
-            show_progress(done, total,
-                          spec_text + " on " + t.label + " (repetition " + std::to_string(rep + 1) + "/" +
-                              std::to_string(options.repetitions) + ")",
-                          start);
-          ChildRequest req;
-          req.trace_path = t.hrt_path;
-          req.allocator = spec_text;
-          req.touch = options.touch;
-          req.malloc_alignment = options.malloc_alignment;
-          req.validate = options.validate;
-          req.memory_limit_bytes = options.memory_limit_bytes;
-          req.sample_every = options.sample_every;
-          req.latency_every = options.latency_every;
-          req.window_events = options.window_events;
-          req.serial = options.serial;
-          req.pace = options.pace;
-          spawn.preload = preload_library(spec);
-          spawn.allocator_env = allocator_environment(spec);
-          spawn.inherit_env = options.inherit_env;
-          RunResult r = run_in_child(req, spawn);
-          r.trace = t.label;
-          r.repetition = rep;
-          r.allocator = spec_text + (r.locked ? "+lock" : "");
-          if (r.status != "ok" || r.peak_live_bytes == 0) {
-            r.peak_live_bytes = t.summary.peak_live_bytes;
-            r.final_live_bytes = t.summary.final_live_bytes;
-          }
-          if (!r.allocator_version.empty()) report.context["allocators"][spec_text] = r.allocator_version;
-          if (r.status != "interrupted") ++completed;
-          report.runs.push_back(std::move(r));
-          ++done;
-        }
-      }
-    }
-    stop();  // a signal during the last run
-  };
-  run_all();
+  bool stopped = false;
+  for (std::size_t i = 0; i < slots.size() && !stopped; ++i) {
+    if (shard_of[i] != mine) continue;
+    if ((stopped = stop())) break;
+    const Slot& slot = slots[i];
+    if (options.progress)
+      show_progress(done, total,
+                    *slot.allocator + " on " + slot.trace->label + " (repetition " +
+                        std::to_string(slot.repetition + 1) + "/" + std::to_string(options.repetitions) + ")",
+                    start);
+    RunResult r = run_slot(slot, options, spawn);
+    if (!r.allocator_version.empty()) report.context["allocators"][*slot.allocator] = r.allocator_version;
+    if (r.status != "interrupted") ++completed;
+    report.runs.push_back(std::move(r));
+    ++done;
+  }
+  if (!stopped) stop();  // a signal during the last run
   if (options.progress) std::fprintf(stderr, "\r\033[K");
   return report;
 }
