@@ -3,6 +3,7 @@
 // the real programs (--suite programs), plus any --trace, through every
 // available allocator, or the ones named.
 #include <iostream>
+#include <optional>
 
 #include "harness/cli/cli.h"
 #include "harness/cli/program_suite.h"
@@ -54,6 +55,37 @@ void list_suites() {
   for (const SuiteProgram& p : suite_programs())
     std::cout << "  program:" << p.name << "  " << p.exercises
               << (missing_program(p).empty() ? "" : " (not installed here: " + missing_program(p) + ")") << '\n';
+}
+
+// The suite's programs, each recorded now into the workspace; one that is
+// not installed or cannot be recorded is left out, saying why, and makes
+// `status` kExitRunFailed. A recording stopped by a signal ends the bench
+// with its status (returned).
+std::optional<int> record_suite_programs(const std::vector<const SuiteProgram*>& chosen, double scale,
+                                         TraceWorkspace& workspace, std::vector<PreparedTrace>& prepared, int& status) {
+  recorder_library_path();  // missing: one line now, before any program runs
+  RecordingDir inputs(temporary_parent());
+  for (const SuiteProgram* p : chosen) {
+    if (interrupt_signal() != 0) break;
+    if (std::string missing = missing_program(*p); !missing.empty()) {
+      std::cerr << "heapreplay: skipped " << missing << '\n';
+      status = kExitRunFailed;
+      continue;
+    }
+    RecordedProgram rec =
+        record_program(p->prepare(inputs.path() + "/" + p->name, scale), p->record_image, true, temporary_parent());
+    if (rec.status > 128) return rec.status;
+    if (rec.status != kExitOk || rec.trace.events.empty()) {
+      std::cerr << "heapreplay: " << p->name
+                << ": cannot be recorded: " << (rec.status != kExitOk ? rec.error : "the recording holds no events")
+                << "; left out\n";
+      status = kExitRunFailed;
+      continue;
+    }
+    for (const std::string& w : rec.warnings) std::cerr << "heapreplay: warning: " << p->name << ": " << w << '\n';
+    prepared.push_back(workspace.add(rec.trace, "program:" + std::string(p->name)));
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -112,30 +144,9 @@ int cmd_bench(const std::vector<std::string>& args, const std::string& command_l
   // The programs recorded now, each into the workspace; one that is not
   // installed or cannot be recorded is left out, saying why.
   int status = kExitOk;
-  if (programs) {
-    recorder_library_path();  // missing: one line now, before any program runs
-    RecordingDir inputs(temporary_parent());
-    for (const SuiteProgram* p : chosen_programs) {
-      if (interrupt_signal() != 0) break;
-      if (std::string missing = missing_program(*p); !missing.empty()) {
-        std::cerr << "heapreplay: skipped " << missing << '\n';
-        status = kExitRunFailed;
-        continue;
-      }
-      RecordedProgram rec =
-          record_program(p->prepare(inputs.path() + "/" + p->name, scale), p->record_image, true, temporary_parent());
-      if (rec.status > 128) return rec.status;
-      if (rec.status != kExitOk || rec.trace.events.empty()) {
-        std::cerr << "heapreplay: " << p->name
-                  << ": cannot be recorded: " << (rec.status != kExitOk ? rec.error : "the recording holds no events")
-                  << "; left out\n";
-        status = kExitRunFailed;
-        continue;
-      }
-      for (const std::string& w : rec.warnings) std::cerr << "heapreplay: warning: " << p->name << ": " << w << '\n';
-      prepared.push_back(workspace.add(rec.trace, "program:" + std::string(p->name)));
-    }
-  }
+  if (programs)
+    if (std::optional<int> killed = record_suite_programs(chosen_programs, scale, workspace, prepared, status))
+      return *killed;
   for (const std::string& t : traces) {
     if (interrupt_signal() != 0) break;
     prepared.push_back(workspace.prepare(t, format));

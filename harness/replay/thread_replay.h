@@ -258,6 +258,42 @@ std::uint64_t run_stream(A& a, const ThreadPlan& plan, Rounds& rounds, Slot* tab
   return failed;
 }
 
+// The shared measurement of a threaded replay, and each thread's meter:
+// sample points, latency recorders sized for each thread's events.
+template <class A>
+void start_thread_measure(A& a, EventWindows& source, ReplayMeasurement* ms, std::vector<ThreadMeter>& meters,
+                          ThreadedMeasure& tm) {
+  const std::size_t n = meters.size();
+  tm.ms = ms;
+  tm.meters = meters.data();
+  tm.threads = n;
+  tm.count_usable = ms->track_usable && !allocated_bytes_of(a).has_value();
+  // Samples land within an eighth of an interval of their point (times
+  // the threads running at once), for one shared atomic add per batch.
+  tm.check_every = ms->sample_every ? std::max<std::uint64_t>(1, ms->sample_every / 8) : 0;
+  tm.next_sample = ms->sample_at.data();
+  tm.next_due.store(*tm.next_sample);
+  for (std::size_t t = 0; t < n; ++t) {
+    const std::uint64_t mine = t < ms->thread_events.size() ? ms->thread_events[t] : source.events();
+    meters[t].latency = LatencyRecorder(ms->latency_every ? mine / ms->latency_every + 1 : 0);
+  }
+}
+
+// The threads' meters summed into `ms` once they have stopped.
+template <class A>
+void finish_thread_measure(A& a, ReplayMeasurement* ms, std::vector<ThreadMeter>& meters, const ThreadedMeasure& tm) {
+  std::int64_t live = 0, usable = 0;
+  for (ThreadMeter& m : meters) {
+    live += m.live.load();
+    usable += m.usable.load();
+    ms->latency.merge(m.latency);
+    ms->sampling_ns += m.sampling_ns;
+  }
+  ms->live_bytes = live > 0 ? static_cast<std::uint64_t>(live) : 0;
+  // The caller may not see the counter (it is Locked's, around its design).
+  ms->usable_bytes = tm.count_usable ? (usable > 0 ? static_cast<std::uint64_t>(usable) : 0) : usable_now(a, *ms);
+}
+
 template <class A, Touch T, bool M>
 ThreadedOutcome replay_threads_with(A& a, EventWindows& source, ThreadPlan& plan, Slot* table, std::size_t malloc_align,
                                     Pace pace, ReplayMeasurement* ms) {
@@ -266,21 +302,7 @@ ThreadedOutcome replay_threads_with(A& a, EventWindows& source, ThreadPlan& plan
   std::vector<Progress> progress(n);
   std::vector<ThreadMeter> meters(M ? n : 0);
   ThreadedMeasure tm;
-  if constexpr (M) {
-    tm.ms = ms;
-    tm.meters = meters.data();
-    tm.threads = n;
-    tm.count_usable = ms->track_usable && !allocated_bytes_of(a).has_value();
-    // Samples land within an eighth of an interval of their point (times
-    // the threads running at once), for one shared atomic add per batch.
-    tm.check_every = ms->sample_every ? std::max<std::uint64_t>(1, ms->sample_every / 8) : 0;
-    tm.next_sample = ms->sample_at.data();
-    tm.next_due.store(*tm.next_sample);
-    for (std::size_t t = 0; t < n; ++t) {
-      const std::uint64_t mine = t < ms->thread_events.size() ? ms->thread_events[t] : source.events();
-      meters[t].latency = LatencyRecorder(ms->latency_every ? mine / ms->latency_every + 1 : 0);
-    }
-  }
+  if constexpr (M) start_thread_measure(a, source, ms, meters, tm);
   ThreadedOutcome out;
   out.threads.resize(n);
   std::vector<std::uint64_t> failed(n, 0);
@@ -335,16 +357,7 @@ ThreadedOutcome replay_threads_with(A& a, EventWindows& source, ThreadPlan& plan
   }
   if constexpr (M) {
     out.wall_ns -= std::min(out.wall_ns, tm.sampling_ns.load());
-    std::int64_t live = 0, usable = 0;
-    for (std::size_t t = 0; t < n; ++t) {
-      live += meters[t].live.load();
-      usable += meters[t].usable.load();
-      ms->latency.merge(meters[t].latency);
-      ms->sampling_ns += meters[t].sampling_ns;
-    }
-    ms->live_bytes = live > 0 ? static_cast<std::uint64_t>(live) : 0;
-    // The caller may not see the counter (it is Locked's, around its design).
-    ms->usable_bytes = tm.count_usable ? (usable > 0 ? static_cast<std::uint64_t>(usable) : 0) : usable_now(a, *ms);
+    finish_thread_measure(a, ms, meters, tm);
   }
   return out;
 }
