@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -126,6 +127,47 @@ TEST(Cli, ConvertWritesCompactByDefaultAndPlainWhenAsked) {
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("--encoding must be compact or plain"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(dir.file("z.hrt")));
+}
+
+// convert --to writes another tool's format that reads back as the same
+// trace; a trace the format cannot hold is refused, naming what would be
+// lost, unless --lossy, which says what it dropped.
+TEST(Cli, ConvertToOtherFormatsRefusesLossUnlessLossy) {
+  TempDir dir;
+  std::string rep = dir.write("small.rep", kSmallRep);
+  for (const char* to : {"rep", "text", "android", "mtrace"}) {
+    SCOPED_TRACE(to);
+    const std::string out = dir.file(std::string("small.") + to);
+    auto r = run_cli({"convert", rep, out, "--to", to});
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto a = nlohmann::json::parse(run_cli({"info", rep, "--json"}).out);
+    auto b = nlohmann::json::parse(run_cli({"info", out, "--json"}).out);
+    EXPECT_EQ(b["format"], to);
+    for (const char* k : {"events", "malloc", "realloc", "free", "peak_live_bytes", "final_live_bytes"})
+      EXPECT_EQ(a[k], b[k]) << k;
+  }
+  const std::string mt = dir.write("mt.txt",
+                                   "heapreplay-text 1\nt=1 malloc 1 10\nt=2 posix_memalign 2 64 100\n"
+                                   "t=2 free 1\nt=1 free 2\n");
+  auto r = run_cli({"convert", mt, dir.file("mt.rep"), "--to", "rep"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("would lose 2 threads"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("1 aligned allocations written as malloc"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("mt.rep")));
+  r = run_cli({"convert", mt, dir.file("mt.rep"), "--to", "rep", "--lossy"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("--lossy: dropped 2 threads"), std::string::npos) << r.err;
+  EXPECT_NE(test::read_file(dir.file("mt.rep")).find("a 1 100\n"), std::string::npos);
+  r = run_cli({"convert", rep, dir.file("x"), "--to", "csv"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--to must be hrt or one of rep, text, android, mtrace, not 'csv'"), std::string::npos) << r.err;
+  r = run_cli({"convert", rep, dir.file("x"), "--to", "rep", "--encoding", "plain"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--encoding goes with --to hrt"), std::string::npos) << r.err;
+  r = run_cli({"convert", rep, dir.file("no/such/dir/x.rep"), "--to", "rep"});
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("not written"), std::string::npos) << r.err;
 }
 
 // A replay reads its trace in windows: the same events and live bytes

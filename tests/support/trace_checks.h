@@ -7,24 +7,79 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "traces/readers/text_reader.h"
 #include "traces/readers/text_writer.h"
+#include "traces/readers/trace_format.h"
 #include "traces/thread_summary.h"
 #include "traces/trace.h"
 #include "traces/trace_builder.h"
 #include "traces/trace_error.h"
+#include "traces/writers/trace_export.h"
 
 namespace heapreplay::test {
+
+// Same events in the same order: ops, sizes, aux and timestamps alike, and
+// the slots and threads of one trace mapped one to one onto the other's (a
+// reader numbers them its own way). "" when they are, else the first
+// difference.
+inline std::string event_difference(const Trace& a, const Trace& b) {
+  if (a.events.size() != b.events.size())
+    return std::to_string(a.events.size()) + " events against " + std::to_string(b.events.size());
+  if (a.timestamps_ns != b.timestamps_ns) return "the timestamps differ";
+  std::map<std::uint32_t, std::uint32_t> slot, thread;
+  for (std::size_t i = 0; i < a.events.size(); ++i) {
+    const Event& x = a.events[i];
+    const Event& y = b.events[i];
+    const std::string at = "event " + std::to_string(i) + ": ";
+    if (x.op != y.op || x.size != y.size || x.aux != y.aux) return at + "op, size or aux differs";
+    if (auto [it, fresh] = thread.emplace(x.thread, y.thread); !fresh && it->second != y.thread)
+      return at + "thread differs";
+    if ((x.id == kNoObject) != (y.id == kNoObject)) return at + "free(NULL) on one side only";
+    if (x.id == kNoObject) continue;
+    const bool allocates = x.op == Op::kMalloc || x.op == Op::kCalloc || x.op == Op::kAligned;
+    auto it = slot.find(x.id);
+    if (allocates || it == slot.end()) {
+      slot[x.id] = y.id;  // an allocation, or a realloc(NULL), starts the object
+    } else if (it->second != y.id) {
+      return at + "slot differs";
+    }
+  }
+  return {};
+}
+
+// Every export of `heapreplay convert --to` that says it can hold `t`
+// (traces/writers/trace_export.h) must give it back through its format's
+// reader. "" when each does, else which did not and how.
+inline std::string export_problem(const Trace& t) {
+  for (const TraceExport& x : trace_exports()) {
+    if (!x.losses(t.view()).empty()) continue;
+    const std::optional<TraceFormat> format = format_from_name(x.name);
+    if (!format) return std::string("export ") + x.name + " has no reader";
+    std::string text;
+    x.write(t.view(), text);
+    Trace back;
+    try {
+      back = format_info(*format).read(text, "exported");
+    } catch (const TraceError& e) {
+      return std::string("the ") + x.name + " export does not read back: " + e.what();
+    }
+    if (std::string d = event_difference(t, back); !d.empty()) return std::string("the ") + x.name + " export: " + d;
+  }
+  return {};
+}
 
 // What every reader promises about the trace it returns (trace.h, event.h):
 // ids in range (kNoObject only for free(NULL)), threads in range, valid ops,
 // timestamps absent or one per event. Then the summaries `info` prints, and a
 // round trip through heapreplay-text, which must give the same events back
 // (text_writer.h) for a trace a TraceBuilder made, i.e. from every text
-// reader. An .hrt file is validated for what replay relies on, not for
+// reader, and through every export that says it can hold the trace
+// (export_problem). An .hrt file is validated for what replay relies on, not for
 // making sense as a program (a free of an empty slot is a free(NULL) to
 // replay), so `round_trip` is false for it. Returns "" when all holds, else
 // what did not.
@@ -58,7 +113,7 @@ inline std::string trace_problem(const Trace& t, bool round_trip = true) {
       return "text round trip changed event " + std::to_string(i);
   }
   if (back.timestamps_ns != t.timestamps_ns) return "text round trip changed the timestamps";
-  return {};
+  return export_problem(t);
 }
 
 // How many lines a text reader numbers in `text`: a final line without a
