@@ -19,8 +19,9 @@ namespace {
 using testing::expect_trace_error;
 using testing::fixture;
 
-constexpr TraceFormat kAll[] = {TraceFormat::kHrt, TraceFormat::kRep,  TraceFormat::kMtrace, TraceFormat::kRaw,
-                                TraceFormat::kWee, TraceFormat::kText, TraceFormat::kAndroid};
+constexpr TraceFormat kAll[] = {
+    TraceFormat::kHrt,  TraceFormat::kRep,     TraceFormat::kMtrace,    TraceFormat::kRaw,    TraceFormat::kWee,
+    TraceFormat::kText, TraceFormat::kAndroid, TraceFormat::kHeaptrack, TraceFormat::kUmpire, TraceFormat::kValgrind};
 
 TraceFormat detect(std::string_view head) { return detect_format(head, "x"); }
 
@@ -38,15 +39,15 @@ TEST(TraceError, MessageNamesThePlace) {
 }
 
 TEST(TraceFormat, NamesRoundTrip) {
-  const char* names[] = {"hrt", "rep", "mtrace", "raw", "wee", "text", "android"};
-  for (int i = 0; i < 7; ++i) {
+  const char* names[] = {"hrt", "rep", "mtrace", "raw", "wee", "text", "android", "heaptrack", "umpire", "valgrind"};
+  for (int i = 0; i < 10; ++i) {
     EXPECT_STREQ(format_name(kAll[i]), names[i]);
     EXPECT_EQ(format_from_name(names[i]), kAll[i]);
   }
   EXPECT_EQ(format_from_name("REP"), std::nullopt);
   EXPECT_EQ(format_from_name(""), std::nullopt);
   EXPECT_EQ(format_from_name("rep "), std::nullopt);
-  EXPECT_EQ(format_names(), "hrt, rep, mtrace, raw, wee, text, android");
+  EXPECT_EQ(format_names(), "hrt, rep, mtrace, raw, wee, text, android, heaptrack, umpire, valgrind");
 }
 
 // The table's rows agree with the enum, the names and each other, and no
@@ -68,8 +69,9 @@ TEST(TraceFormat, TableRowsAreConsistent) {
     ASSERT_NE(row.sniff, nullptr);
     EXPECT_FALSE(row.sniff(SniffHead{}));
   }
-  // Only get-trace's raw recordings open with '#' lines.
-  for (const TraceFormatInfo& row : trace_formats()) EXPECT_EQ(row.comment_header, row.format == TraceFormat::kRaw);
+  // Only get-trace's raw recordings and Umpire's replay logs open with '#' lines.
+  for (const TraceFormatInfo& row : trace_formats())
+    EXPECT_EQ(row.comment_header, row.format == TraceFormat::kRaw || row.format == TraceFormat::kUmpire);
 }
 
 TEST(DetectFormat, EachFormatByContent) {
