@@ -98,6 +98,9 @@ TEST(DetectFormat, EachFormatByContent) {
   EXPECT_EQ(detect("\n187: thread_done 0x0\n"), TraceFormat::kAndroid);
   EXPECT_EQ(detect("7:realloc 0x10 0x0 5 100 200\n"), TraceFormat::kAndroid);
   EXPECT_EQ(detect("42: free b6038060\n"), TraceFormat::kAndroid);  // %x reads hex with or without 0x
+  EXPECT_EQ(detect("v 10400 3\nX ./p\n"), TraceFormat::kHeaptrack);
+  EXPECT_EQ(detect("# a comment\n{ \"kind\":\"replay\", \"uid\":1 }\n"), TraceFormat::kUmpire);
+  EXPECT_EQ(detect("==7== Memcheck, a memory error detector\n"), TraceFormat::kValgrind);
 }
 
 TEST(DetectFormat, ToleratesAHeadCutInTheMiddleOfALine) {
@@ -111,8 +114,8 @@ TEST(DetectFormat, ToleratesAHeadCutInTheMiddleOfALine) {
 
 TEST(DetectFormat, NothingFits) {
   const std::string unknown =
-      "x: cannot tell the trace format from the content (none of hrt, rep, mtrace, raw, wee, text, android fits); "
-      "name the format explicitly";
+      "x: cannot tell the trace format from the content (none of hrt, rep, mtrace, raw, wee, text, android, heaptrack, "
+      "umpire, valgrind fits); name the format explicitly";
   expect_trace_error([] { detect(""); }, "x: cannot tell the trace format of an empty file");
   expect_trace_error([] { detect("\n \n\t\n"); }, "x: cannot tell the trace format of an empty file");
   for (std::string_view bad :
@@ -120,7 +123,8 @@ TEST(DetectFormat, NothingFits) {
         std::string_view("1 2 3 4 x 0 1\n"), std::string_view("1 2 -3 4\n"), std::string_view("# comment\nAlloc(1),\n"),
         std::string_view("m 804aff8 364\n"), std::string_view("heapreplay-texts 1\n"),
         std::string_view("186: mmap 0x10 20\n"), std::string_view("x186: malloc 0x10 20\n"),
-        std::string_view("186: malloc zz 20\n"),
+        std::string_view("186: malloc zz 20\n"), std::string_view("v 1 2 3\n"), std::string_view("{\"kind\": 1}\n"),
+        std::string_view("--12 malloc(1)\n"),
         std::string_view("\x7f"
                          "ELF\x02\x01\x01",
                          7)}) {
@@ -137,6 +141,10 @@ TEST(ImportTrace, DetectsEveryFixture) {
   EXPECT_EQ(import_trace(fixture("sample-wee.trace")).format, "wee");
   EXPECT_EQ(import_trace(fixture("sample.txt")).format, "text");
   EXPECT_EQ(import_trace(fixture("sample-android.txt")).format, "android");
+  EXPECT_EQ(import_trace(fixture("sample.heaptrack")).format, "heaptrack");
+  EXPECT_EQ(import_trace(fixture("sample-raw.heaptrack.gz")).format, "heaptrack");
+  EXPECT_EQ(import_trace(fixture("sample-umpire.json")).format, "umpire");
+  EXPECT_EQ(import_trace(fixture("sample-valgrind.log")).format, "valgrind");
 }
 
 TEST(ImportTrace, ForcedFormatSkipsDetection) {
