@@ -5,7 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -69,6 +72,17 @@ TEST(CompressedInput, TruncatedAndCorruptDataIsRefused) {
     EXPECT_TRUE(std::string(e.what()).starts_with("mem: gzip data is corrupt at or before compressed byte "))
         << e.what();
   }
+  // Cut before its first block: even the head that detection asks for says why.
+  const std::string cut =
+      (std::filesystem::temp_directory_path() / ("hr-cut-" + std::to_string(::getpid()) + ".zst")).string();
+  {
+    std::ofstream out(cut, std::ios::binary);
+    out << zst.substr(0, 40);
+  }
+  expect_trace_error(
+      [&] { read_text_head(cut, 100); },
+      cut + ": the zstd data ends in the middle of a frame after 40 compressed bytes (a truncated file?)");
+  std::remove(cut.c_str());
   // Data after the last frame or member is not a trace either.
   EXPECT_THROW(decompress(zst + "tail", Compression::kZstd, "mem"), TraceError);
   EXPECT_THROW(decompress(gz + "tail", Compression::kGzip, "mem"), TraceError);

@@ -49,7 +49,7 @@ std::string zstd_inflate(std::string_view in, const std::string& path, std::uint
     // The input is spent, the output had room and the frame is not done: it
     // was cut short.
     if (src.pos == src.size && dst.pos < dst.size && last != 0) {
-      if (stop_after != 0) break;
+      if (stop_after != 0 && used > 0) break;  // the head so far; an empty one says why
       throw TraceError(path, 0,
                        "the zstd data ends in the middle of a frame after " + std::to_string(in.size()) +
                            " compressed bytes (a truncated file?)");
@@ -93,7 +93,7 @@ std::string gzip_inflate(std::string_view in, const std::string& path, std::uint
       continue;  // another gzip member follows
     }
     if (rc == Z_BUF_ERROR || (rc == Z_OK && at == in.size() && z.avail_out != 0)) {
-      if (stop_after != 0) break;
+      if (stop_after != 0 && used > 0) break;  // the head so far; an empty one says why
       throw TraceError(path, 0,
                        "the gzip data ends before its end marker after " + std::to_string(in.size()) +
                            " compressed bytes (a truncated file?)");
