@@ -16,6 +16,10 @@ pkg_check_modules(LIBEDIT REQUIRED IMPORTED_TARGET libedit)
 # The compact .hrt encoding's chunks (traces/hrt_chunk.cpp; BSD licence;
 # Debian libzstd-dev).
 pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
+# Compressed text traces: heaptrack writes .zst (or .gz) recordings, and any
+# text trace may come gzipped (traces/readers/compressed.cpp; zlib licence;
+# Debian zlib1g-dev).
+find_package(ZLIB REQUIRED)
 
 function(hr_shared_library_path out_var target)
   get_target_property(_loc ${target} LOCATION)

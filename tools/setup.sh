@@ -27,12 +27,15 @@ packages=(
   libbenchmark-dev libgtest-dev libgmock-dev
   libedit-dev valgrind
   # The compact .hrt encoding compresses its chunks with zstd; docs compare it
-  # with the zstd and xz command-line tools.
-  libzstd-dev zstd xz-utils
+  # with the zstd and xz command-line tools. Compressed text traces (heaptrack's
+  # .zst and .gz recordings) are read with libzstd and zlib.
+  libzstd-dev zstd xz-utils zlib1g-dev
+  # The importers' recording tests record a program with heaptrack (and valgrind).
+  heaptrack
   # Reports: Google Benchmark's compare.py (and the SciPy it imports) reads our
-  # gbench export; Chart.js is bundled into HTML reports; headless Chromium and
-  # zlib let the HTML test draw the page and check its screenshot.
-  libbenchmark-tools python3-scipy libjs-chart.js chromium zlib1g-dev
+  # gbench export; Chart.js is bundled into HTML reports; headless Chromium
+  # lets the HTML test draw the page and check its screenshot.
+  libbenchmark-tools python3-scipy libjs-chart.js chromium
   # The fuzz targets (tests/fuzz): Clang and its libFuzzer runtime
   # (libclang_rt.fuzzer*.a is in libclang-rt-14-dev).
   clang libclang-rt-14-dev

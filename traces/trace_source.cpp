@@ -1,7 +1,6 @@
 // Loading and preparing traces for replay (see trace_source.h).
 #include "traces/trace_source.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,6 +11,7 @@
 
 #include "traces/hrt_format.h"
 #include "traces/hrt_stream.h"
+#include "traces/readers/compressed.h"
 #include "traces/readers/import.h"
 #include "traces/readers/trace_format.h"
 #include "traces/trace_error.h"
@@ -26,14 +26,16 @@ TraceFormat resolve_format(const std::string& path, const std::string& format) {
     if (!f) throw TraceError(path, 0, "unknown trace format '" + format + "' (known: " + format_names() + ")");
     return *f;
   }
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw TraceError(path, 0, std::string("cannot open: ") + std::strerror(errno));
-  std::string head(8192, '\0');
-  ssize_t n = ::read(fd, head.data(), head.size());
-  ::close(fd);
-  if (n < 0) throw TraceError(path, 0, std::string("cannot read: ") + std::strerror(errno));
-  head.resize(static_cast<std::size_t>(n));
-  return detect_format(head, path);
+  // The head as the readers will see it: decompressed when the file is zstd
+  // or gzip (traces/readers/compressed.h).
+  Compression compression = Compression::kNone;
+  const std::string head = read_text_head(path, 8192, &compression);
+  const TraceFormat f = detect_format(head, path);
+  if (f == TraceFormat::kHrt && compression != Compression::kNone)
+    throw TraceError(path, 0,
+                     std::string("is a ") + compression_name(compression) +
+                         "-compressed .hrt trace: decompress it first (.hrt files are read in place)");
+  return f;
 }
 
 }  // namespace

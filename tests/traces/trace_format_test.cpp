@@ -19,8 +19,9 @@ namespace {
 using testing::expect_trace_error;
 using testing::fixture;
 
-constexpr TraceFormat kAll[] = {TraceFormat::kHrt, TraceFormat::kRep,  TraceFormat::kMtrace, TraceFormat::kRaw,
-                                TraceFormat::kWee, TraceFormat::kText, TraceFormat::kAndroid};
+constexpr TraceFormat kAll[] = {
+    TraceFormat::kHrt,  TraceFormat::kRep,     TraceFormat::kMtrace,    TraceFormat::kRaw,    TraceFormat::kWee,
+    TraceFormat::kText, TraceFormat::kAndroid, TraceFormat::kHeaptrack, TraceFormat::kUmpire, TraceFormat::kValgrind};
 
 TraceFormat detect(std::string_view head) { return detect_format(head, "x"); }
 
@@ -38,15 +39,15 @@ TEST(TraceError, MessageNamesThePlace) {
 }
 
 TEST(TraceFormat, NamesRoundTrip) {
-  const char* names[] = {"hrt", "rep", "mtrace", "raw", "wee", "text", "android"};
-  for (int i = 0; i < 7; ++i) {
+  const char* names[] = {"hrt", "rep", "mtrace", "raw", "wee", "text", "android", "heaptrack", "umpire", "valgrind"};
+  for (int i = 0; i < 10; ++i) {
     EXPECT_STREQ(format_name(kAll[i]), names[i]);
     EXPECT_EQ(format_from_name(names[i]), kAll[i]);
   }
   EXPECT_EQ(format_from_name("REP"), std::nullopt);
   EXPECT_EQ(format_from_name(""), std::nullopt);
   EXPECT_EQ(format_from_name("rep "), std::nullopt);
-  EXPECT_EQ(format_names(), "hrt, rep, mtrace, raw, wee, text, android");
+  EXPECT_EQ(format_names(), "hrt, rep, mtrace, raw, wee, text, android, heaptrack, umpire, valgrind");
 }
 
 // The table's rows agree with the enum, the names and each other, and no
@@ -68,8 +69,9 @@ TEST(TraceFormat, TableRowsAreConsistent) {
     ASSERT_NE(row.sniff, nullptr);
     EXPECT_FALSE(row.sniff(SniffHead{}));
   }
-  // Only get-trace's raw recordings open with '#' lines.
-  for (const TraceFormatInfo& row : trace_formats()) EXPECT_EQ(row.comment_header, row.format == TraceFormat::kRaw);
+  // Only get-trace's raw recordings and Umpire's replay logs open with '#' lines.
+  for (const TraceFormatInfo& row : trace_formats())
+    EXPECT_EQ(row.comment_header, row.format == TraceFormat::kRaw || row.format == TraceFormat::kUmpire);
 }
 
 TEST(DetectFormat, EachFormatByContent) {
@@ -96,6 +98,9 @@ TEST(DetectFormat, EachFormatByContent) {
   EXPECT_EQ(detect("\n187: thread_done 0x0\n"), TraceFormat::kAndroid);
   EXPECT_EQ(detect("7:realloc 0x10 0x0 5 100 200\n"), TraceFormat::kAndroid);
   EXPECT_EQ(detect("42: free b6038060\n"), TraceFormat::kAndroid);  // %x reads hex with or without 0x
+  EXPECT_EQ(detect("v 10400 3\nX ./p\n"), TraceFormat::kHeaptrack);
+  EXPECT_EQ(detect("# a comment\n{ \"kind\":\"replay\", \"uid\":1 }\n"), TraceFormat::kUmpire);
+  EXPECT_EQ(detect("==7== Memcheck, a memory error detector\n"), TraceFormat::kValgrind);
 }
 
 TEST(DetectFormat, ToleratesAHeadCutInTheMiddleOfALine) {
@@ -109,8 +114,8 @@ TEST(DetectFormat, ToleratesAHeadCutInTheMiddleOfALine) {
 
 TEST(DetectFormat, NothingFits) {
   const std::string unknown =
-      "x: cannot tell the trace format from the content (none of hrt, rep, mtrace, raw, wee, text, android fits); "
-      "name the format explicitly";
+      "x: cannot tell the trace format from the content (none of hrt, rep, mtrace, raw, wee, text, android, heaptrack, "
+      "umpire, valgrind fits); name the format explicitly";
   expect_trace_error([] { detect(""); }, "x: cannot tell the trace format of an empty file");
   expect_trace_error([] { detect("\n \n\t\n"); }, "x: cannot tell the trace format of an empty file");
   for (std::string_view bad :
@@ -118,7 +123,8 @@ TEST(DetectFormat, NothingFits) {
         std::string_view("1 2 3 4 x 0 1\n"), std::string_view("1 2 -3 4\n"), std::string_view("# comment\nAlloc(1),\n"),
         std::string_view("m 804aff8 364\n"), std::string_view("heapreplay-texts 1\n"),
         std::string_view("186: mmap 0x10 20\n"), std::string_view("x186: malloc 0x10 20\n"),
-        std::string_view("186: malloc zz 20\n"),
+        std::string_view("186: malloc zz 20\n"), std::string_view("v 1 2 3\n"), std::string_view("{\"kind\": 1}\n"),
+        std::string_view("--12 malloc(1)\n"),
         std::string_view("\x7f"
                          "ELF\x02\x01\x01",
                          7)}) {
@@ -135,6 +141,10 @@ TEST(ImportTrace, DetectsEveryFixture) {
   EXPECT_EQ(import_trace(fixture("sample-wee.trace")).format, "wee");
   EXPECT_EQ(import_trace(fixture("sample.txt")).format, "text");
   EXPECT_EQ(import_trace(fixture("sample-android.txt")).format, "android");
+  EXPECT_EQ(import_trace(fixture("sample.heaptrack")).format, "heaptrack");
+  EXPECT_EQ(import_trace(fixture("sample-raw.heaptrack.gz")).format, "heaptrack");
+  EXPECT_EQ(import_trace(fixture("sample-umpire.json")).format, "umpire");
+  EXPECT_EQ(import_trace(fixture("sample-valgrind.log")).format, "valgrind");
 }
 
 TEST(ImportTrace, ForcedFormatSkipsDetection) {

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "traces/readers/mapped_file.h"
+#include "traces/readers/compressed.h"
 
 namespace heapreplay {
 
@@ -13,7 +13,7 @@ Trace parse_trace(std::string_view text, TraceFormat format, const std::string& 
 }
 
 Trace import_trace(const std::string& path, std::optional<TraceFormat> forced) {
-  MappedFile file(path);
+  TraceText file(path);  // decompressed here when the file is zstd or gzip
   std::string_view text = file.text();
   TraceFormat format = forced ? *forced : detect_format(text.substr(0, std::min(text.size(), kDetectHeadBytes)), path);
   return parse_trace(text, format, path);

@@ -26,8 +26,8 @@ namespace heapreplay {
 //   first that says yes wins. The sniffers are written not to overlap; the
 //   rank settles it if two ever do. Ranks are distinct.
 // - comment_header: the file may open with '#' comment lines. Once such lines
-//   are seen, only these formats are asked (today only get-trace's raw
-//   recordings have a comment header).
+//   are seen, only these formats are asked (today get-trace's raw
+//   recordings and Umpire's replay logs have a comment header).
 // - reader: `Trace reader(std::string_view text, const std::string&
 //   path_for_messages)`, which parses a whole file held in memory and throws
 //   TraceError `PATH:LINE: what` on the first malformed line.
@@ -50,7 +50,13 @@ namespace heapreplay {
   /* heapreplay-text, our own line format */                             \
   X(kText, "text", 20, false, read_text, sniff_text)                     \
   /* Android malloc debug record_allocs dump ("TID: malloc PTR SIZE") */ \
-  X(kAndroid, "android", 40, false, read_android, sniff_android)
+  X(kAndroid, "android", 40, false, read_android, sniff_android)         \
+  /* heaptrack data file or raw stream ("v 10400 3"; .zst/.gz too) */    \
+  X(kHeaptrack, "heaptrack", 45, false, read_heaptrack, sniff_heaptrack) \
+  /* LLNL Umpire replay log (JSON lines, "kind":"replay") */             \
+  X(kUmpire, "umpire", 55, true, read_umpire, sniff_umpire)              \
+  /* valgrind --trace-malloc=yes log ("--PID-- malloc(16) = 0x...") */   \
+  X(kValgrind, "valgrind", 80, false, read_valgrind, sniff_valgrind)
 
 enum class TraceFormat {
 #define HR_TRACE_FORMAT_ENUMERATOR(id, ...) id,
@@ -100,8 +106,9 @@ std::span<const TraceFormatInfo> trace_formats();
 // The row of a format; format must be one of TraceFormat's enumerators.
 const TraceFormatInfo& format_info(TraceFormat format);
 
-// "hrt", "rep", "mtrace", "raw", "wee", "text" or "android" (the table's
-// name column); "?" for a value that is not an enumerator.
+// "hrt", "rep", "mtrace", "raw", "wee", "text", "android", "heaptrack",
+// "umpire" or "valgrind" (the table's name column); "?" for a value that is
+// not an enumerator.
 const char* format_name(TraceFormat format);
 
 // Every format's name, for messages and help: "hrt, rep, mtrace, ...".
