@@ -419,75 +419,97 @@ std::string json_for_script(const nlohmann::json& j) {
   return out;
 }
 
-nlohmann::json html_page_data(const Report& report) {
-  std::vector<Aggregate> aggs = aggregate(report);
-  std::vector<RunGroup> groups = group_runs(report);
-  nlohmann::json traces = nlohmann::json::array();
-  std::vector<std::string> trace_order, program_order, allocators;
+namespace {
+
+// The workloads in first-seen order, traces and programs apart, and every
+// allocator spec in first-seen order (the page gives each its colour).
+struct PageOrder {
+  std::vector<std::string> traces, programs, allocators;
+};
+
+PageOrder page_order(const std::vector<Aggregate>& aggs) {
+  PageOrder o;
+  auto add = [](std::vector<std::string>& v, const std::string& s) {
+    if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
+  };
   for (const Aggregate& a : aggs) {
-    if (a.is_program()) {
-      if (std::find(program_order.begin(), program_order.end(), a.trace) == program_order.end())
-        program_order.push_back(a.trace);
-    } else if (std::find(trace_order.begin(), trace_order.end(), a.trace) == trace_order.end()) {
-      trace_order.push_back(a.trace);
-    }
-    if (std::find(allocators.begin(), allocators.end(), a.allocator) == allocators.end())
-      allocators.push_back(a.allocator);
+    add(a.is_program() ? o.programs : o.traces, a.trace);
+    add(o.allocators, a.allocator);
   }
-  for (const std::string& trace : trace_order) {
-    nlohmann::json rows = nlohmann::json::array(), series = nlohmann::json::array(), names = nlohmann::json::array();
-    std::set<std::string> ops;
-    for (std::size_t g = 0; g < aggs.size(); ++g) {
-      const Aggregate& a = aggs[g];
-      if (a.trace != trace || a.is_program()) continue;
-      names.push_back(a.allocator);
-      nlohmann::json metrics = nlohmann::json::object();
-      for (const MetricSummary& m : a.metrics) {
-        metrics[m.info.name] = summary_json(m.summary);
-        const std::string& n = m.info.name;
-        if (n.rfind("latency.", 0) == 0) ops.insert(n.substr(8, n.find('.', 8) - 8));
+  return o;
+}
+
+// One table row of the page: the group's counts and every metric's summary.
+nlohmann::json row_json(const Aggregate& a) {
+  nlohmann::json metrics = nlohmann::json::object();
+  for (const MetricSummary& m : a.metrics) metrics[m.info.name] = summary_json(m.summary);
+  return {{"allocator", a.allocator},
+          {"runs", a.runs},
+          {"ok_runs", a.ok_runs},
+          {"failure", a.first_failure},
+          {"metrics", std::move(metrics)}};
+}
+
+// The operations with latency figures, in the order people think of them
+// (malloc, calloc, realloc, aligned, free), then any others by name.
+nlohmann::json latency_ops(const std::vector<const Aggregate*>& rows) {
+  std::set<std::string> ops;
+  for (const Aggregate* a : rows)
+    for (const MetricSummary& m : a->metrics) {
+      const std::string& n = m.info.name;
+      if (n.rfind("latency.", 0) == 0) ops.insert(n.substr(8, n.find('.', 8) - 8));
+    }
+  nlohmann::json list = nlohmann::json::array();
+  for (const char* op : {"malloc", "calloc", "realloc", "aligned", "free"})
+    if (ops.erase(op)) list.push_back(op);
+  for (const std::string& op : ops) list.push_back(op);
+  return list;
+}
+
+// One trace: a row per allocator, the memory series of each allocator's
+// first ok repetition that has samples, and its latency operations.
+nlohmann::json trace_json(const std::string& trace, const std::vector<Aggregate>& aggs,
+                          const std::vector<RunGroup>& groups) {
+  nlohmann::json rows = nlohmann::json::array(), series = nlohmann::json::array(), names = nlohmann::json::array();
+  std::vector<const Aggregate*> mine;
+  for (std::size_t g = 0; g < aggs.size(); ++g) {
+    const Aggregate& a = aggs[g];
+    if (a.trace != trace || a.is_program()) continue;
+    mine.push_back(&a);
+    names.push_back(a.allocator);
+    rows.push_back(row_json(a));
+    for (const RunResult* r : groups[g].runs)
+      if (r->status == "ok" && !r->samples.empty()) {
+        series.push_back(series_json(*r));
+        break;
       }
-      rows.push_back({{"allocator", a.allocator},
-                      {"runs", a.runs},
-                      {"ok_runs", a.ok_runs},
-                      {"failure", a.first_failure},
-                      {"metrics", std::move(metrics)}});
-      for (const RunResult* r : groups[g].runs)
-        if (r->status == "ok" && !r->samples.empty()) {
-          series.push_back(series_json(*r));
-          break;
-        }
-    }
-    // Operations in the order people think of them, then any others.
-    nlohmann::json op_list = nlohmann::json::array();
-    for (const char* op : {"malloc", "calloc", "realloc", "aligned", "free"})
-      if (ops.erase(op)) op_list.push_back(op);
-    for (const std::string& op : ops) op_list.push_back(op);
-    traces.push_back({{"name", trace},
-                      {"allocators", std::move(names)},
-                      {"rows", std::move(rows)},
-                      {"series", std::move(series)},
-                      {"latency_ops", std::move(op_list)}});
   }
-  nlohmann::json programs = nlohmann::json::array();
-  for (const std::string& name : program_order) {
-    nlohmann::json rows = nlohmann::json::array();
-    std::string command;
-    for (std::size_t g = 0; g < aggs.size(); ++g) {
-      const Aggregate& a = aggs[g];
-      if (a.trace != name || !a.is_program()) continue;
-      if (command.empty() && !groups[g].runs.empty())
-        for (const std::string& w : groups[g].runs.front()->command) command += (command.empty() ? "" : " ") + w;
-      nlohmann::json metrics = nlohmann::json::object();
-      for (const MetricSummary& m : a.metrics) metrics[m.info.name] = summary_json(m.summary);
-      rows.push_back({{"allocator", a.allocator},
-                      {"runs", a.runs},
-                      {"ok_runs", a.ok_runs},
-                      {"failure", a.first_failure},
-                      {"metrics", std::move(metrics)}});
-    }
-    programs.push_back({{"name", name}, {"command", command}, {"rows", std::move(rows)}});
+  return {{"name", trace},
+          {"allocators", std::move(names)},
+          {"rows", std::move(rows)},
+          {"series", std::move(series)},
+          {"latency_ops", latency_ops(mine)}};
+}
+
+// One program of `heapreplay run`: its command (from its first run) and a
+// row per allocator.
+nlohmann::json program_json(const std::string& name, const std::vector<Aggregate>& aggs,
+                            const std::vector<RunGroup>& groups) {
+  nlohmann::json rows = nlohmann::json::array();
+  std::string command;
+  for (std::size_t g = 0; g < aggs.size(); ++g) {
+    const Aggregate& a = aggs[g];
+    if (a.trace != name || !a.is_program()) continue;
+    if (command.empty() && !groups[g].runs.empty())
+      for (const std::string& w : groups[g].runs.front()->command) command += (command.empty() ? "" : " ") + w;
+    rows.push_back(row_json(a));
   }
+  return {{"name", name}, {"command", command}, {"rows", std::move(rows)}};
+}
+
+// The page head's facts, [label, text] each, in a fixed order; and whether
+// the session was interrupted.
+nlohmann::json context_items(const Report& report) {
   nlohmann::json items = nlohmann::json::array();
   const nlohmann::json& c = report.context;
   const std::pair<const char*, const char*> keys[] = {{"date", "date"},
@@ -511,12 +533,24 @@ nlohmann::json html_page_data(const Report& report) {
   }
   if (report.interrupted)
     items.push_back({"incomplete", interruption_text(report) + "; the runs not started are missing"});
+  return items;
+}
+
+}  // namespace
+
+nlohmann::json html_page_data(const Report& report) {
+  const std::vector<Aggregate> aggs = aggregate(report);
+  const std::vector<RunGroup> groups = group_runs(report);  // same order as the aggregates
+  const PageOrder order = page_order(aggs);
+  nlohmann::json traces = nlohmann::json::array(), programs = nlohmann::json::array();
+  for (const std::string& trace : order.traces) traces.push_back(trace_json(trace, aggs, groups));
+  for (const std::string& name : order.programs) programs.push_back(program_json(name, aggs, groups));
   return {{"schema", "heapreplay.html/1"},
-          {"allocators", allocators},
+          {"allocators", order.allocators},
           {"traces", std::move(traces)},
           {"programs", std::move(programs)},
           {"fidelity", report.fidelity.is_object() ? report.fidelity : nlohmann::json(nullptr)},
-          {"context_items", std::move(items)}};
+          {"context_items", context_items(report)}};
 }
 
 std::string render_html(const Report& report, std::string_view chartjs_source) {
