@@ -6,6 +6,7 @@
 #include <set>
 
 #include "reports/aggregate.h"
+#include "reports/pareto.h"
 
 namespace heapreplay {
 
@@ -127,6 +128,18 @@ const char* kPageScript = R"JS(
         datasets: datasets, painted_pixels: paintedPixels(chart.canvas),
         width: chart.canvas.width, height: chart.canvas.height
       };
+      // A Pareto chart: what its tooltip callback says of each point, and
+      // the front's specs in order.
+      var callbacks = chart.options.plugins && chart.options.plugins.tooltip && chart.options.plugins.tooltip.callbacks;
+      if (info.kind.indexOf('pareto_') === 0 && callbacks && typeof callbacks.label === 'function') {
+        info.result.tooltips = [];
+        chart.data.datasets.forEach(function (d, di) {
+          d.data.forEach(function (pt, i) {
+            info.result.tooltips.push(callbacks.label({ chart: chart, dataset: d, datasetIndex: di, dataIndex: i, raw: pt }));
+          });
+          if (d.hrFront) info.result.front = d.hrFront;
+        });
+      }
       publish();
     }
   };
@@ -166,6 +179,39 @@ const char* kPageScript = R"JS(
     var d = { label: a, hrAllocator: true, data: values, backgroundColor: colorOf[a], borderColor: colorOf[a] };
     for (var k in extra) d[k] = extra[k];
     return d;
+  }
+  // The Pareto front of one workload (chart kinds pareto_rss,
+  // pareto_footprint, pareto_fragmentation): a point per allocator spec at
+  // (median time, median memory), the front as a staircase through its
+  // points fastest first (everything above and to the right of it is
+  // beaten), and a tooltip naming the spec.
+  function paretoCharts(sec, name, charts, okAllocs, timeLabel, fmtTime) {
+    (charts || []).forEach(function (c) {
+      if (c.points.length < 2) {
+        skip(sec, name, c.kind, 'No Pareto front of time against ' + c.label + ': fewer than 2 allocator specs measured it.');
+        return;
+      }
+      var fmtMem = c.unit === 'bytes' ? fmtBytes : function (v) { return fmtNum(v, 3); };
+      var tip = function (p, onFront) {
+        return p.allocator + ': ' + fmtTime(p.time) + ', ' + c.label + ' ' + fmtMem(p.memory) + (onFront ? ' (on the front)' : '');
+      };
+      var front = c.front.map(function (i) { return c.points[i]; });
+      var sets = c.points.map(function (p) {
+        return allocDataset(p.allocator, [{ x: p.time, y: p.memory }],
+                            { hrTips: [tip(p, p.on_front)], pointRadius: 6, pointHoverRadius: 8 });
+      });
+      sets.push({ label: 'Pareto front', data: front.map(function (p) { return { x: p.time, y: p.memory }; }),
+                  hrTips: front.map(function (p) { return tip(p, true); }), hrFront: front.map(function (p) { return p.allocator; }),
+                  showLine: true, stepped: 'after', borderColor: '#333', backgroundColor: '#333', borderWidth: 1.5,
+                  pointRadius: 2, pointHitRadius: 6 });
+      if (c.unmeasured.length)
+        sec.appendChild(el('p', c.label + ' not measured for ' + c.unmeasured.join(', ') + ': not on this chart.', 'note'));
+      addChart(sec, name, c.kind, 'Pareto front: ' + timeLabel + ' against ' + c.label + ' (lower left is better)', okAllocs,
+               { type: 'scatter', data: { datasets: sets },
+                 options: { scales: { x: { type: 'linear', grace: '5%', title: { display: true, text: timeLabel } },
+                                      y: { grace: '5%', title: { display: true, text: c.label }, ticks: { callback: function (v) { return fmtMem(v); } } } },
+                            plugins: { tooltip: { callbacks: { label: function (ctx) { return ctx.dataset.hrTips[ctx.dataIndex]; } } } } } });
+    });
   }
   function bytesAxis(title) {
     return { beginAtZero: true, title: { display: true, text: title }, ticks: { callback: function (v) { return fmtBytes(v); } } };
@@ -287,6 +333,8 @@ const char* kPageScript = R"JS(
                  }), {});
                }) },
                options: { scales: { y: { type: 'logarithmic', title: { display: true, text: 'ratio' } } } } });
+
+    paretoCharts(sec, t.name, t.pareto, okAllocs, 'ns/event', function (v) { return fmtNum(v, 2) + ' ns/event'; });
   });
 
   // Program runs (heapreplay run): a table, wall time and peak RSS per allocator.
@@ -339,6 +387,7 @@ const char* kPageScript = R"JS(
                  okRows.map(function (r) { return metric(r, 'peak_rss_bytes'); }),
                  { hrAllocator: false, backgroundColor: okAllocs.map(function (a) { return colorOf[a]; }) })] },
                options: { scales: { y: bytesAxis('peak RSS') } } }, byLabel);
+    paretoCharts(sec, p.name, p.pareto, okAllocs, 'wall time', fmtTime);
   });
   // Fidelity (heapreplay fidelity): per subject, how the reference (the
   // program, or a trace's replay) and its stand-in (the recording's replay,
@@ -466,10 +515,34 @@ nlohmann::json latency_ops(const std::vector<const Aggregate*>& rows) {
   return list;
 }
 
+// A workload's Pareto charts (empty when it ran one spec): per axis the
+// points, the front fastest first, and the specs without the figure.
+nlohmann::json pareto_json(const std::vector<ParetoWorkload>& fronts, const std::string& name, bool program) {
+  nlohmann::json charts = nlohmann::json::array();
+  for (const ParetoWorkload& w : fronts) {
+    if (w.name != name || w.program != program) continue;
+    for (const ParetoChart& c : w.charts) {
+      nlohmann::json points = nlohmann::json::array(), front = nlohmann::json::array();
+      for (const ParetoPoint& p : c.points)
+        points.push_back(
+            {{"allocator", p.allocator}, {"time", p.time}, {"memory", p.memory}, {"on_front", p.on_front}});
+      for (std::size_t i : c.front) front.push_back(i);
+      charts.push_back({{"kind", c.axis.kind},
+                        {"label", c.axis.label},
+                        {"metric", c.axis.metric},
+                        {"unit", c.axis.unit == MetricUnit::kBytes ? "bytes" : "ratio"},
+                        {"points", std::move(points)},
+                        {"front", std::move(front)},
+                        {"unmeasured", c.unmeasured}});
+    }
+  }
+  return charts;
+}
+
 // One trace: a row per allocator, the memory series of each allocator's
 // first ok repetition that has samples, and its latency operations.
 nlohmann::json trace_json(const std::string& trace, const std::vector<Aggregate>& aggs,
-                          const std::vector<RunGroup>& groups) {
+                          const std::vector<RunGroup>& groups, const std::vector<ParetoWorkload>& fronts) {
   nlohmann::json rows = nlohmann::json::array(), series = nlohmann::json::array(), names = nlohmann::json::array();
   std::vector<const Aggregate*> mine;
   for (std::size_t g = 0; g < aggs.size(); ++g) {
@@ -484,17 +557,21 @@ nlohmann::json trace_json(const std::string& trace, const std::vector<Aggregate>
         break;
       }
   }
-  return {{"name", trace},
-          {"allocators", std::move(names)},
-          {"rows", std::move(rows)},
-          {"series", std::move(series)},
-          {"latency_ops", latency_ops(mine)}};
+  nlohmann::json out = {{"name", trace},
+                        {"allocators", std::move(names)},
+                        {"rows", std::move(rows)},
+                        {"series", std::move(series)},
+                        {"latency_ops", latency_ops(mine)}};
+  // Only where the trace ran two or more specs, so that a page of one spec
+  // per trace carries the same data as before there were fronts.
+  if (nlohmann::json charts = pareto_json(fronts, trace, false); !charts.empty()) out["pareto"] = std::move(charts);
+  return out;
 }
 
 // One program of `heapreplay run`: its command (from its first run) and a
 // row per allocator.
 nlohmann::json program_json(const std::string& name, const std::vector<Aggregate>& aggs,
-                            const std::vector<RunGroup>& groups) {
+                            const std::vector<RunGroup>& groups, const std::vector<ParetoWorkload>& fronts) {
   nlohmann::json rows = nlohmann::json::array();
   std::string command;
   for (std::size_t g = 0; g < aggs.size(); ++g) {
@@ -504,7 +581,9 @@ nlohmann::json program_json(const std::string& name, const std::vector<Aggregate
       for (const std::string& w : groups[g].runs.front()->command) command += (command.empty() ? "" : " ") + w;
     rows.push_back(row_json(a));
   }
-  return {{"name", name}, {"command", command}, {"rows", std::move(rows)}};
+  nlohmann::json out = {{"name", name}, {"command", command}, {"rows", std::move(rows)}};
+  if (nlohmann::json charts = pareto_json(fronts, name, true); !charts.empty()) out["pareto"] = std::move(charts);
+  return out;
 }
 
 // The page head's facts, [label, text] each, in a fixed order; and whether
@@ -542,9 +621,10 @@ nlohmann::json html_page_data(const Report& report) {
   const std::vector<Aggregate> aggs = aggregate(report);
   const std::vector<RunGroup> groups = group_runs(report);  // same order as the aggregates
   const PageOrder order = page_order(aggs);
+  const std::vector<ParetoWorkload> fronts = pareto_workloads(aggs);
   nlohmann::json traces = nlohmann::json::array(), programs = nlohmann::json::array();
-  for (const std::string& trace : order.traces) traces.push_back(trace_json(trace, aggs, groups));
-  for (const std::string& name : order.programs) programs.push_back(program_json(name, aggs, groups));
+  for (const std::string& trace : order.traces) traces.push_back(trace_json(trace, aggs, groups, fronts));
+  for (const std::string& name : order.programs) programs.push_back(program_json(name, aggs, groups, fronts));
   return {{"schema", "heapreplay.html/1"},
           {"allocators", order.allocators},
           {"traces", std::move(traces)},

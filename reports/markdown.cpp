@@ -8,6 +8,7 @@
 #include "reports/aggregate.h"
 #include "reports/fidelity.h"
 #include "reports/format.h"
+#include "reports/pareto.h"
 #include "reports/table.h"
 
 namespace heapreplay {
@@ -198,6 +199,45 @@ void report_head(const Report& report, const std::vector<Aggregate>& aggs, const
     os << "**Incomplete:** " << markdown_escape(interruption_text(report)) << "; the runs not started are missing.\n\n";
 }
 
+// "a, b, c", each escaped.
+std::string escaped_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + markdown_escape(n);
+  return out;
+}
+
+// The Pareto front of each workload that ran two or more specs: a row per
+// point on a front, then the specs on no front, the figures some did not
+// measure, and the specs never ok.
+void pareto_section(const std::vector<ParetoWorkload>& workloads, std::ostringstream& os) {
+  if (workloads.empty()) return;
+  os << "\n**Pareto front**: median time against memory per workload (lower is better on both)\n\n";
+  os << "| workload | against | time | memory | allocator |\n| --- | --- | ---: | ---: | --- |\n";
+  std::vector<std::string> notes;
+  for (const ParetoWorkload& w : workloads) {
+    const std::string name = markdown_escape(w.name) + ": ";
+    for (const ParetoChart& c : w.charts) {
+      if (c.points.empty()) continue;  // no spec measured it: the report has no such figure
+      if (!c.drawable()) {
+        notes.push_back(name + c.axis.label + " measured for 1 spec only, no front");
+        continue;
+      }
+      for (std::size_t i : c.front) {
+        const ParetoPoint& p = c.points[i];
+        table_row({w.name, c.axis.label, pareto_time_text(p.time, w.program), pareto_memory_text(p.memory, c.axis),
+                   p.allocator},
+                  os);
+      }
+      if (!c.unmeasured.empty())
+        notes.push_back(name + c.axis.label + " not measured for " + escaped_list(c.unmeasured));
+    }
+    if (auto beaten = w.on_no_front(); !beaten.empty()) notes.push_back(name + "on no front: " + escaped_list(beaten));
+    if (!w.no_ok_run.empty()) notes.push_back(name + "no ok run: " + escaped_list(w.no_ok_run));
+  }
+  if (!notes.empty()) os << '\n';
+  for (const std::string& n : notes) os << "- " << n << '\n';
+}
+
 // The closing line: what the figures are.
 void footnote(bool programs, bool repeated, std::ostringstream& os) {
   os << "\nMedians over ok runs";
@@ -231,6 +271,7 @@ std::string render_markdown(const Report& report) {
     os << "\nFailed runs:\n\n";
     for (const std::string& f : failures) os << "- " << f << '\n';
   }
+  pareto_section(pareto_workloads(aggregate(report)), os);
   os << render_fidelity_markdown(report.fidelity);
   footnote(!programs.empty(), cols.repeated || programs_repeated, os);
   return os.str();
