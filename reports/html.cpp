@@ -6,6 +6,7 @@
 #include <set>
 
 #include "reports/aggregate.h"
+#include "reports/pareto.h"
 
 namespace heapreplay {
 
@@ -127,6 +128,18 @@ const char* kPageScript = R"JS(
         datasets: datasets, painted_pixels: paintedPixels(chart.canvas),
         width: chart.canvas.width, height: chart.canvas.height
       };
+      // A Pareto chart: what its tooltip callback says of each point, and
+      // the front's specs in order.
+      var callbacks = chart.options.plugins && chart.options.plugins.tooltip && chart.options.plugins.tooltip.callbacks;
+      if (info.kind.indexOf('pareto_') === 0 && callbacks && typeof callbacks.label === 'function') {
+        info.result.tooltips = [];
+        chart.data.datasets.forEach(function (d, di) {
+          d.data.forEach(function (pt, i) {
+            info.result.tooltips.push(callbacks.label({ chart: chart, dataset: d, datasetIndex: di, dataIndex: i, raw: pt }));
+          });
+          if (d.hrFront) info.result.front = d.hrFront;
+        });
+      }
       publish();
     }
   };
@@ -166,6 +179,39 @@ const char* kPageScript = R"JS(
     var d = { label: a, hrAllocator: true, data: values, backgroundColor: colorOf[a], borderColor: colorOf[a] };
     for (var k in extra) d[k] = extra[k];
     return d;
+  }
+  // The Pareto front of one workload (chart kinds pareto_rss,
+  // pareto_footprint, pareto_fragmentation): a point per allocator spec at
+  // (median time, median memory), the front as a staircase through its
+  // points fastest first (everything above and to the right of it is
+  // beaten), and a tooltip naming the spec.
+  function paretoCharts(sec, name, charts, okAllocs, timeLabel, fmtTime) {
+    (charts || []).forEach(function (c) {
+      if (c.points.length < 2) {
+        skip(sec, name, c.kind, 'No Pareto front of time against ' + c.label + ': fewer than 2 allocator specs measured it.');
+        return;
+      }
+      var fmtMem = c.unit === 'bytes' ? fmtBytes : function (v) { return fmtNum(v, 3); };
+      var tip = function (p, onFront) {
+        return p.allocator + ': ' + fmtTime(p.time) + ', ' + c.label + ' ' + fmtMem(p.memory) + (onFront ? ' (on the front)' : '');
+      };
+      var front = c.front.map(function (i) { return c.points[i]; });
+      var sets = c.points.map(function (p) {
+        return allocDataset(p.allocator, [{ x: p.time, y: p.memory }],
+                            { hrTips: [tip(p, p.on_front)], pointRadius: 6, pointHoverRadius: 8 });
+      });
+      sets.push({ label: 'Pareto front', data: front.map(function (p) { return { x: p.time, y: p.memory }; }),
+                  hrTips: front.map(function (p) { return tip(p, true); }), hrFront: front.map(function (p) { return p.allocator; }),
+                  showLine: true, stepped: 'after', borderColor: '#333', backgroundColor: '#333', borderWidth: 1.5,
+                  pointRadius: 2, pointHitRadius: 6 });
+      if (c.unmeasured.length)
+        sec.appendChild(el('p', c.label + ' not measured for ' + c.unmeasured.join(', ') + ': not on this chart.', 'note'));
+      addChart(sec, name, c.kind, 'Pareto front: ' + timeLabel + ' against ' + c.label + ' (lower left is better)', okAllocs,
+               { type: 'scatter', data: { datasets: sets },
+                 options: { scales: { x: { type: 'linear', grace: '5%', title: { display: true, text: timeLabel } },
+                                      y: { grace: '5%', title: { display: true, text: c.label }, ticks: { callback: function (v) { return fmtMem(v); } } } },
+                            plugins: { tooltip: { callbacks: { label: function (ctx) { return ctx.dataset.hrTips[ctx.dataIndex]; } } } } } });
+    });
   }
   function bytesAxis(title) {
     return { beginAtZero: true, title: { display: true, text: title }, ticks: { callback: function (v) { return fmtBytes(v); } } };
@@ -287,6 +333,8 @@ const char* kPageScript = R"JS(
                  }), {});
                }) },
                options: { scales: { y: { type: 'logarithmic', title: { display: true, text: 'ratio' } } } } });
+
+    paretoCharts(sec, t.name, t.pareto, okAllocs, 'ns/event', function (v) { return fmtNum(v, 2) + ' ns/event'; });
   });
 
   // Program runs (heapreplay run): a table, wall time and peak RSS per allocator.
@@ -339,6 +387,7 @@ const char* kPageScript = R"JS(
                  okRows.map(function (r) { return metric(r, 'peak_rss_bytes'); }),
                  { hrAllocator: false, backgroundColor: okAllocs.map(function (a) { return colorOf[a]; }) })] },
                options: { scales: { y: bytesAxis('peak RSS') } } }, byLabel);
+    paretoCharts(sec, p.name, p.pareto, okAllocs, 'wall time', fmtTime);
   });
   // Fidelity (heapreplay fidelity): per subject, how the reference (the
   // program, or a trace's replay) and its stand-in (the recording's replay,
@@ -419,75 +468,127 @@ std::string json_for_script(const nlohmann::json& j) {
   return out;
 }
 
-nlohmann::json html_page_data(const Report& report) {
-  std::vector<Aggregate> aggs = aggregate(report);
-  std::vector<RunGroup> groups = group_runs(report);
-  nlohmann::json traces = nlohmann::json::array();
-  std::vector<std::string> trace_order, program_order, allocators;
+namespace {
+
+// The workloads in first-seen order, traces and programs apart, and every
+// allocator spec in first-seen order (the page gives each its colour).
+struct PageOrder {
+  std::vector<std::string> traces, programs, allocators;
+};
+
+PageOrder page_order(const std::vector<Aggregate>& aggs) {
+  PageOrder o;
+  auto add = [](std::vector<std::string>& v, const std::string& s) {
+    if (std::find(v.begin(), v.end(), s) == v.end()) v.push_back(s);
+  };
   for (const Aggregate& a : aggs) {
-    if (a.is_program()) {
-      if (std::find(program_order.begin(), program_order.end(), a.trace) == program_order.end())
-        program_order.push_back(a.trace);
-    } else if (std::find(trace_order.begin(), trace_order.end(), a.trace) == trace_order.end()) {
-      trace_order.push_back(a.trace);
-    }
-    if (std::find(allocators.begin(), allocators.end(), a.allocator) == allocators.end())
-      allocators.push_back(a.allocator);
+    add(a.is_program() ? o.programs : o.traces, a.trace);
+    add(o.allocators, a.allocator);
   }
-  for (const std::string& trace : trace_order) {
-    nlohmann::json rows = nlohmann::json::array(), series = nlohmann::json::array(), names = nlohmann::json::array();
-    std::set<std::string> ops;
-    for (std::size_t g = 0; g < aggs.size(); ++g) {
-      const Aggregate& a = aggs[g];
-      if (a.trace != trace || a.is_program()) continue;
-      names.push_back(a.allocator);
-      nlohmann::json metrics = nlohmann::json::object();
-      for (const MetricSummary& m : a.metrics) {
-        metrics[m.info.name] = summary_json(m.summary);
-        const std::string& n = m.info.name;
-        if (n.rfind("latency.", 0) == 0) ops.insert(n.substr(8, n.find('.', 8) - 8));
+  return o;
+}
+
+// One table row of the page: the group's counts and every metric's summary.
+nlohmann::json row_json(const Aggregate& a) {
+  nlohmann::json metrics = nlohmann::json::object();
+  for (const MetricSummary& m : a.metrics) metrics[m.info.name] = summary_json(m.summary);
+  return {{"allocator", a.allocator},
+          {"runs", a.runs},
+          {"ok_runs", a.ok_runs},
+          {"failure", a.first_failure},
+          {"metrics", std::move(metrics)}};
+}
+
+// The operations with latency figures, in the order people think of them
+// (malloc, calloc, realloc, aligned, free), then any others by name.
+nlohmann::json latency_ops(const std::vector<const Aggregate*>& rows) {
+  std::set<std::string> ops;
+  for (const Aggregate* a : rows)
+    for (const MetricSummary& m : a->metrics) {
+      const std::string& n = m.info.name;
+      if (n.rfind("latency.", 0) == 0) ops.insert(n.substr(8, n.find('.', 8) - 8));
+    }
+  nlohmann::json list = nlohmann::json::array();
+  for (const char* op : {"malloc", "calloc", "realloc", "aligned", "free"})
+    if (ops.erase(op)) list.push_back(op);
+  for (const std::string& op : ops) list.push_back(op);
+  return list;
+}
+
+// A workload's Pareto charts (empty when it ran one spec): per axis the
+// points, the front fastest first, and the specs without the figure.
+nlohmann::json pareto_json(const std::vector<ParetoWorkload>& fronts, const std::string& name, bool program) {
+  nlohmann::json charts = nlohmann::json::array();
+  for (const ParetoWorkload& w : fronts) {
+    if (w.name != name || w.program != program) continue;
+    for (const ParetoChart& c : w.charts) {
+      nlohmann::json points = nlohmann::json::array(), front = nlohmann::json::array();
+      for (const ParetoPoint& p : c.points)
+        points.push_back(
+            {{"allocator", p.allocator}, {"time", p.time}, {"memory", p.memory}, {"on_front", p.on_front}});
+      for (std::size_t i : c.front) front.push_back(i);
+      charts.push_back({{"kind", c.axis.kind},
+                        {"label", c.axis.label},
+                        {"metric", c.axis.metric},
+                        {"unit", c.axis.unit == MetricUnit::kBytes ? "bytes" : "ratio"},
+                        {"points", std::move(points)},
+                        {"front", std::move(front)},
+                        {"unmeasured", c.unmeasured}});
+    }
+  }
+  return charts;
+}
+
+// One trace: a row per allocator, the memory series of each allocator's
+// first ok repetition that has samples, and its latency operations.
+nlohmann::json trace_json(const std::string& trace, const std::vector<Aggregate>& aggs,
+                          const std::vector<RunGroup>& groups, const std::vector<ParetoWorkload>& fronts) {
+  nlohmann::json rows = nlohmann::json::array(), series = nlohmann::json::array(), names = nlohmann::json::array();
+  std::vector<const Aggregate*> mine;
+  for (std::size_t g = 0; g < aggs.size(); ++g) {
+    const Aggregate& a = aggs[g];
+    if (a.trace != trace || a.is_program()) continue;
+    mine.push_back(&a);
+    names.push_back(a.allocator);
+    rows.push_back(row_json(a));
+    for (const RunResult* r : groups[g].runs)
+      if (r->status == "ok" && !r->samples.empty()) {
+        series.push_back(series_json(*r));
+        break;
       }
-      rows.push_back({{"allocator", a.allocator},
-                      {"runs", a.runs},
-                      {"ok_runs", a.ok_runs},
-                      {"failure", a.first_failure},
-                      {"metrics", std::move(metrics)}});
-      for (const RunResult* r : groups[g].runs)
-        if (r->status == "ok" && !r->samples.empty()) {
-          series.push_back(series_json(*r));
-          break;
-        }
-    }
-    // Operations in the order people think of them, then any others.
-    nlohmann::json op_list = nlohmann::json::array();
-    for (const char* op : {"malloc", "calloc", "realloc", "aligned", "free"})
-      if (ops.erase(op)) op_list.push_back(op);
-    for (const std::string& op : ops) op_list.push_back(op);
-    traces.push_back({{"name", trace},
-                      {"allocators", std::move(names)},
-                      {"rows", std::move(rows)},
-                      {"series", std::move(series)},
-                      {"latency_ops", std::move(op_list)}});
   }
-  nlohmann::json programs = nlohmann::json::array();
-  for (const std::string& name : program_order) {
-    nlohmann::json rows = nlohmann::json::array();
-    std::string command;
-    for (std::size_t g = 0; g < aggs.size(); ++g) {
-      const Aggregate& a = aggs[g];
-      if (a.trace != name || !a.is_program()) continue;
-      if (command.empty() && !groups[g].runs.empty())
-        for (const std::string& w : groups[g].runs.front()->command) command += (command.empty() ? "" : " ") + w;
-      nlohmann::json metrics = nlohmann::json::object();
-      for (const MetricSummary& m : a.metrics) metrics[m.info.name] = summary_json(m.summary);
-      rows.push_back({{"allocator", a.allocator},
-                      {"runs", a.runs},
-                      {"ok_runs", a.ok_runs},
-                      {"failure", a.first_failure},
-                      {"metrics", std::move(metrics)}});
-    }
-    programs.push_back({{"name", name}, {"command", command}, {"rows", std::move(rows)}});
+  nlohmann::json out = {{"name", trace},
+                        {"allocators", std::move(names)},
+                        {"rows", std::move(rows)},
+                        {"series", std::move(series)},
+                        {"latency_ops", latency_ops(mine)}};
+  // Only where the trace ran two or more specs, so that a page of one spec
+  // per trace carries the same data as before there were fronts.
+  if (nlohmann::json charts = pareto_json(fronts, trace, false); !charts.empty()) out["pareto"] = std::move(charts);
+  return out;
+}
+
+// One program of `heapreplay run`: its command (from its first run) and a
+// row per allocator.
+nlohmann::json program_json(const std::string& name, const std::vector<Aggregate>& aggs,
+                            const std::vector<RunGroup>& groups, const std::vector<ParetoWorkload>& fronts) {
+  nlohmann::json rows = nlohmann::json::array();
+  std::string command;
+  for (std::size_t g = 0; g < aggs.size(); ++g) {
+    const Aggregate& a = aggs[g];
+    if (a.trace != name || !a.is_program()) continue;
+    if (command.empty() && !groups[g].runs.empty())
+      for (const std::string& w : groups[g].runs.front()->command) command += (command.empty() ? "" : " ") + w;
+    rows.push_back(row_json(a));
   }
+  nlohmann::json out = {{"name", name}, {"command", command}, {"rows", std::move(rows)}};
+  if (nlohmann::json charts = pareto_json(fronts, name, true); !charts.empty()) out["pareto"] = std::move(charts);
+  return out;
+}
+
+// The page head's facts, [label, text] each, in a fixed order; and whether
+// the session was interrupted.
+nlohmann::json context_items(const Report& report) {
   nlohmann::json items = nlohmann::json::array();
   const nlohmann::json& c = report.context;
   const std::pair<const char*, const char*> keys[] = {{"date", "date"},
@@ -511,12 +612,25 @@ nlohmann::json html_page_data(const Report& report) {
   }
   if (report.interrupted)
     items.push_back({"incomplete", interruption_text(report) + "; the runs not started are missing"});
+  return items;
+}
+
+}  // namespace
+
+nlohmann::json html_page_data(const Report& report) {
+  const std::vector<Aggregate> aggs = aggregate(report);
+  const std::vector<RunGroup> groups = group_runs(report);  // same order as the aggregates
+  const PageOrder order = page_order(aggs);
+  const std::vector<ParetoWorkload> fronts = pareto_workloads(aggs);
+  nlohmann::json traces = nlohmann::json::array(), programs = nlohmann::json::array();
+  for (const std::string& trace : order.traces) traces.push_back(trace_json(trace, aggs, groups, fronts));
+  for (const std::string& name : order.programs) programs.push_back(program_json(name, aggs, groups, fronts));
   return {{"schema", "heapreplay.html/1"},
-          {"allocators", allocators},
+          {"allocators", order.allocators},
           {"traces", std::move(traces)},
           {"programs", std::move(programs)},
           {"fidelity", report.fidelity.is_object() ? report.fidelity : nlohmann::json(nullptr)},
-          {"context_items", std::move(items)}};
+          {"context_items", context_items(report)}};
 }
 
 std::string render_html(const Report& report, std::string_view chartjs_source) {

@@ -10,17 +10,6 @@
 
 namespace heapreplay {
 
-namespace {
-
-std::string fixed(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
-
-// A name from a report as the terminal should see it: control characters
-// (escape sequences, newlines, carriage returns) as \xNN, so that a trace's
-// file name cannot move the cursor, recolour the screen or forge rows.
 std::string printable(const std::string& s) {
   std::string out;
   for (unsigned char c : s) {
@@ -33,6 +22,14 @@ std::string printable(const std::string& s) {
     }
   }
   return out;
+}
+
+namespace {
+
+std::string fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
 }
 
 // Rows laid out in columns: the first two (names) and the header

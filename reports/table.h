@@ -28,4 +28,9 @@ std::string human_duration(double ns);
 // "12.3 MiB" style.
 std::string human_bytes(double bytes);
 
+// A name from a report as a terminal should see it: control characters
+// (escape sequences, newlines, carriage returns) as \xNN, so that a trace's
+// file name cannot move the cursor, recolour the screen or forge rows.
+std::string printable(const std::string& s);
+
 }  // namespace heapreplay

@@ -1,6 +1,9 @@
 // heapreplay compare: gates a change. Compares NEW against BASE per (trace,
 // allocator), prints why, and exits 1 when a metric regressed significantly
 // beyond its threshold (or NEW runs failed), 0 otherwise, 2 on bad input.
+// `compare REPORT.json --base SPEC --new SPEC` compares two allocator specs
+// (two configurations of a sweep, say) of one report on every trace both ran.
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 
@@ -59,6 +62,36 @@ std::pair<std::string, std::string> parse_match(const std::string& text, const s
   throw UsageError("--match '" + text + "' can be split at more than one '='");
 }
 
+// "jemalloc:narenas=1,dirty_decay_ms=0" as its name and its sorted
+// KEY=VALUE items, so that a spec may be named with its keys in any order.
+std::pair<std::string, std::vector<std::string>> spec_parts(const std::string& spec) {
+  auto colon = spec.find(':');
+  if (colon == std::string::npos) return {spec, {}};
+  std::vector<std::string> items;
+  for (std::size_t at = colon + 1; at <= spec.size();) {
+    std::size_t comma = std::min(spec.find(',', at), spec.size());
+    items.push_back(spec.substr(at, comma - at));
+    at = comma + 1;
+  }
+  std::sort(items.begin(), items.end());
+  return {spec.substr(0, colon), items};
+}
+
+// The spec of `report` that --base or --new names: the very spec, else the
+// one with the same name and the same KEY=VALUE items in another order.
+std::string find_spec(const std::string& text, const std::vector<std::string>& specs, const std::string& option,
+                      const std::string& path) {
+  if (std::find(specs.begin(), specs.end(), text) != specs.end()) return text;
+  std::vector<std::string> fits;
+  for (const std::string& s : specs)
+    if (spec_parts(s) == spec_parts(text)) fits.push_back(s);
+  if (fits.size() == 1) return fits.front();
+  std::string list;
+  for (const std::string& s : (fits.empty() ? specs : fits)) list += (list.empty() ? "" : ", ") + s;
+  if (!fits.empty()) throw UsageError(option + " '" + text + "' could be any of " + list + " in " + path);
+  throw UsageError(option + " '" + text + "': " + path + " has no such allocator spec (it has " + list + ")");
+}
+
 // --threshold: plain PCT first (it replaces every default), then METRIC=PCT
 // on top.
 void apply_thresholds(const std::vector<std::string>& thresholds, CompareOptions& opt) {
@@ -112,7 +145,7 @@ int write_renderings(const Comparison& c, const std::string& markdown, const std
 
 int cmd_compare(const std::vector<std::string>& args) {
   std::vector<std::string> files, thresholds, matches;
-  std::string markdown, json_out, min_bytes = "256K";
+  std::string markdown, json_out, min_bytes = "256K", base_spec, new_spec;
   double alpha = 0.05;
   po::options_description d("Options");
   d.add_options()(
@@ -128,15 +161,26 @@ int cmd_compare(const std::vector<std::string>& args) {
       "match", po::value(&matches)->composing(),
       "compare allocator BASE_A of BASE with NEW_A of NEW (BASE_A=NEW_A, repeatable); only matched pairs are "
       "compared. BASE and NEW may then be the same report")(
+      "base", po::value(&base_spec),
+      "the allocator spec to compare from, e.g. 'jemalloc:narenas=1' (keys in any order); with --new, and one "
+      "report: two configurations of that report")("new", po::value(&new_spec),
+                                                   "the allocator spec to compare to (of NEW, or of the one report)")(
       "markdown", po::value(&markdown), "also write the comparison as markdown (e.g. $GITHUB_STEP_SUMMARY)")(
       "json", po::value(&json_out), "also write the comparison as JSON")("report", po::value(&files)->composing(),
                                                                          "BASE.json NEW.json (positional)");
   po::positional_options_description pos;
   pos.add("report", 2);
   po::variables_map vm;
-  if (!parse("compare", args, d, pos, vm, "BASE.json NEW.json [--threshold PCT | --threshold METRIC=PCT ...]"))
+  if (!parse("compare", args, d, pos, vm,
+             "BASE.json NEW.json [--threshold PCT | --threshold METRIC=PCT ...]\n"
+             "       heapreplay compare REPORT.json --base SPEC --new SPEC [OPTIONS]"))
     return kExitOk;
-  if (files.size() != 2) throw UsageError("needs two reports: BASE.json NEW.json");
+  const bool by_spec = vm.count("base") || vm.count("new");
+  if (by_spec && !(vm.count("base") && vm.count("new")))
+    throw UsageError("--base and --new go together: --base SPEC --new SPEC");
+  if (by_spec && !matches.empty()) throw UsageError("--match and --base/--new both choose the pairs: give one of them");
+  if (by_spec && files.size() == 1) files.push_back(files[0]);
+  if (files.size() != 2) throw UsageError("needs two reports: BASE.json NEW.json (or one with --base SPEC --new SPEC)");
   if (!(alpha > 0 && alpha < 1)) throw UsageError("--alpha must be between 0 and 1");
 
   CompareOptions opt;
@@ -147,6 +191,9 @@ int cmd_compare(const std::vector<std::string>& args) {
   Report base = read_report(files[0]);
   Report now = read_report(files[1]);
   for (const std::string& m : matches) opt.match.push_back(parse_match(m, allocator_names(base), allocator_names(now)));
+  if (by_spec)
+    opt.match.push_back({find_spec(base_spec, allocator_names(base), "--base", files[0]),
+                         find_spec(new_spec, allocator_names(now), "--new", files[1])});
 
   Comparison c;
   try {

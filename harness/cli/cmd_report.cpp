@@ -1,4 +1,5 @@
-// heapreplay report: renders a JSON report as a table, an export for CI
+// heapreplay report: renders a JSON report as a table (with the Pareto front
+// of time against memory where a workload ran several specs), an export for CI
 // tooling (one of reports/exports/exports.h's table), a markdown summary or a
 // self-contained HTML page with charts.
 #include <cstdlib>
@@ -10,6 +11,7 @@
 #include "reports/html.h"
 #include "reports/markdown.h"
 #include "reports/output_file.h"
+#include "reports/pareto.h"
 #include "reports/report_file.h"
 #include "reports/shard.h"
 #include "reports/table.h"
@@ -155,7 +157,9 @@ int cmd_report(const std::vector<std::string>& args) {
               << " not written" << (done.empty() ? "" : "; written before it: " + done) << ")\n";
     return kExitOutputFailed;
   }
-  if (written.empty()) std::cout << render_table(report);
+  // The front is a view of a finished report: `report` shows it, the table
+  // that replay, bench and run print as they end does not.
+  if (written.empty()) std::cout << render_table(report) << render_pareto_text(pareto_workloads(aggregate(report)));
   return kExitOk;
 }
 

@@ -199,8 +199,8 @@ TEST_F(HtmlInChromium, EveryChartDrawsEveryAllocatorAndTextStaysText) {
   nlohmann::json summary = nlohmann::json::parse(html_unescape(dom.substr(begin, end - begin)));
 
   const auto& charts = summary["charts"];
-  EXPECT_EQ(summary["expected_charts"], 10);  // 5 per trace
-  ASSERT_EQ(charts.size(), 10u) << summary.dump(1);
+  EXPECT_EQ(summary["expected_charts"], 16);  // 8 per trace: 5, and 3 Pareto fronts
+  ASSERT_EQ(charts.size(), 16u) << summary.dump(1);
   EXPECT_TRUE(summary["skipped"].empty()) << summary.dump(1);
   std::set<std::pair<std::string, std::string>> kinds;
   for (const auto& c : charts) {
@@ -220,9 +220,26 @@ TEST_F(HtmlInChromium, EveryChartDrawsEveryAllocatorAndTextStaysText) {
     if (c["kind"] == "latency") {
       for (const auto& d : c["datasets"]) EXPECT_EQ(d["points"], 15) << what;  // 3 operations x 5 percentiles
     }
+    if (c["kind"].get<std::string>().rfind("pareto_", 0) == 0) {
+      // A point per allocator, then the front: mimalloc is fastest,
+      // jemalloc smallest on every axis, glibc slower and bigger than
+      // jemalloc. The tooltip of each point names its allocator.
+      ASSERT_EQ(c["datasets"].size(), 4u) << what;
+      EXPECT_EQ(c["datasets"][3]["label"], "Pareto front") << what;
+      EXPECT_EQ(c["datasets"][3]["points"], 2) << what;
+      EXPECT_EQ(c["front"], nlohmann::json({"mimalloc", "jemalloc"})) << what;
+      ASSERT_EQ(c["tooltips"].size(), 5u) << what;
+      for (std::size_t i = 0; i < kAllocators.size(); ++i)
+        EXPECT_EQ(c["tooltips"][i].get<std::string>().rfind(kAllocators[i] + ": ", 0), 0u) << c["tooltips"][i];
+      EXPECT_NE(c["tooltips"][0].get<std::string>().find(" ns/event, "), std::string::npos) << c["tooltips"][0];
+      EXPECT_EQ(c["tooltips"][0].get<std::string>().find("(on the front)"), std::string::npos) << c["tooltips"][0];
+      EXPECT_EQ(c["tooltips"][3].get<std::string>().rfind("mimalloc: ", 0), 0u) << c["tooltips"][3];
+      EXPECT_NE(c["tooltips"][3].get<std::string>().find("(on the front)"), std::string::npos);
+    }
   }
   for (const char* trace : {kEvilTrace, "b.rep"})
-    for (const char* kind : {"ns_per_event", "footprint", "rss", "latency", "fragmentation"})
+    for (const char* kind : {"ns_per_event", "footprint", "rss", "latency", "fragmentation", "pareto_rss",
+                             "pareto_footprint", "pareto_fragmentation"})
       EXPECT_TRUE(kinds.count({std::string(trace), std::string(kind)})) << trace << " " << kind;
 }
 

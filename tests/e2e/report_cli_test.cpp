@@ -67,6 +67,63 @@ TEST(CompareCli, MatchComparesTwoAllocatorsOfOneReport) {
   EXPECT_NE(wrong.err.find("BASE_ALLOCATOR=NEW_ALLOCATOR"), std::string::npos) << wrong.err;
 }
 
+// Two configurations of one sweep, in one report: --base and --new name
+// them, keys in any order; a name the report lacks, or half the pair, is
+// bad usage.
+TEST(CompareCli, BaseAndNewCompareTwoConfigurationsOfOneReport) {
+  TempDir dir;
+  std::string r = write_report(dir, "r.json",
+                               synthetic_report({"t.rep", "u.rep"},
+                                                {{"jemalloc:dirty_decay_ms=0,narenas=1", 20},
+                                                 {"jemalloc:dirty_decay_ms=0,narenas=4", 20.1},
+                                                 {"jemalloc:dirty_decay_ms=1000,narenas=1", 26}},
+                                                5));
+  auto same = run_cli(
+      {"compare", r, "--base", "jemalloc:dirty_decay_ms=0,narenas=1", "--new", "jemalloc:narenas=4,dirty_decay_ms=0"});
+  EXPECT_EQ(same.status, 0) << same.out << same.err;
+  for (const char* trace : {"t.rep", "u.rep"})
+    EXPECT_NE(same.out.find(std::string(trace) +
+                            "  jemalloc:dirty_decay_ms=0,narenas=1 -> jemalloc:dirty_decay_ms=0,narenas=4\n"),
+              std::string::npos)
+        << same.out;
+  EXPECT_NE(same.out.find("metrics of 2 (trace, allocator) pairs compared)"), std::string::npos) << same.out;
+
+  auto slower = run_cli({"compare", r, "--base", "jemalloc:dirty_decay_ms=0,narenas=1", "--new",
+                         "jemalloc:dirty_decay_ms=1000,narenas=1", "--json", dir.file("c.json")});
+  EXPECT_EQ(slower.status, 1) << slower.out << slower.err;
+  EXPECT_NE(slower.out.find("REGRESSED"), std::string::npos) << slower.out;
+  auto j = nlohmann::json::parse(test::read_file(dir.file("c.json")));
+  EXPECT_EQ(j["rows"][0]["allocator"], "jemalloc:dirty_decay_ms=0,narenas=1 -> jemalloc:dirty_decay_ms=1000,narenas=1");
+
+  // The same with two reports: BASE's spec against NEW's.
+  EXPECT_EQ(run_cli({"compare", r, r, "--base", "jemalloc:dirty_decay_ms=0,narenas=1", "--new",
+                     "jemalloc:dirty_decay_ms=1000,narenas=1"})
+                .status,
+            1);
+
+  struct Bad {
+    std::vector<std::string> args;
+    std::string expect;
+  };
+  const Bad bad[] = {
+      {{"compare", r, "--base", "jemalloc:narenas=2", "--new", "jemalloc:dirty_decay_ms=0,narenas=1"},
+       "--base 'jemalloc:narenas=2': " + r +
+           " has no such allocator spec (it has jemalloc:dirty_decay_ms=0,narenas=1, "},
+      {{"compare", r, "--base", "jemalloc:dirty_decay_ms=0,narenas=1", "--new", "glibc"}, "--new 'glibc': "},
+      {{"compare", r, "--base", "jemalloc:dirty_decay_ms=0,narenas=1"}, "--base and --new go together"},
+      {{"compare", r, r, "--new", "jemalloc:dirty_decay_ms=0,narenas=1"}, "--base and --new go together"},
+      {{"compare", r, "--base", "a", "--new", "b", "--match", "a=b"}, "--match and --base/--new"},
+      {{"compare", r}, "or one with --base SPEC --new SPEC"},
+  };
+  for (const Bad& b : bad) {
+    auto res = run_cli(b.args);
+    EXPECT_EQ(res.status, 2) << res.err;
+    EXPECT_EQ(lines(res.err), 1u) << res.err;
+    EXPECT_TRUE(res.out.empty()) << res.out;
+    EXPECT_NE(res.err.find(b.expect), std::string::npos) << res.err;
+  }
+}
+
 TEST(CompareCli, BadInputIsOneLineAndExit2) {
   TempDir dir;
   std::string good_text = report_to_json(synthetic_report({"t.rep"}, {{"glibc"}}, 2)).dump(2);
