@@ -3,8 +3,8 @@
 // input, info/convert, the JSON report's shape, and output failures.
 #include <gtest/gtest.h>
 
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <regex>
