@@ -179,7 +179,8 @@ TEST(ParetoRendering, MarkdownAndPageDataOnlyWhereAWorkloadRanTwoSpecs) {
   // for it.
   Report one = synthetic_report({"a.rep", "b.rep"}, {{"glibc"}}, 2);
   EXPECT_EQ(render_markdown(one).find("Pareto"), std::string::npos);
-  for (const auto& t : html_page_data(one)["traces"]) EXPECT_FALSE(t.contains("pareto"));
+  const nlohmann::json page = html_page_data(one);  // kept: a range-for over a temporary's member dangles
+  for (const auto& t : page["traces"]) EXPECT_FALSE(t.contains("pareto"));
 }
 
 }  // namespace
