@@ -126,6 +126,7 @@ int cmd_list(const std::vector<std::string>& args);
 int cmd_shell(const std::vector<std::string>& args);
 int cmd_gen(const std::vector<std::string>& args);
 int cmd_trace(const std::vector<std::string>& args);
+int trace_shrink(const std::vector<std::string>& args);  // heapreplay trace shrink (cmd_shrink.cpp)
 int cmd_child(const std::vector<std::string>& args);
 int cmd_compare(const std::vector<std::string>& args);
 int cmd_report(const std::vector<std::string>& args);

@@ -26,6 +26,7 @@ const char* kTraceUsage =
     "  merge   TRACE TRACE... -o OUT.hrt [--order auto|time|proportional|concat]\n"
     "  stats   TRACE [--json] [--bins-per-octave N] [--points N]\n"
     "  compare TRACE_A TRACE_B [--json]\n"
+    "  shrink  TRACE -o OUT.hrt -a ALLOCATOR --until crashed|failed|violation|timeout|METRIC>VALUE [--budget T]\n"
     "\n"
     "Ranges are A:B with either side optional (A:B keeps A up to, not including, B).\n"
     "Counts take k, M, G (x1000); sizes take K, M, G (x1024). Thread lists: 0,2,5-7.\n"
@@ -305,11 +306,12 @@ int cmd_trace(const std::vector<std::string>& args) {
     if (tool == "merge") return trace_merge(rest);
     if (tool == "stats") return trace_stats(rest);
     if (tool == "compare") return trace_compare(rest);
+    if (tool == "shrink") return trace_shrink(rest);
   } catch (const std::invalid_argument& e) {
     // What the tools refuse (too many threads, no timestamps) is the user's input.
     throw UsageError(e.what());
   }
-  throw UsageError("unknown tool '" + tool + "' (slice, filter, scale, merge, stats, compare)");
+  throw UsageError("unknown tool '" + tool + "' (slice, filter, scale, merge, stats, compare, shrink)");
 }
 
 }  // namespace heapreplay::cli

@@ -34,7 +34,7 @@ const char* kUsage =
     "  compare   gate a change: heapreplay compare BASE.json NEW.json [--threshold PCT]\n"
     "  report    render a report: heapreplay report R.json [--html OUT] [--markdown OUT] [--format gbench|bmf|...]\n"
     "  gen       make a trace from a generator, or a look-alike of one: heapreplay gen KIND -o OUT.hrt\n"
-    "  trace     slice, filter, scale, merge, compare traces, or print their statistics\n"
+    "  trace     slice, filter, scale, merge, compare or shrink traces, or print their statistics\n"
     "\n"
     "Run 'heapreplay COMMAND --help' for the options of each.\n";
 

@@ -189,6 +189,14 @@ RunResult run_slot(const Slot& slot, const SessionOptions& options, SpawnOptions
 
 }  // namespace
 
+RunResult run_one(const PreparedTrace& trace, const std::string& allocator, const SessionOptions& options,
+                  int repetition) {
+  SpawnOptions spawn;
+  spawn.self_exe = self_executable();
+  spawn.timeout = options.timeout;
+  return run_slot(Slot{&trace, &allocator, repetition}, options, spawn);
+}
+
 Report run_session(const std::vector<PreparedTrace>& traces, const SessionOptions& options) {
   Report report;
   report.context = session_context(options);

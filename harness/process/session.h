@@ -40,6 +40,12 @@ struct SessionOptions {
 // what a run does; a failed run is a RunResult with that status.
 Report run_session(const std::vector<PreparedTrace>& traces, const SessionOptions& options);
 
+// One run of `allocator` (a checked spec) on `trace` in its own child, made
+// as run_session makes each of its runs (the options' time and memory
+// limits, touch, validation, ...; their allocator list is not read).
+RunResult run_one(const PreparedTrace& trace, const std::string& allocator, const SessionOptions& options,
+                  int repetition = 0);
+
 // Half of the machine's physical memory: the default per-run memory limit.
 std::uint64_t default_memory_limit_bytes();
 

@@ -229,5 +229,30 @@ TEST(Interrupt, OurOwnTimeoutKillIsATimeoutNotAKillFromOutside) {
   EXPECT_EQ(j["runs"][0]["status_detail"].get<std::string>().find("outside"), std::string::npos);
 }
 
+TEST(Interrupt, ShrinkStopsAtSigintWithTheSmallestTraceSoFarWritten) {
+  TempDir dir;
+  ASSERT_EQ(run_cli({"gen", "synthetic", "-p", "events=200000", "--seed", "3", "-o", dir.file("t.hrt")}).status, 0);
+  // Most candidates keep this outcome, so the search is long and every step
+  // down writes the output anew.
+  Background shrink(dir, {"trace", "shrink", dir.file("t.hrt"), "-o", dir.file("min.hrt"), "-a", "sizeclass", "--until",
+                          "peak_live_bytes>100000"});
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (shrink.err().find("candidates tried") == std::string::npos && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_NE(shrink.err().find("candidates tried"), std::string::npos) << shrink.err();
+  ::kill(shrink.pid(), SIGINT);
+  EXPECT_EQ(shrink.wait(), 130) << shrink.err();
+  EXPECT_NE(shrink.err().find("stopped by a signal, not 1-minimal"), std::string::npos) << shrink.err();
+  auto info = run_cli({"info", "--json", dir.file("min.hrt")});
+  ASSERT_EQ(info.status, 0) << info.err;
+  auto j = nlohmann::json::parse(info.out);
+  EXPECT_LT(j["events"].get<std::uint64_t>(), 200000u);
+  EXPECT_GT(j["peak_live_bytes"].get<std::uint64_t>(), 100000u);
+  // Nothing but the output is left beside it (no temporary of the atomic write).
+  std::size_t files = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) ++files;
+  EXPECT_EQ(files, 4u);  // t.hrt, min.hrt, out, err
+}
+
 }  // namespace
 }  // namespace heapreplay
