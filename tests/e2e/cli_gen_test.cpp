@@ -85,7 +85,8 @@ TEST(CliGen, MistakesAreOneLineAndExit2) {
       {{"gen", "synthetic", "-p", "size=histogram", "-p", "size_file=" + dir.file("h.txt"), "-o", out},
        "heapreplay: " + dir.file("h.txt") + ": cannot open: No such file or directory\n"},
       {{"trace", "frob"},
-       "heapreplay trace: unknown tool 'frob' (slice, filter, scale, merge, stats, compare, shrink) (see heapreplay trace "
+       "heapreplay trace: unknown tool 'frob' (slice, filter, scale, merge, stats, compare, shrink) (see heapreplay "
+       "trace "
        "--help)\n"},
       {{"bench", "--suite", "huge", "-a", "null"},
        "heapreplay: unknown suite 'huge' (known: default, quick, classic, mt)\n"},
